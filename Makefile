@@ -1,0 +1,59 @@
+# Developer commands. `make run` serves the app; `make test` runs every check CI runs.
+# Both set up the virtual environment first and are safe to run again.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install install-dev migrate lint format shell superuser clean
+
+help:  ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed  ## Create .venv and install the runtime dependencies
+
+install-dev: $(VENV)/.installed-dev  ## Also install the test and lint tools
+
+migrate: install  ## Apply migrations to the configured database (SQLite by default)
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py migrate --noinput
+
+run: migrate  ## Serve on http://127.0.0.1:8000 (API docs at /api/docs/, admin at /admin/)
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev  ## Lint, check migrations, run the suite on SQLite, then on PostgreSQL
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run testapp
+	BIN=$(BIN) scripts/test-databases
+
+lint:  install-dev ## Lint and check formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev  ## Fix lint findings that can be fixed and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+shell: install  ## A Django shell on the configured database
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py shell
+
+superuser: migrate  ## Create an admin account for /admin/
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py createsuperuser
+
+clean:  ## Remove the virtual environment, caches and the embedded database
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm

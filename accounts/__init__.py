@@ -1,0 +1,1 @@
+"""Users, authentication (JWT sessions, two-factor), profiles and staff actions."""

@@ -1,0 +1,1 @@
+"""Accounts app: Django admin registrations."""

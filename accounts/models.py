@@ -1,0 +1,1 @@
+"""Accounts app: data and invariants."""

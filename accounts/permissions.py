@@ -1,0 +1,1 @@
+"""Accounts app: DRF permission classes."""

@@ -1,0 +1,1 @@
+"""Accounts app: reads: querysets with their joins, prefetches and annotations."""

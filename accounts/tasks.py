@@ -1,0 +1,1 @@
+"""Accounts app: Celery tasks; each only calls a service."""

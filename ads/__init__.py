@@ -1,0 +1,1 @@
+"""Advertisers, campaigns, creatives, serving, tracking and reports."""

@@ -1,0 +1,1 @@
+"""Ads app: Django admin registrations."""

@@ -1,0 +1,1 @@
+"""Ads app: data and invariants."""

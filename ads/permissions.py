@@ -1,0 +1,1 @@
+"""Ads app: DRF permission classes."""

@@ -1,0 +1,1 @@
+"""Ads app: reads: querysets with their joins, prefetches and annotations."""

@@ -1,0 +1,1 @@
+"""Ads app: input and output shapes."""

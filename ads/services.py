@@ -1,0 +1,1 @@
+"""Ads app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

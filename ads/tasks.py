@@ -1,0 +1,1 @@
+"""Ads app: Celery tasks; each only calls a service."""

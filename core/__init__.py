@@ -1,0 +1,1 @@
+"""The shared kernel: portable fields, base models, pagination, permissions, API errors."""

@@ -1,0 +1,243 @@
+"""Keyset (cursor) pagination for every growing list.
+
+A page is one query, `WHERE (ordering) is past (cursor position) ORDER BY ordering
+LIMIT page_size + 1`, so its cost depends neither on how deep the page is nor on how
+big the table is, given an index on the ordering. The ordering always ends with the
+primary key, which makes it unique: no row is skipped or repeated when rows share a
+timestamp. Cursors are signed, so a client cannot forge or tamper with one; a bad
+cursor answers 400 with the code `invalid_cursor`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+CURSOR_SALT = "core.pagination.cursor"
+
+
+@dataclass(frozen=True)
+class OrderingTerm:
+    name: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, term: str) -> "OrderingTerm":
+        return cls(name=term.lstrip("-"), descending=term.startswith("-"))
+
+    def as_order_by(self, *, reverse: bool = False) -> str:
+        descending = self.descending != reverse
+        return f"-{self.name}" if descending else self.name
+
+
+class CursorPagination(BasePagination):
+    """Opaque-cursor pagination answering `{"next", "previous", "results"}`.
+
+    The ordering comes from the view's `ordering` attribute, else this class's; the
+    primary key is appended when absent. Ordering fields must not be NULL.
+    """
+
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    ordering: Sequence[str] = ("-created_at",)
+
+    invalid_cursor_message = "The cursor is invalid or has been tampered with."
+    invalid_page_size_message = "page_size must be a whole number from 1 to {maximum}."
+
+    # -- the DRF pagination interface ----------------------------------------------
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Model]:
+        self.request = request
+        self.model = queryset.model
+        self.terms = self.get_ordering_terms(queryset, view)
+        self.limit = self.get_page_size(request)
+        position, backwards = self.decode_cursor(request)
+        self.has_cursor = position is not None
+
+        if position is not None:
+            queryset = queryset.filter(self.position_filter(position, backwards=backwards))
+        order_by = [term.as_order_by(reverse=backwards) for term in self.terms]
+        rows = list(queryset.order_by(*order_by)[: self.limit + 1])
+        has_more = len(rows) > self.limit
+        rows = rows[: self.limit]
+
+        if backwards:
+            rows.reverse()
+            self.has_next, self.has_previous = True, has_more
+        else:
+            self.has_next, self.has_previous = has_more, position is not None
+        self.page = rows
+        return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or not self.page:
+            return None
+        return self.link_for(self.page[-1], backwards=False)
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        if not self.page:
+            # Past the end (rows deleted since): step back from the start of the list.
+            return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+        return self.link_for(self.page[0], backwards=True)
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The opaque cursor from a previous page's `next` or "
+                "`previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (default {self.page_size}, at most "
+                f"{self.max_page_size}; larger values are capped).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
+
+    # -- ordering and page size ------------------------------------------------------
+
+    def get_ordering_terms(self, queryset: QuerySet, view: Any) -> list[OrderingTerm]:
+        ordering = getattr(view, "ordering", None) or self.ordering
+        if isinstance(ordering, str):
+            ordering = (ordering,)
+        terms = [OrderingTerm.parse(term) for term in ordering]
+        pk_name = queryset.model._meta.pk.name
+        if not any(term.name in ("pk", pk_name) for term in terms):
+            terms.append(OrderingTerm(name=pk_name, descending=terms[-1].descending))
+        return terms
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        self._error(
+                            self.invalid_page_size_message.format(maximum=self.max_page_size),
+                            "invalid_page_size",
+                        )
+                    ]
+                }
+            )
+        return min(size, self.max_page_size)
+
+    # -- cursors ---------------------------------------------------------------------
+
+    def position_filter(self, position: list[Any], *, backwards: bool) -> Q:
+        """Rows strictly after `position` in the ordering (before it, going backwards).
+
+        The leading `first <= value` term lets the database range-scan the index on
+        the first ordering column; the rest breaks ties.
+        """
+        ties = Q()
+        after = Q()
+        for term, value in zip(self.terms, position, strict=True):
+            descending = term.descending != backwards
+            after |= ties & Q(**{f"{term.name}__{'lt' if descending else 'gt'}": value})
+            ties &= Q(**{term.name: value})
+        first, value = self.terms[0], position[0]
+        first_descending = first.descending != backwards
+        return Q(**{f"{first.name}__{'lte' if first_descending else 'gte'}": value}) & after
+
+    def link_for(self, row: Model, *, backwards: bool) -> str:
+        payload = {
+            "o": [term.as_order_by() for term in self.terms],
+            "p": [self._encode_value(row, term.name) for term in self.terms],
+            "b": backwards,
+        }
+        token = signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, token)
+
+    def decode_cursor(self, request: Request) -> tuple[list[Any] | None, bool]:
+        token = request.query_params.get(self.cursor_query_param)
+        if token is None:
+            return None, False
+        try:
+            payload = signing.loads(token, salt=CURSOR_SALT)
+            ordering = [term.as_order_by() for term in self.terms]
+            if not isinstance(payload, dict) or payload.get("o") != ordering:
+                raise ValueError("cursor from another ordering")
+            raw_position, backwards = payload["p"], payload["b"]
+            if not isinstance(raw_position, list) or len(raw_position) != len(self.terms):
+                raise ValueError("cursor of the wrong length")
+            position = [
+                self._decode_value(term.name, raw)
+                for term, raw in zip(self.terms, raw_position, strict=True)
+            ]
+        except (signing.BadSignature, ValueError, KeyError, TypeError) as error:
+            detail = self._error(self.invalid_cursor_message, "invalid_cursor")
+            raise ValidationError({self.cursor_query_param: [detail]}) from error
+        return position, bool(backwards)
+
+    def _model_field(self, name: str):
+        if name == "pk":
+            return self.model._meta.pk
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None  # an annotation: its value must be JSON-native
+
+    def _encode_value(self, row: Model, name: str) -> Any:
+        field = self._model_field(name)
+        if field is None:
+            return getattr(row, name)
+        if not field.concrete:
+            raise ImproperlyConfigured(f"Cannot paginate on the non-concrete field {name!r}.")
+        return field.value_to_string(row)
+
+    def _decode_value(self, name: str, raw: Any) -> Any:
+        field = self._model_field(name)
+        if field is None:
+            if raw is not None and not isinstance(raw, (int, float, str)):
+                raise ValueError("bad annotation value")
+            return raw
+        if not isinstance(raw, str):
+            raise ValueError("bad field value")
+        try:
+            return field.to_python(raw)
+        except Exception as error:  # to_python raises ValidationError and others
+            raise ValueError("bad field value") from error
+
+    @staticmethod
+    def _error(message: str, code: str) -> ErrorDetail:
+        return ErrorDetail(message, code=code)

@@ -1,0 +1,1 @@
+"""Live streams, stream keys, ingest hooks, viewers, chat and gifts."""

@@ -1,0 +1,1 @@
+"""Live streaming app: data and invariants."""

@@ -1,0 +1,1 @@
+"""Live streaming app: DRF permission classes."""

@@ -1,0 +1,1 @@
+"""Live streaming app: reads: querysets with their joins, prefetches and annotations."""

@@ -1,0 +1,1 @@
+"""Live streaming app: input and output shapes."""

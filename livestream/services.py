@@ -1,0 +1,1 @@
+"""Live streaming app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

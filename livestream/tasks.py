@@ -1,0 +1,1 @@
+"""Live streaming app: Celery tasks; each only calls a service."""

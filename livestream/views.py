@@ -1,0 +1,1 @@
+"""Live streaming app: thin API views: permissions, a selector or a service, serialization."""

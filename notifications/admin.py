@@ -1,0 +1,1 @@
+"""Notifications app: Django admin registrations."""

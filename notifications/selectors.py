@@ -1,0 +1,1 @@
+"""Notifications app: reads: querysets with their joins, prefetches and annotations."""

@@ -1,0 +1,1 @@
+"""Notifications app: input and output shapes."""

@@ -1,0 +1,1 @@
+"""Notifications app: Celery tasks; each only calls a service."""

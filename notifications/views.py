@@ -1,0 +1,1 @@
+"""Notifications app: thin API views: permissions, a selector or a service, serialization."""

@@ -1,0 +1,1 @@
+"""The double-entry ledger, wallets, top-ups, tips, creator subscriptions and payouts."""

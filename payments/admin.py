@@ -1,0 +1,1 @@
+"""Payments app: Django admin registrations."""

@@ -1,0 +1,1 @@
+"""Payments app: data and invariants."""

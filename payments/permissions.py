@@ -1,0 +1,1 @@
+"""Payments app: DRF permission classes."""

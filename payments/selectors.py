@@ -1,0 +1,1 @@
+"""Payments app: reads: querysets with their joins, prefetches and annotations."""

@@ -1,0 +1,1 @@
+"""Payments app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

@@ -1,0 +1,1 @@
+"""Payments app: Celery tasks; each only calls a service."""

@@ -1,0 +1,1 @@
+"""Payments app: thin API views: permissions, a selector or a service, serialization."""

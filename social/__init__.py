@@ -1,0 +1,1 @@
+"""Follows, blocks, likes, comments, bookmarks, shares and reports."""

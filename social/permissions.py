@@ -1,0 +1,1 @@
+"""Social app: DRF permission classes."""

@@ -1,0 +1,1 @@
+"""Social app: reads: querysets with their joins, prefetches and annotations."""

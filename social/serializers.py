@@ -1,0 +1,1 @@
+"""Social app: input and output shapes."""

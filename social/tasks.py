@@ -1,0 +1,1 @@
+"""Social app: Celery tasks; each only calls a service."""

@@ -1,0 +1,1 @@
+"""Social app: thin API views: permissions, a selector or a service, serialization."""

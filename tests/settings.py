@@ -1,0 +1,30 @@
+"""Settings for the test suite: the project's settings plus the test-only app.
+
+The database comes from `DATABASE_URL` as everywhere else; `make test` runs the suite
+once on SQLite and once on PostgreSQL.
+"""
+
+import os
+
+# Tests check production behaviour: DEBUG is off whatever the shell says.
+os.environ["DEBUG"] = "0"
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from config.settings import *  # noqa: F403
+from config.settings import INSTALLED_APPS, STORAGES
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+
+# Tests never run collectstatic: serve static files through the finders.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+# Each test process has its own in-memory cache, whatever CACHE_URL the shell names.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Nothing is collected in tests: WhiteNoise serves static files through the finders.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,1 @@
+"""Videos, categories, media processing, views and feeds."""

@@ -1,0 +1,1 @@
+"""Videos app: Django admin registrations."""

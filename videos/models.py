@@ -1,0 +1,1 @@
+"""Videos app: data and invariants."""

@@ -1,0 +1,1 @@
+"""Videos app: DRF permission classes."""

@@ -1,0 +1,1 @@
+"""Videos app: reads: querysets with their joins, prefetches and annotations."""

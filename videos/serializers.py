@@ -1,0 +1,1 @@
+"""Videos app: input and output shapes."""

@@ -1,0 +1,1 @@
+"""Videos app: Celery tasks; each only calls a service."""

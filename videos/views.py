@@ -1,0 +1,1 @@
+"""Videos app: thin API views: permissions, a selector or a service, serialization."""
