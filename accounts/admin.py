@@ -1,1 +1,350 @@
-"""Accounts app: Django admin registrations."""
+"""Accounts app: the Django admin for users, sessions, sign-in attempts and the moderation log.
+
+Status changes go through the moderation services (actions on the user list), so each
+one ends the user's sessions and lands in the moderation log; the log itself and the
+sign-in attempts are read-only. Passwords show only as Django's masked hash summary.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import APIException
+
+from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
+from accounts.selectors import user_list_annotated
+from accounts.services.moderation import (
+    session_end_by_staff,
+    user_ban,
+    user_reinstate,
+    user_sessions_end,
+    user_suspend,
+)
+
+ADMIN_SITE_REASON = "Via the admin site"
+
+
+class ReadOnlyAdminMixin:
+    """A record to look at, never to add, edit or delete by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def _report(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    done: int,
+    done_message: str,
+    refusals: list[str],
+) -> None:
+    """One success line with the count, and one warning listing what was refused."""
+    modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+    if refusals:
+        modeladmin.message_user(request, "Refused: " + "; ".join(refusals), messages.WARNING)
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """Username, email and password: the password is hashed and checked by the
+    project's validators, like any other."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError("An account with this email already exists.", code="email_taken")
+        return email
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class TwoFactorFilter(admin.SimpleListFilter):
+    """Whether the user has a confirmed TOTP device, i.e. two-factor is on."""
+
+    title = "two-factor"
+    parameter_name = "two_factor"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("on", "On"), ("off", "Off")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "on":
+            return queryset.filter(two_factor_enabled=True)
+        if self.value() == "off":
+            return queryset.filter(two_factor_enabled=False)
+        return queryset
+
+
+class DeviceInline(admin.TabularInline):
+    """A second-factor device: visible and removable, never editable (no secrets shown)."""
+
+    extra = 0
+    can_delete = True
+    fields = ("name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class TOTPDeviceInline(DeviceInline):
+    model = TOTPDevice
+    verbose_name = "authenticator app (TOTP)"
+    verbose_name_plural = "authenticator apps (TOTP)"
+
+
+class StaticDeviceInline(DeviceInline):
+    model = StaticDevice
+    verbose_name = "backup codes"
+    verbose_name_plural = "backup codes"
+    fields = ("name", "confirmed", "codes_left", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    @admin.display(description="codes left")
+    def codes_left(self, device: StaticDevice) -> int:
+        return device.token_set.count()
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = ("username", "email", "status", "role", "two_factor_on", "date_joined")
+    list_filter = ("status", "role", TwoFactorFilter)
+    search_fields = ("username", "email")
+    ordering = ("-date_joined",)
+    inlines = [TOTPDeviceInline, StaticDeviceInline]
+    actions = ["suspend", "ban", "reinstate", "end_sessions"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            "Profile",
+            {
+                "fields": (
+                    "email",
+                    "email_verified",
+                    "display_name",
+                    "bio",
+                    "avatar",
+                    "phone_number",
+                    "is_private",
+                    "metadata",
+                )
+            },
+        ),
+        (
+            "Standing (change it with the actions on the user list)",
+            {"fields": ("status", "suspended_until", "role")},
+        ),
+        (
+            "Admin site permissions (staff and superuser follow the role)",
+            {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Counters", {"fields": ("follower_count", "following_count", "video_count")}),
+        ("Dates", {"fields": ("date_joined", "last_login", "updated_at")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    # Status and role change only through the moderation services, which end
+    # sessions and write the moderation log; counters belong to the apps that count.
+    readonly_fields = (
+        "status",
+        "suspended_until",
+        "role",
+        "is_staff",
+        "is_superuser",
+        "follower_count",
+        "following_count",
+        "video_count",
+        "date_joined",
+        "last_login",
+        "updated_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return user_list_annotated(super().get_queryset(request))
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list:
+        return self.inlines if obj is not None else []
+
+    @admin.display(description="2FA on", boolean=True, ordering="two_factor_enabled")
+    def two_factor_on(self, user: User) -> bool:
+        return user.two_factor_enabled
+
+    def _moderate(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        service: Callable[..., object],
+        done_message: str,
+    ) -> None:
+        done, refusals = 0, []
+        for user in queryset:
+            try:
+                service(actor=request.user, target=user, reason=ADMIN_SITE_REASON)
+            except APIException as error:
+                refusals.append(f"{user.username}: {error.detail}")
+            else:
+                done += 1
+        _report(self, request, done=done, done_message=done_message, refusals=refusals)
+
+    @admin.action(description="Suspend the selected users", permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._moderate(request, queryset, user_suspend, "Suspended {count} user(s).")
+
+    @admin.action(description="Ban the selected users", permissions=["change"])
+    def ban(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._moderate(request, queryset, user_ban, "Banned {count} user(s).")
+
+    @admin.action(description="Reinstate the selected users", permissions=["change"])
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._moderate(request, queryset, user_reinstate, "Reinstated {count} user(s).")
+
+    @admin.action(
+        description="End all sessions of the selected users (sign them out)",
+        permissions=["change"],
+    )
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        ended, done, refusals = 0, 0, []
+        for user in queryset:
+            try:
+                ended += user_sessions_end(
+                    actor=request.user, target=user, reason=ADMIN_SITE_REASON
+                )
+            except APIException as error:
+                refusals.append(f"{user.username}: {error.detail}")
+            else:
+                done += 1
+        _report(
+            self,
+            request,
+            done=done,
+            done_message=f"Ended {ended} session(s) of {{count}} user(s).",
+            refusals=refusals,
+        )
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+class SessionStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("live", "Live"), ("ended", "Ended"), ("expired", "Expired")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "live":
+            return queryset.filter(ended_at__isnull=True, expires_at__gt=now)
+        if self.value() == "ended":
+            return queryset.filter(ended_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(ended_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "ended_at",
+        "end_reason",
+        "ip_address",
+        "user_agent",
+    )
+    list_filter = (SessionStateFilter, "end_reason", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email", "ip_address")
+    ordering = ("-created_at",)
+    # The refresh token's id is left out: nothing a person needs to read.
+    fields = (
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "ended_at",
+        "end_reason",
+        "ip_address",
+        "user_agent",
+    )
+    actions = ["end_selected"]
+
+    def has_end_permission(self, request: HttpRequest) -> bool:
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    @admin.action(description="End the selected sessions", permissions=["end"])
+    def end_selected(self, request: HttpRequest, queryset: QuerySet[AuthSession]) -> None:
+        done, refusals = 0, []
+        for session in queryset.filter(ended_at__isnull=True).select_related("user"):
+            try:
+                ended = session_end_by_staff(
+                    actor=request.user, session=session, reason=ADMIN_SITE_REASON
+                )
+            except APIException as error:
+                refusals.append(f"{session.user.username}: {error.detail}")
+            else:
+                done += int(ended)
+        _report(
+            self, request, done=done, done_message="Ended {count} session(s).", refusals=refusals
+        )
+
+
+# -- sign-in attempts and the moderation log ------------------------------------------
+
+
+@admin.register(SignInAttempt)
+class SignInAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "identifier", "user", "method", "outcome", "ip_address")
+    list_filter = ("outcome", "method", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("identifier", "user__username", "user__email", "ip_address")
+    ordering = ("-created_at",)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "action", "target", "actor", "reason", "until")
+    list_filter = ("action", "created_at")
+    list_select_related = ("actor", "target")
+    search_fields = ("target__username", "actor__username", "reason")
+    ordering = ("-created_at",)

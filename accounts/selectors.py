@@ -1,1 +1,52 @@
-"""Accounts app: reads: querysets with their joins, prefetches and annotations."""
+"""Accounts app: reads, with their joins and annotations."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AuthSession, ModerationAction, User
+
+
+def user_list_annotated(queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+    """Users with `two_factor_enabled` computed in the same query."""
+    queryset = User.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        two_factor_enabled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+    )
+
+
+def session_list_live(*, user: User) -> QuerySet[AuthSession]:
+    """The user's sessions that can still be used."""
+    return AuthSession.objects.filter(
+        user=user, ended_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def moderation_action_list() -> QuerySet[ModerationAction]:
+    """The moderation log, with each entry's actor and target joined in."""
+    return ModerationAction.objects.select_related("actor", "target")
+
+
+def user_profile_get(*, username: str, viewer: User) -> User:
+    """The user named `username` (whatever its case) as `viewer` may see them, with
+    `two_factor_enabled` annotated; raises Http404 when there is none.
+
+    Deleted and banned accounts are hidden from everyone but staff.
+    """
+    users = user_list_annotated()
+    if not viewer.is_moderator:
+        users = users.exclude(status__in=[User.Status.DELETED, User.Status.BANNED])
+    return get_object_or_404(users, username__iexact=username)
+
+
+def user_list_search(*, search: str = "") -> QuerySet[User]:
+    """Active users whose username or display name starts with `search`, whatever
+    the case (every active user when it is empty), with `two_factor_enabled`.
+
+    Unordered: the paginator orders by username (index `accounts_user_status_name`).
+    """
+    users = User.objects.filter(status=User.Status.ACTIVE)
+    if search:
+        users = users.filter(Q(username__istartswith=search) | Q(display_name__istartswith=search))
+    return user_list_annotated(users)

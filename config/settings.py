@@ -5,6 +5,7 @@ file in the project root is read too, when present. Production needs at least
 `SECRET_KEY`, `ALLOWED_HOSTS` and `DATABASE_URL`; `DEBUG` is off unless asked for.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Ours
     "core",
     "accounts",
@@ -145,6 +149,41 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
+# --- Accounts and authentication ----------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+
+# Access tokens are short-lived; refresh tokens rotate and are bound to a session row,
+# so logging out or a moderation action ends them at once.
+JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_SECONDS", default=900))
+JWT_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=14))
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": JWT_ACCESS_TOKEN_LIFETIME,
+    "REFRESH_TOKEN_LIFETIME": JWT_REFRESH_TOKEN_LIFETIME,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+    "ROTATE_REFRESH_TOKENS": True,
+    "LEEWAY": 0,
+}
+
+# New accounts are `pending` until their email is verified; with this on, pending
+# accounts cannot sign in.
+ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = env.bool("ACCOUNTS_REQUIRE_EMAIL_VERIFICATION", default=False)
+# Failed sign-ins allowed per account in a window, whatever the client's address.
+ACCOUNTS_SIGN_IN_FAILURE_LIMIT = env.int("ACCOUNTS_SIGN_IN_FAILURE_LIMIT", default=10)
+ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS = 15 * 60
+ACCOUNTS_AVATAR_MAX_UPLOAD_MB = env.int("ACCOUNTS_AVATAR_MAX_UPLOAD_MB", default=5)
+# Where the links in account emails point: the client app's pages, or this API.
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000")
+
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 # --- Passwords --------------------------------------------------------------------
 
 PASSWORD_HASHERS = [
@@ -162,6 +201,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
 ]
 
 # --- Internationalisation ---------------------------------------------------------
@@ -212,7 +255,7 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.SessionJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -231,10 +274,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anonymous": env.str("THROTTLE_ANONYMOUS_RATE", default="120/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
+        # Per client address, on top of the per-account sign-in failure limit.
+        "sign_in": env.str("THROTTLE_SIGN_IN_RATE", default="30/min"),
+        "register": env.str("THROTTLE_REGISTER_RATE", default="10/hour"),
+        "account_email": env.str("THROTTLE_ACCOUNT_EMAIL_RATE", default="5/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many proxies in front of the app append to X-Forwarded-For (0: none, use
+    # the peer address). Throttles and sign-in logs read client addresses this way.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -268,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     | {
         "ComponentStatusEnum": "core.views.ComponentStatus",
         "ServiceStatusEnum": "core.views.ServiceStatus",
+        "UserStatusEnum": "accounts.models.User.Status",
+        "UserRoleEnum": "accounts.models.User.Role",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -11,7 +11,7 @@ os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
 from config.settings import *  # noqa: F403
-from config.settings import INSTALLED_APPS, STORAGES
+from config.settings import DATABASES, INSTALLED_APPS, STORAGES
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
@@ -28,3 +28,15 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Nothing is collected in tests: WhiteNoise serves static files through the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Argon2 still (hashes start with "argon2"), at a cost tests can afford.
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+# SQLite tests use a file, as production does, not the shared in-memory database:
+# its WAL journal, IMMEDIATE transactions and busy timeout then apply, so the
+# concurrency tests meet the same locking as a real deployment.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"videoplatform-test-{os.getpid()}.sqlite3")
+    }

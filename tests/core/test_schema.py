@@ -38,3 +38,11 @@ def test_docs_pages_load_their_assets_locally(api_client, url, asset):
     assert "cdn." not in html and "unpkg" not in html
     assert finders.find(asset) is not None
     assert api_client.get(f"/static/{asset}").status_code == 200
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    output = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(output))
+    assert output.read_text().startswith("openapi: 3.")

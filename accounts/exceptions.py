@@ -1,0 +1,160 @@
+"""The accounts app's errors, each with a stable code a client can switch on."""
+
+from rest_framework import status
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    ErrorDetail,
+    PermissionDenied,
+    Throttled,
+)
+
+
+class InvalidCredentials(AuthenticationFailed):
+    """Wrong password or no such account: the same answer for both."""
+
+    default_detail = "The username or password is incorrect."
+    default_code = "invalid_credentials"
+
+
+class AccountInactive(AuthenticationFailed):
+    """The password was right but the account may not sign in (suspended, banned, ...)."""
+
+    default_detail = "This account cannot sign in."
+    default_code = "account_inactive"
+
+
+class TokenNotValid(AuthenticationFailed):
+    default_detail = "The token is invalid."
+    default_code = "token_not_valid"
+
+
+class TokenExpired(AuthenticationFailed):
+    default_detail = "The token has expired."
+    default_code = "token_expired"
+
+
+class SessionEnded(AuthenticationFailed):
+    default_detail = "This session has ended; sign in again."
+    default_code = "session_ended"
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    """A refresh token that was already exchanged: treated as stolen."""
+
+    default_detail = "This refresh token was already used; the session has been ended."
+    default_code = "refresh_token_reused"
+
+
+class TooManySignInAttempts(Throttled):
+    default_detail = "Too many failed sign-in attempts for this account."
+    default_code = "too_many_attempts"
+
+
+class TwoFactorCodeInvalid(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The one-time code is invalid or was already used."
+    default_code = "invalid_otp"
+
+
+class ChallengeInvalid(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The sign-in challenge is invalid, used up or expired; sign in again."
+    default_code = "invalid_challenge"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+EMAIL_TAKEN = ErrorDetail("An account with this email already exists.", code="email_taken")
+USERNAME_TAKEN = ErrorDetail("This username is already taken.", code="username_taken")
+
+
+class LinkTokenInvalid(APIException):
+    """A password-reset or email-verification link that is malformed, unknown, wrong,
+    expired or already used: one answer for all, so it tells nothing about accounts."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This link is invalid or has expired; ask for a new one."
+    default_code = "invalid_token"
+
+
+class EmailAlreadyVerified(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This email address is already verified."
+    default_code = "email_already_verified"
+
+
+INVALID_PASSWORD = ErrorDetail("The current password is incorrect.", code="invalid_password")
+PASSWORD_UNCHANGED = ErrorDetail(
+    "The new password must differ from the current one.", code="password_unchanged"
+)
+
+
+class TwoFactorAlreadyEnabled(Conflict):
+    default_detail = "Two-factor authentication is already on; turn it off first."
+    default_code = "two_factor_already_enabled"
+
+
+class TwoFactorNotSetUp(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "No two-factor setup is waiting for confirmation; start one first."
+    default_code = "two_factor_not_set_up"
+
+
+class TwoFactorNotEnabled(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Two-factor authentication is not on."
+    default_code = "two_factor_not_enabled"
+
+
+# Staff actions (services/moderation.py)
+
+
+class InsufficientRole(PermissionDenied):
+    """Moderators may act only on users and creators; staff accounts need an admin."""
+
+    default_detail = "Your role does not allow this action on this account."
+    default_code = "insufficient_role"
+
+
+class CannotModerateSelf(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Staff cannot take this action on their own account."
+    default_code = "cannot_moderate_self"
+
+
+class AccountDeleted(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This account has been deleted."
+    default_code = "account_deleted"
+
+
+class AlreadyBanned(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This account is banned; reinstate it first."
+    default_code = "already_banned"
+
+
+class NotSuspendedOrBanned(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This account is neither suspended nor banned."
+    default_code = "not_suspended_or_banned"
+
+
+class RoleUnchanged(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The account already has this role."
+    default_code = "role_unchanged"
+
+
+class LastAdmin(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This is the last active admin; promote another admin first."
+    default_code = "last_admin"
+
+
+INVALID_UNTIL = ErrorDetail("The end of a suspension must be in the future.", code="invalid_until")

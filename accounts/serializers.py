@@ -1,1 +1,0 @@
-"""Accounts app: input and output shapes."""

@@ -1,0 +1,1 @@
+"""Accounts app: input and output shapes, one module per concern."""

@@ -1,0 +1,135 @@
+"""Input and output shapes of registration, sign-in, tokens and sessions."""
+
+from rest_framework import serializers
+
+from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
+from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession, User
+from accounts.models import username_validator as model_username_validator
+from accounts.serializers.users import UserSerializer
+from accounts.validators import password_validate
+
+PASSWORD_FIELD_MAX_LENGTH = 4096  # far above the 128 the validators allow
+
+
+def password_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_FIELD_MAX_LENGTH,
+        style={"input_type": "password"},
+        **kwargs,
+    )
+
+
+def username_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        min_length=USERNAME_MIN_LENGTH,
+        max_length=USERNAME_MAX_LENGTH,
+        validators=[model_username_validator],
+        **kwargs,
+    )
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    username = username_field()
+    password = password_field()
+    full_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+    def validate_email(self, email: str) -> str:
+        if User.objects.filter(email__iexact=email).exists():
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return email
+
+    def validate_username(self, username: str) -> str:
+        if User.objects.filter(username__iexact=username).exists():
+            raise serializers.ValidationError(USERNAME_TAKEN)
+        return username
+
+    def validate(self, attrs: dict) -> dict:
+        candidate = User(email=attrs["email"], username=attrs["username"])
+        try:
+            password_validate(attrs["password"], candidate)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"password": error.detail}) from error
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=254, required=False, help_text="A username or an email address."
+    )
+    email = serializers.CharField(
+        max_length=254, required=False, help_text="An alias of `username`."
+    )
+    password = serializers.CharField(
+        max_length=PASSWORD_FIELD_MAX_LENGTH, trim_whitespace=False, write_only=True
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        identifier = attrs.get("username") or attrs.get("email")
+        if not identifier:
+            raise serializers.ValidationError(
+                {"username": [serializers.ErrorDetail("This field is required.", code="required")]}
+            )
+        return {"identifier": identifier, "password": attrs["password"]}
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.ChoiceField(choices=["bearer"])
+    expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
+
+
+class SignedInSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class TwoFactorChallengeSerializer(serializers.Serializer):
+    two_factor_required = serializers.BooleanField()
+    challenge_token = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds the challenge stays valid.")
+
+
+class TwoFactorVerifySerializer(serializers.Serializer):
+    challenge_token = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=32, help_text="A TOTP code or a backup code.")
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=2000)
+
+
+class OAuthTokenRequestSerializer(serializers.Serializer):
+    """The form fields of `POST auth/token/` (documentation only: RFC 6749 rules)."""
+
+    grant_type = serializers.ChoiceField(choices=["password", "refresh_token"])
+    username = serializers.CharField(required=False)
+    password = serializers.CharField(required=False)
+    otp_code = serializers.CharField(required=False)
+    refresh_token = serializers.CharField(required=False)
+
+
+class OAuthErrorSerializer(serializers.Serializer):
+    error = serializers.ChoiceField(
+        choices=[
+            "invalid_request",
+            "invalid_grant",
+            "unsupported_grant_type",
+            "temporarily_unavailable",
+        ]
+    )
+    error_description = serializers.CharField()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthSession
+        fields = ["id", "created_at", "last_used_at", "ip_address", "user_agent", "is_current"]
+        read_only_fields = fields
+
+    def get_is_current(self, session: AuthSession) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")

@@ -1,0 +1,58 @@
+"""Input shapes of the current user's profile, avatar and account deletion, and of
+the user search. Every answer about a user is `UserSerializer`."""
+
+from rest_framework import serializers
+
+from accounts.models import User, phone_number_validator
+from accounts.serializers.auth import password_field, username_field
+
+SEARCH_MAX_LENGTH = 50
+
+
+def _max_length(field_name: str) -> int:
+    return User._meta.get_field(field_name).max_length
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    """The fields a user may change about themself; any other field sent is ignored."""
+
+    username = username_field(
+        required=False,
+        help_text="3-30 letters, digits, underscores or dots; unique whatever the case.",
+    )
+    display_name = serializers.CharField(
+        max_length=_max_length("display_name"), required=False, allow_blank=True
+    )
+    bio = serializers.CharField(max_length=_max_length("bio"), required=False, allow_blank=True)
+    phone_number = serializers.CharField(
+        max_length=_max_length("phone_number"),
+        required=False,
+        allow_blank=True,
+        validators=[phone_number_validator],
+        help_text="E.164, e.g. +14155550123; an empty string clears it.",
+    )
+    is_private = serializers.BooleanField(required=False)
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    # An empty file is let through to be refused like any other non-image
+    # (`invalid_image`), rather than with a code of its own.
+    avatar = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A JPEG, PNG, WebP or GIF image; it is stored as a JPEG of at most "
+        "512x512 pixels, without its metadata.",
+    )
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = password_field(help_text="The account's current password, to confirm.")
+
+
+class UserSearchQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="A prefix of the username or display name, whatever the case; "
+        "empty or absent lists every active user.",
+    )

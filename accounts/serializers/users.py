@@ -1,0 +1,94 @@
+"""The one user representation the API returns, everywhere."""
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+
+from accounts.models import User
+
+
+class _PrivateFieldMixin:
+    """Shown only to the user themself and to staff; left out for everyone else."""
+
+    def get_attribute(self, instance):
+        if not self.parent.shows_private_fields(instance):
+            raise SkipField()
+        return super().get_attribute(instance)
+
+
+class PrivateEmailField(_PrivateFieldMixin, serializers.EmailField):
+    pass
+
+
+class PrivateCharField(_PrivateFieldMixin, serializers.CharField):
+    pass
+
+
+class PrivateDateTimeField(_PrivateFieldMixin, serializers.DateTimeField):
+    pass
+
+
+class PrivateMethodField(_PrivateFieldMixin, serializers.SerializerMethodField):
+    pass
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as others see them; the user themself and staff also see `email`,
+    `phone_number`, `last_login` and `two_factor_enabled`.
+
+    Lists annotate `two_factor_enabled` in their selector; for a single user it is
+    looked up.
+    """
+
+    avatar_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+    email = PrivateEmailField(read_only=True)
+    phone_number = PrivateCharField(read_only=True)
+    last_login = PrivateDateTimeField(read_only=True)
+    two_factor_enabled = PrivateMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "is_private",
+            "email_verified",
+            "role",
+            "status",
+            "follower_count",
+            "following_count",
+            "video_count",
+            "created_at",
+            "email",
+            "phone_number",
+            "last_login",
+            "two_factor_enabled",
+        ]
+        read_only_fields = fields
+
+    def shows_private_fields(self, user: User) -> bool:
+        """Whether the viewer is `user` or staff. The viewer is the request's user,
+        or `context["viewer"]` where the caller is not signed in yet (sign-in answers)."""
+        viewer = self.context.get("viewer") or getattr(self.context.get("request"), "user", None)
+        if viewer is None or not viewer.is_authenticated:
+            return False
+        return viewer.pk == user.pk or viewer.is_moderator
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_avatar_url(self, user: User) -> str | None:
+        if not user.avatar:
+            return None
+        request = self.context.get("request")
+        url = user.avatar.url
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_two_factor_enabled(self, user: User) -> bool:
+        annotated = getattr(user, "two_factor_enabled", None)
+        if annotated is not None:
+            return bool(annotated)
+        return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

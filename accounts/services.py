@@ -1,1 +1,0 @@
-"""Accounts app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

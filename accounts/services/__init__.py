@@ -1,0 +1,1 @@
+"""Accounts app: writes, one module per concern; see each module."""

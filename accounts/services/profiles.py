@@ -1,0 +1,258 @@
+"""The user's own account: profile fields, avatar, and deleting the account.
+
+Each write locks the user's row and re-reads it, so it never overwrites what a
+concurrent request (another edit, a deletion, a staff action) just committed, and it
+refuses accounts that may no longer sign in. Avatar files are written to the storage
+before the transaction and old ones deleted only once it commits: a rollback never
+leaves the row pointing at a missing file.
+"""
+
+import io
+from functools import partial
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django_otp import device_classes
+from PIL import Image, ImageOps
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactive
+from accounts.models import AuthSession, TwoFactorChallenge, User
+from accounts.services.sessions import sessions_end_for_user, user_can_sign_in
+from accounts.throttling import sign_in_failure_record, sign_in_limit_check, sign_in_subject
+
+AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
+AVATAR_JPEG_QUALITY = 85
+# Only these decoders ever see an upload: Pillow's rarer ones (EPS runs Ghostscript,
+# PSD, TIFF, ...) are more attack surface than an avatar is worth.
+AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+# Decoding allocates about 4 bytes a pixel. JPEGs are decoded at a reduced scale
+# (`draft`), so a large phone photo stays cheap; other formats must be this small.
+AVATAR_MAX_PIXELS = 25_000_000
+
+
+def _user_lock(user: User) -> User:
+    """Lock and re-read `user`'s row; refuse an account that may no longer sign in
+    (deleted, banned, ... since the request was authenticated)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not user_can_sign_in(locked):
+        raise AccountInactive()
+    return locked
+
+
+def _username_taken(username: str, *, user: User) -> bool:
+    """Whether another account holds `username` whatever its case. Deleted accounts
+    keep theirs: their rows stay."""
+    return User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists()
+
+
+def user_profile_update(
+    *,
+    user: User,
+    username: str | None = None,
+    display_name: str | None = None,
+    bio: str | None = None,
+    phone_number: str | None = None,
+    is_private: bool | None = None,
+) -> User:
+    """Change the profile fields given (None leaves a field as it is); returns the
+    updated user, freshly read.
+
+    Values are expected already validated in shape (lengths, the username and phone
+    number patterns); an empty `phone_number` clears it. A username is refused with
+    `username_taken` when another account holds it whatever the case, a concurrent
+    claim included; changing only the case of one's own is allowed.
+    """
+    changes = {
+        name: value
+        for name, value in {
+            "username": username,
+            "display_name": display_name,
+            "bio": bio,
+            "phone_number": phone_number,
+            "is_private": is_private,
+        }.items()
+        if value is not None
+    }
+    if username is not None and _username_taken(username, user=user):
+        raise ValidationError({"username": [USERNAME_TAKEN]})
+    try:
+        with transaction.atomic():
+            locked = _user_lock(user)
+            if not changes:
+                return locked
+            for name, value in changes.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as error:  # the case-insensitive unique constraint
+        if username is not None and _username_taken(username, user=user):
+            raise ValidationError({"username": [USERNAME_TAKEN]}) from error
+        raise
+    return locked
+
+
+# -- avatars ----------------------------------------------------------------------------
+
+
+def _avatar_too_large() -> ErrorDetail:
+    limit = settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB
+    return ErrorDetail(f"The image is larger than {limit} MB.", code="too_large")
+
+
+def _invalid_image(detail: str) -> ValidationError:
+    return ValidationError({"avatar": [ErrorDetail(detail, code="invalid_image")]})
+
+
+def _image_flatten(image: Image.Image) -> Image.Image:
+    """RGB, with transparent areas on white (JPEG has no alpha channel)."""
+    if not image.has_transparency_data:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def avatar_image_encode(upload: File) -> bytes:
+    """An uploaded image re-encoded as the avatar JPEG: upright (EXIF orientation
+    applied), RGB, fitted into AVATAR_SIZE square, with no metadata kept.
+
+    Raises `ValidationError` on `avatar`: `too_large` over
+    `settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB` (checked before any decoding), else
+    `invalid_image` for anything that is not a whole JPEG, PNG, WebP or GIF (whose
+    first frame is used) of at most AVATAR_MAX_PIXELS pixels.
+    """
+    if upload.size is None or upload.size > settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValidationError({"avatar": [_avatar_too_large()]})
+    upload.seek(0)
+    # Hostile files make Pillow's decoders raise all sorts of exceptions (OSError,
+    # SyntaxError, ValueError, IndexError, struct.error, DecompressionBombError, ...);
+    # every one of them means "not an image we accept", never a server error.
+    try:
+        with Image.open(upload, formats=AVATAR_FORMATS) as image:
+            image.draft("RGB", (AVATAR_SIZE, AVATAR_SIZE))  # JPEG only: decode scaled down
+            width, height = image.size
+            if width * height > AVATAR_MAX_PIXELS:
+                raise _invalid_image("The image has too many pixels.")
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            flat = _image_flatten(upright)
+            flat.thumbnail((AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+            output = io.BytesIO()
+            # No `exif` or `icc_profile` given: the new file carries no metadata.
+            flat.save(output, format="JPEG", quality=AVATAR_JPEG_QUALITY, optimize=True)
+    except ValidationError:
+        raise
+    except Exception as error:
+        raise _invalid_image(
+            "Upload a valid JPEG, PNG, WebP or GIF image; the file is not one or is damaged."
+        ) from error
+    return output.getvalue()
+
+
+def _avatar_file_delete_on_commit(name: str) -> None:
+    """Delete an avatar file once the transaction commits; a storage error is logged,
+    not raised, since the change it follows is already committed."""
+    if name:
+        storage = User._meta.get_field("avatar").storage
+        transaction.on_commit(partial(storage.delete, name), robust=True)
+
+
+def user_avatar_set(*, user: User, upload: File) -> User:
+    """Replace the user's avatar with `upload`, re-encoded (see `avatar_image_encode`,
+    whose `too_large` and `invalid_image` errors it raises); returns the updated user.
+
+    The new file is written under a new random name before the row is locked; the
+    previous file is deleted after commit, and the new one at once if the update fails.
+    """
+    content = avatar_image_encode(upload)
+    field = User._meta.get_field("avatar")
+    name = field.storage.save(field.generate_filename(user, "avatar.jpg"), ContentFile(content))
+    try:
+        with transaction.atomic():
+            locked = _user_lock(user)
+            _avatar_file_delete_on_commit(locked.avatar.name)
+            locked.avatar = name
+            locked.save(update_fields=["avatar", "updated_at"])
+    except BaseException:
+        field.storage.delete(name)
+        raise
+    return locked
+
+
+@transaction.atomic
+def user_avatar_remove(*, user: User) -> User:
+    """Remove the user's avatar, if any; the file is deleted after commit. Returns
+    the updated user."""
+    locked = _user_lock(user)
+    if locked.avatar:
+        _avatar_file_delete_on_commit(locked.avatar.name)
+        locked.avatar = ""
+        locked.save(update_fields=["avatar", "updated_at"])
+    return locked
+
+
+# -- deleting the account ---------------------------------------------------------------
+
+
+def deleted_user_email(user: User) -> str:
+    """The address a deleted account keeps: unique, and never deliverable (`invalid`
+    is a reserved name, RFC 2606). Django's email validation refuses a domain without
+    a dot, so nobody can register this address before the deletion takes it."""
+    return f"deleted-{user.pk.hex}@invalid"
+
+
+@transaction.atomic
+def user_delete(*, user: User, password: str) -> User:
+    """Delete the account of `user`, who confirms with their password.
+
+    The row stays, so the username stays reserved and records pointing at the user
+    remain valid, but it is anonymised: the email becomes `deleted_user_email`, the
+    display name, bio, phone number, metadata and avatar (file deleted after commit)
+    are cleared, the password becomes unusable, `email_verified` false and
+    `is_private` true. The status becomes `deleted`, every session ends
+    (`account_deleted`) and every two-factor device and pending sign-in challenge is
+    removed.
+
+    A wrong password raises `invalid_password` on `password` and counts against the
+    account's sign-in failure limit (then `too_many_attempts`, 429), so a stolen
+    access token cannot be used to guess the password. Returns the deleted user.
+    """
+    subject = sign_in_subject(user_id=user.pk, identifier=user.username)
+    sign_in_limit_check(subject=subject)
+    locked = _user_lock(user)
+    if not locked.check_password(password):
+        sign_in_failure_record(subject=subject)
+        raise ValidationError({"password": [INVALID_PASSWORD]})
+
+    _avatar_file_delete_on_commit(locked.avatar.name)
+    locked.status = User.Status.DELETED
+    locked.email = deleted_user_email(locked)
+    locked.email_verified = False
+    locked.display_name = locked.bio = locked.phone_number = ""
+    locked.avatar = ""
+    locked.metadata = {}
+    locked.is_private = True
+    locked.set_unusable_password()
+    locked.save(
+        update_fields=[
+            "status",
+            "email",
+            "email_verified",
+            "display_name",
+            "bio",
+            "phone_number",
+            "avatar",
+            "metadata",
+            "is_private",
+            "password",
+            "updated_at",
+        ]
+    )
+    sessions_end_for_user(user=locked, reason=AuthSession.EndReason.ACCOUNT_DELETED)
+    for device_model in device_classes():
+        device_model.objects.filter(user=locked).delete()
+    TwoFactorChallenge.objects.filter(user=locked).delete()
+    return locked

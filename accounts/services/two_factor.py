@@ -1,0 +1,227 @@
+"""Two-factor authentication: a TOTP device (django-otp) and single-use backup codes.
+
+Backup codes live in django-otp's static device, but only as keyed digests: the codes
+themselves are shown once, when generated, and never stored. Also here: turning two-factor
+on (setup, then confirmation with a first code), new backup codes, turning it off.
+"""
+
+import io
+import secrets
+from base64 import b32encode
+from dataclasses import dataclass
+
+import segno
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import ValidationError
+
+from accounts.exceptions import (
+    INVALID_PASSWORD,
+    TwoFactorAlreadyEnabled,
+    TwoFactorCodeInvalid,
+    TwoFactorNotEnabled,
+    TwoFactorNotSetUp,
+)
+from accounts.models import AuthSession, User
+from accounts.services.sessions import sessions_end_for_user
+from accounts.throttling import sign_in_failure_record, sign_in_limit_check, sign_in_subject
+
+BACKUP_CODE_COUNT = 10
+BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
+BACKUP_CODE_LENGTH = 10
+TOTP_DIGITS = 6
+
+
+def two_factor_is_enabled(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def backup_code_normalize(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def backup_code_digest(code: str) -> str:
+    """What is stored for a backup code: an HMAC keyed by the site's secret, so a
+    stolen database alone does not allow guessing codes offline."""
+    digest = salted_hmac("accounts.backup-code", backup_code_normalize(code), algorithm="sha256")
+    return digest.hexdigest()[:16]  # django-otp's token column holds 16 characters
+
+
+def backup_code_generate() -> str:
+    raw = "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(BACKUP_CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def two_factor_code_verify(*, user: User, code: str) -> bool:
+    """Whether `code` is the user's current TOTP code or one of their backup codes.
+
+    A TOTP code is accepted once (django-otp keeps the last time step used); a
+    backup code is deleted when used. Failures are throttled per device by django-otp
+    (1, 2, 4, ... seconds between attempts), whatever the client's address. The
+    device row is locked while checked, so a code cannot be used twice concurrently.
+    """
+    code = "".join(code.split())
+    if not code:
+        return False
+    with transaction.atomic():
+        if code.isdigit() and len(code) == TOTP_DIGITS:
+            device = (
+                TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            )
+            return device is not None and device.verify_token(code)
+        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        return device is not None and device.verify_token(backup_code_digest(code))
+
+
+# --- Turning two-factor on and off ----------------------------------------------------
+#
+# A failed code check must stay counted: django-otp records the failure on the device
+# row (its throttle), so the functions below check the code inside a transaction and
+# raise only after it has committed. Call them outside any transaction of your own.
+
+TOTP_DEVICE_NAME = "authenticator"
+BACKUP_DEVICE_NAME = "backup codes"
+
+
+@dataclass(frozen=True)
+class TwoFactorSetup:
+    """What an authenticator app needs to add the account: shown once, at setup."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+def _user_lock(user: User) -> User:
+    """The user's row, locked: changes to one user's two-factor state run one by one."""
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _qr_svg(data: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(
+        buffer, kind="svg", xmldecl=False, nl=False, scale=4, title="Two-factor setup"
+    )
+    return buffer.getvalue().decode()
+
+
+def _backup_codes_replace(*, user: User) -> list[str]:
+    """Void the user's backup codes and make new ones; returns the codes, which are
+    stored only as digests. The caller holds the user's lock."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes: dict[str, str] = {}  # digest -> code: distinct codes, distinct digests
+    while len(codes) < BACKUP_CODE_COUNT:
+        code = backup_code_generate()
+        codes[backup_code_digest(code)] = code
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=digest) for digest in codes)
+    return list(codes.values())
+
+
+@transaction.atomic
+def two_factor_setup_begin(*, user: User) -> TwoFactorSetup:
+    """Start turning two-factor on: a new, unconfirmed TOTP device.
+
+    Any earlier unconfirmed device is replaced, so only the latest secret shown can be
+    confirmed. Raises `TwoFactorAlreadyEnabled` when two-factor is on.
+    """
+    user = _user_lock(user)
+    if two_factor_is_enabled(user):
+        raise TwoFactorAlreadyEnabled()
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(
+        user=user, name=TOTP_DEVICE_NAME, confirmed=False, digits=TOTP_DIGITS
+    )
+    otpauth_uri = device.config_url  # issuer: settings.OTP_TOTP_ISSUER (the site name)
+    return TwoFactorSetup(
+        secret=b32encode(device.bin_key).decode(),
+        otpauth_uri=otpauth_uri,
+        qr_svg=_qr_svg(otpauth_uri),
+    )
+
+
+def two_factor_setup_confirm(
+    *, user: User, code: str, current_session_id: object | None = None
+) -> list[str]:
+    """Turn two-factor on with a code from the device being set up; returns the new
+    backup codes (shown once).
+
+    Every other session of the user ends: they were opened without a second factor.
+    Raises `TwoFactorNotSetUp` when no setup is pending (or two-factor is already on),
+    `TwoFactorCodeInvalid` for a wrong, reused or throttled code.
+    """
+    code = "".join(code.split())
+    backup_codes: list[str] = []
+    with transaction.atomic():
+        user = _user_lock(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None or two_factor_is_enabled(user):
+            raise TwoFactorNotSetUp()
+        verified = device.verify_token(code)  # throttled; records last_t
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            backup_codes = _backup_codes_replace(user=user)
+            sessions_end_for_user(
+                user=user,
+                reason=AuthSession.EndReason.TWO_FACTOR_CHANGED,
+                except_session_id=current_session_id,
+            )
+    if not verified:
+        raise TwoFactorCodeInvalid()
+    return backup_codes
+
+
+def backup_codes_regenerate(*, user: User, code: str) -> list[str]:
+    """New backup codes for a user with two-factor on, who proves it with a current
+    TOTP code or a backup code; the old codes stop working.
+
+    Raises `TwoFactorNotEnabled`, or `TwoFactorCodeInvalid` for a bad code.
+    """
+    backup_codes: list[str] = []
+    with transaction.atomic():
+        user = _user_lock(user)
+        if not two_factor_is_enabled(user):
+            raise TwoFactorNotEnabled()
+        verified = two_factor_code_verify(user=user, code=code)
+        if verified:
+            backup_codes = _backup_codes_replace(user=user)
+    if not verified:
+        raise TwoFactorCodeInvalid()
+    return backup_codes
+
+
+def two_factor_disable(
+    *, user: User, password: str, code: str, current_session_id: object | None = None
+) -> None:
+    """Turn two-factor off: delete the user's TOTP device and backup codes.
+
+    Needs the password and a current TOTP or backup code. Wrong passwords count
+    against the account's sign-in failure limit, so this is no way around it. Every
+    other session of the user ends.
+
+    Raises `TwoFactorNotEnabled`, `TooManySignInAttempts`, a validation error
+    `invalid_password` on `password`, or `TwoFactorCodeInvalid`.
+    """
+    subject = sign_in_subject(user_id=user.pk, identifier=user.username)
+    with transaction.atomic():
+        user = _user_lock(user)
+        if not two_factor_is_enabled(user):
+            raise TwoFactorNotEnabled()
+        sign_in_limit_check(subject=subject)
+        if not user.check_password(password):
+            sign_in_failure_record(subject=subject)
+            raise ValidationError({"password": [INVALID_PASSWORD]})
+        verified = two_factor_code_verify(user=user, code=code)
+        if verified:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            sessions_end_for_user(
+                user=user,
+                reason=AuthSession.EndReason.TWO_FACTOR_CHANGED,
+                except_session_id=current_session_id,
+            )
+    if not verified:
+        raise TwoFactorCodeInvalid()

@@ -1,0 +1,1 @@
+"""Accounts app: thin API views, one module per concern."""

@@ -1,0 +1,124 @@
+"""Two-factor authentication for the signed-in user: set it up, confirm it, get new
+backup codes, turn it off. (The second sign-in step is `auth/2fa/verify/`, in auth.py.)"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers.two_factor import (
+    BackupCodesSerializer,
+    TwoFactorCodeSerializer,
+    TwoFactorConfirmSerializer,
+    TwoFactorDisableSerializer,
+    TwoFactorSetupSerializer,
+)
+from accounts.services.two_factor import (
+    backup_codes_regenerate,
+    two_factor_disable,
+    two_factor_setup_begin,
+    two_factor_setup_confirm,
+)
+from accounts.tokens import SESSION_CLAIM
+from accounts.views.auth import NO_STORE
+
+THROTTLED_CODES = (
+    "Failed codes are throttled per device (django-otp): after a failure, another "
+    "check within 1, 2, 4, ... seconds fails with `invalid_otp` whatever the code. "
+    "A TOTP code is accepted once."
+)
+
+
+class TwoFactorSetupView(APIView):
+    @extend_schema(
+        operation_id="auth_2fa_setup",
+        tags=["auth"],
+        request=None,
+        responses={
+            200: TwoFactorSetupSerializer,
+            409: OpenApiResponse(
+                description="`two_factor_already_enabled`: turn two-factor off first."
+            ),
+        },
+        summary="Start turning two-factor authentication on",
+        description="Creates a new unconfirmed TOTP device (replacing any earlier "
+        "unconfirmed one) and answers with its secret, `otpauth://` URI and QR code. "
+        "Two-factor is on only after `auth/2fa/confirm/`. Error codes: "
+        "`two_factor_already_enabled` (409), `not_authenticated` (401).",
+    )
+    def post(self, request: Request) -> Response:
+        setup = two_factor_setup_begin(user=request.user)
+        return Response(TwoFactorSetupSerializer(setup).data, headers=NO_STORE)
+
+
+class TwoFactorConfirmView(APIView):
+    @extend_schema(
+        operation_id="auth_2fa_confirm",
+        tags=["auth"],
+        request=TwoFactorConfirmSerializer,
+        responses={200: BackupCodesSerializer},
+        summary="Turn two-factor authentication on with a first code",
+        description="Confirms the device from `auth/2fa/setup/` and answers with 10 "
+        "backup codes, shown only now. Every other session of the user ends. Error "
+        "codes: `two_factor_not_set_up` (400, no setup pending), `invalid_otp` (400), "
+        f"`not_authenticated` (401). {THROTTLED_CODES}",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TwoFactorConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        backup_codes = two_factor_setup_confirm(
+            user=request.user,
+            code=serializer.validated_data["code"],
+            current_session_id=request.auth[SESSION_CLAIM],
+        )
+        return Response(
+            BackupCodesSerializer({"backup_codes": backup_codes}).data, headers=NO_STORE
+        )
+
+
+class BackupCodesRegenerateView(APIView):
+    @extend_schema(
+        operation_id="auth_2fa_backup_codes",
+        tags=["auth"],
+        request=TwoFactorCodeSerializer,
+        responses={200: BackupCodesSerializer},
+        summary="Replace the backup codes",
+        description="Needs a current TOTP code or a backup code; the old backup codes "
+        "stop working. Error codes: `two_factor_not_enabled` (400), `invalid_otp` (400), "
+        f"`not_authenticated` (401). {THROTTLED_CODES}",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TwoFactorCodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        backup_codes = backup_codes_regenerate(
+            user=request.user, code=serializer.validated_data["code"]
+        )
+        return Response(
+            BackupCodesSerializer({"backup_codes": backup_codes}).data, headers=NO_STORE
+        )
+
+
+class TwoFactorDisableView(APIView):
+    @extend_schema(
+        operation_id="auth_2fa_disable",
+        tags=["auth"],
+        request=TwoFactorDisableSerializer,
+        responses={204: OpenApiResponse(description="Two-factor authentication is off.")},
+        summary="Turn two-factor authentication off",
+        description="Needs the password and a current TOTP or backup code; deletes the "
+        "TOTP device and the backup codes. Every other session of the user ends. Error "
+        "codes: `two_factor_not_enabled` (400), `invalid_password` (400, on `password`; "
+        "counts against the account's sign-in failure limit), `too_many_attempts` (429), "
+        f"`invalid_otp` (400), `not_authenticated` (401). {THROTTLED_CODES}",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TwoFactorDisableSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        two_factor_disable(
+            user=request.user,
+            password=serializer.validated_data["password"],
+            code=serializer.validated_data["code"],
+            current_session_id=request.auth[SESSION_CLAIM],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,177 @@
+"""The current user (profile, avatar, account deletion), public profiles and search.
+
+Every endpoint needs a signed-in caller (the default `IsAuthenticated`): profiles
+and search are for members, which keeps anonymous scrapers from enumerating
+accounts and lets the per-account throttle bound what one account can read.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.selectors import user_list_search, user_profile_get
+from accounts.serializers.profiles import (
+    AccountDeleteSerializer,
+    AvatarUploadSerializer,
+    ProfileUpdateSerializer,
+    UserSearchQuerySerializer,
+)
+from accounts.serializers.users import UserSerializer
+from accounts.services.profiles import (
+    user_avatar_remove,
+    user_avatar_set,
+    user_delete,
+    user_profile_update,
+)
+
+AUTHENTICATION_CODES = (
+    "`not_authenticated`, `token_not_valid`, `token_expired`, `session_ended`, "
+    "`account_inactive` (401)"
+)
+
+
+def user_response(request: Request, user: User) -> Response:
+    return Response(UserSerializer(user, context={"request": request}).data)
+
+
+@extend_validation_errors(["username_taken"], field_name="username", methods=["patch"])
+@extend_validation_errors(["invalid_password"], field_name="password", methods=["delete"])
+class CurrentUserView(APIView):
+    @extend_schema(
+        operation_id="users_me_retrieve",
+        tags=["users"],
+        responses={200: UserSerializer},
+        summary="The current user, private fields included",
+        description=f"Error codes: {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request) -> Response:
+        return user_response(request, request.user)
+
+    @extend_schema(
+        operation_id="users_me_update",
+        tags=["users"],
+        request=ProfileUpdateSerializer,
+        responses={200: UserSerializer},
+        summary="Change the current user's profile",
+        description="Only `username`, `display_name`, `bio`, `phone_number` and "
+        "`is_private` can change; any other field sent is ignored. Error codes (400, "
+        "with the field in `attr`): `username_taken` (another account holds it, "
+        "whatever the case), `invalid` (`username` pattern, `phone_number` not E.164, "
+        "`is_private` not a boolean), `min_length`, `max_length`, "
+        f"`null_characters_not_allowed`; {AUTHENTICATION_CODES}.",
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = ProfileUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_profile_update(user=request.user, **serializer.validated_data)
+        return user_response(request, user)
+
+    @extend_schema(
+        operation_id="users_me_delete",
+        tags=["users"],
+        request=AccountDeleteSerializer,
+        responses={204: None},
+        summary="Delete the current user's account",
+        description='Send the JSON body `{"password": "..."}`. The account is '
+        "anonymised and its status becomes `deleted`; every session ends at once and "
+        "two-factor devices are removed. The username stays reserved. Error codes: "
+        "`invalid_password` (400, counts against the account's sign-in failure limit), "
+        "`required` (400, no password), `too_many_attempts` (429), "
+        f"{AUTHENTICATION_CODES}.",
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_delete(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_validation_errors(["too_large", "invalid_image"], field_name="avatar", methods=["put"])
+class CurrentUserAvatarView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="users_me_avatar_set",
+        tags=["users"],
+        request=AvatarUploadSerializer,
+        responses={200: UserSerializer},
+        summary="Upload the current user's avatar",
+        description="A multipart form with an `avatar` file: a JPEG, PNG, WebP or GIF "
+        "(first frame). It is stored as a JPEG that fits in 512x512 pixels, upright and "
+        "without metadata; the previous avatar is deleted. Error codes (400, `attr` "
+        "`avatar`): `too_large` (over the upload limit, 5 MB by default), "
+        "`invalid_image` (not a whole image of an accepted format, or too many "
+        "pixels), `required`, `invalid` (not a file); `unsupported_media_type` (415, "
+        f"not multipart); {AUTHENTICATION_CODES}.",
+    )
+    def put(self, request: Request) -> Response:
+        serializer = AvatarUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_avatar_set(user=request.user, upload=serializer.validated_data["avatar"])
+        return user_response(request, user)
+
+    @extend_schema(
+        operation_id="users_me_avatar_remove",
+        tags=["users"],
+        request=None,
+        responses={204: None},
+        summary="Remove the current user's avatar",
+        description=f"Answers 204 also when there was none. Error codes: {AUTHENTICATION_CODES}.",
+    )
+    def delete(self, request: Request) -> Response:
+        user_avatar_remove(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserDetailView(APIView):
+    @extend_schema(
+        operation_id="users_retrieve",
+        tags=["users"],
+        parameters=[
+            OpenApiParameter(
+                "username", str, OpenApiParameter.PATH, description="Whatever its case."
+            )
+        ],
+        responses={200: UserSerializer},
+        summary="A user's public profile",
+        description="Private fields (`email`, `phone_number`, `last_login`, "
+        "`two_factor_enabled`) appear only for the user themself and staff. Error "
+        "codes: `not_found` (404, no such user, or deleted or banned and the caller is "
+        f"not staff); {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request, username: str) -> Response:
+        return user_response(request, user_profile_get(username=username, viewer=request.user))
+
+
+@extend_validation_errors(
+    ["max_length", "null_characters_not_allowed"], field_name="search", methods=["get"]
+)
+@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
+class UserListView(generics.ListAPIView):
+    serializer_class = UserSerializer
+    ordering = ("username",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return User.objects.none()
+        query = UserSearchQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return user_list_search(search=query.validated_data.get("search", ""))
+
+    @extend_schema(
+        operation_id="users_list",
+        tags=["users"],
+        parameters=[UserSearchQuerySerializer],
+        summary="Search active users by the start of their username or display name",
+        description="Ordered by username. Error codes (400): `max_length` (`search` "
+        "over 50 characters), `null_characters_not_allowed`, `invalid_cursor`, "
+        f"`invalid_page_size`; {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
