@@ -7,5 +7,5 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the OpenAPI description of our authentication scheme.
-        from accounts import authentication  # noqa: F401
+        # Registers the OpenAPI extensions (authentication scheme, private fields).
+        from accounts import schema  # noqa: F401

@@ -1,7 +1,6 @@
 """Bearer-token authentication: a JWT access token bound to a live sign-in session."""
 
 from django.utils import timezone
-from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
@@ -44,9 +43,3 @@ class SessionJWTAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
-
-
-class SessionJWTScheme(SimpleJWTScheme):
-    """Documents the scheme in the OpenAPI schema as HTTP bearer with JWTs."""
-
-    target_class = "accounts.authentication.SessionJWTAuthentication"

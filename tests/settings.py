@@ -23,6 +23,7 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+TASKS_EAGER_RUN_DETACHED = False  # run inline, so tests observe what tasks did
 # Each test process has its own in-memory cache, whatever CACHE_URL the shell names.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Nothing is collected in tests: WhiteNoise serves static files through the finders.

@@ -8,7 +8,7 @@ from rest_framework.fields import SkipField
 from accounts.models import User
 
 
-class _PrivateFieldMixin:
+class PrivateFieldMixin:
     """Shown only to the user themself and to staff; left out for everyone else."""
 
     def get_attribute(self, instance):
@@ -17,19 +17,19 @@ class _PrivateFieldMixin:
         return super().get_attribute(instance)
 
 
-class PrivateEmailField(_PrivateFieldMixin, serializers.EmailField):
+class PrivateEmailField(PrivateFieldMixin, serializers.EmailField):
     pass
 
 
-class PrivateCharField(_PrivateFieldMixin, serializers.CharField):
+class PrivateCharField(PrivateFieldMixin, serializers.CharField):
     pass
 
 
-class PrivateDateTimeField(_PrivateFieldMixin, serializers.DateTimeField):
+class PrivateDateTimeField(PrivateFieldMixin, serializers.DateTimeField):
     pass
 
 
-class PrivateMethodField(_PrivateFieldMixin, serializers.SerializerMethodField):
+class PrivateMethodField(PrivateFieldMixin, serializers.SerializerMethodField):
     pass
 
 

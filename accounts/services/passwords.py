@@ -31,7 +31,7 @@ from accounts.throttling import (
 )
 from accounts.tokens import TokenPair, email_verification_token_generator
 from accounts.validators import password_validate
-from core.tasks import task_enqueue_on_commit
+from core.tasks import task_enqueue_detached_on_commit, task_enqueue_on_commit
 
 
 def _new_password_validate(password: str, user: User) -> None:
@@ -86,10 +86,11 @@ def password_reset_request(*, email: str) -> None:
     """Ask for a reset link to be sent to `email`, if an account may receive one.
 
     The request does the same work whatever the address: it only queues a task, which
-    looks the account up itself. Callers answer the same way in every case, so
-    nobody learns whether an address has an account.
+    looks the account up itself, and never waits for it (even without a broker).
+    Callers answer the same way in every case, so nobody learns whether an address
+    has an account.
     """
-    task_enqueue_on_commit(password_reset_request_task, email)
+    task_enqueue_detached_on_commit(password_reset_request_task, email)
 
 
 def password_reset_send_to_address(*, email: str) -> bool:

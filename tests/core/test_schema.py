@@ -46,3 +46,11 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
     output = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(output))
     assert output.read_text().startswith("openapi: 3.")
+
+
+def test_private_user_fields_are_optional_in_the_schema(api_client):
+    user = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]["User"]
+    for private in ("email", "phone_number", "last_login", "two_factor_enabled"):
+        assert private in user["properties"]
+        assert private not in user["required"]
+    assert "username" in user["required"]
