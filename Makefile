@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate lint format shell superuser clean
+.PHONY: help run test install install-dev migrate lint format shell superuser clean bench-feeds
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ shell: install  ## A Django shell on the configured database
 
 superuser: migrate  ## Create an admin account for /admin/
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py createsuperuser
+
+bench-feeds: install  ## Feed latency at 10k and 1M videos, page 1 vs a deep page (slow)
+	$(BIN)/python bench/feed_latency.py --database sqlite --database postgres \
+		--videos 10000 1000000 --postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
 clean:  ## Remove the virtual environment, caches and the embedded database
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm

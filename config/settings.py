@@ -184,6 +184,16 @@ OTP_TOTP_ISSUER = SITE_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# --- Videos -----------------------------------------------------------------------
+
+VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=500)
+VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 60 * 60)
+# The app serves MEDIA_URL itself (embedded default); turn off when object storage or
+# a web server serves media.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# How long the signed media URLs handed out for videos that are not public stay valid.
+MEDIA_URL_SIGNATURE_SECONDS = env.int("MEDIA_URL_SIGNATURE_SECONDS", default=6 * 60 * 60)
+
 # --- Passwords --------------------------------------------------------------------
 
 PASSWORD_HASHERS = [
@@ -340,6 +350,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks, started by `celery -A config beat` (a worker runs them).
+CELERY_BEAT_SCHEDULE = {
+    # The trending feed reads stored scores: keep them fresh.
+    "videos-trending-compute": {
+        "task": "videos.tasks.trending_compute_task",
+        "schedule": timedelta(minutes=10),
+    },
+}
 
 # --- Logging ----------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from videos.views.media import media_urlpatterns
+
 api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
@@ -27,6 +29,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SERVE_MEDIA:  # the app serves MEDIA_URL itself (videos/views/media.py)
+    urlpatterns += media_urlpatterns()
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME

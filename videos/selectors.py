@@ -1,1 +1,258 @@
-"""Videos app: reads: querysets with their joins, prefetches and annotations."""
+"""Videos app: reads. One privacy rule decides who sees which video, everywhere.
+
+- `public`: anyone; listed in feeds, search and profiles.
+- `unlisted`: anyone with the id; listed only to the owner.
+- `followers`: the owner's accepted followers, and the owner.
+- `private`: the owner only.
+
+Videos of private accounts behave as `followers` for everyone who is not an accepted
+follower. Videos of suspended, banned, deactivated or deleted owners disappear, and
+so do videos of people who blocked the viewer or whom the viewer blocked. Only
+`ready` videos show to anyone but their owner. Staff see everything. A video the
+viewer may not see does not exist for them (404).
+"""
+
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from accounts.models import User
+from core.arrays import array_item_counts
+from core.relations import relations
+from core.search import SearchMatch, search_words
+from videos.models import (
+    SEARCH_ARRAY_FIELD,
+    SEARCH_TEXT_FIELDS,
+    Category,
+    Video,
+    WatchHistoryEntry,
+)
+
+Visibility = Video.Visibility
+OWNER_VISIBLE_STATUSES = (User.Status.ACTIVE, User.Status.PENDING)
+
+
+def _is_staff(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_moderator)
+
+
+def video_visibility_filter(*, viewer, listed: bool) -> Q:
+    """The privacy rule as a filter on `Video` rows (see the module docstring).
+
+    `listed` is for feeds, search and profiles, which never show unlisted videos of
+    others; a detail request names the video, so unlisted ones are found.
+    """
+    open_to_all = [Visibility.PUBLIC] if listed else [Visibility.PUBLIC, Visibility.UNLISTED]
+    others = Q(status=Video.Status.READY, owner__status__in=OWNER_VISIBLE_STATUSES) & (
+        Q(visibility__in=open_to_all, owner__is_private=False)
+    )
+    if viewer is None or not viewer.is_authenticated:
+        return others
+    followed = relations().followed_user_ids(viewer)
+    to_followers = Q(
+        status=Video.Status.READY,
+        owner__status__in=OWNER_VISIBLE_STATUSES,
+        visibility__in=[*open_to_all, Visibility.FOLLOWERS],
+        owner_id__in=followed,
+    )
+    return Q(owner_id=viewer.pk) | (
+        (others | to_followers) & ~Q(owner_id__in=relations().blocked_user_ids(viewer))
+    )
+
+
+def video_queryset_visible(*, viewer, listed: bool = True) -> QuerySet[Video]:
+    """The videos `viewer` (a user, or anonymous) may see, with owner and category
+    joined. Staff see every video."""
+    queryset = Video.objects.select_related("owner", "category")
+    if _is_staff(viewer):
+        return queryset
+    return queryset.filter(video_visibility_filter(viewer=viewer, listed=listed))
+
+
+def access_video(*, viewer, video_id, lock: bool = False) -> Video:
+    """The video `video_id` if `viewer` may see it, else 404 (`not_found`), as if it
+    did not exist. With `lock`, the row is locked for update (call in a transaction)."""
+    try:
+        pk = uuid.UUID(str(video_id))
+    except ValueError as error:
+        raise NotFound() from error
+    queryset = video_queryset_visible(viewer=viewer, listed=False)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    video = queryset.filter(pk=pk).first()
+    if video is None:
+        raise NotFound()
+    return video
+
+
+def video_list_for_owner(*, owner: User, viewer) -> QuerySet[Video]:
+    """A profile's videos as `viewer` may see them (the owner sees all of theirs)."""
+    return video_queryset_visible(viewer=viewer, listed=True).filter(owner=owner)
+
+
+def watch_history_list(*, user: User) -> QuerySet[WatchHistoryEntry]:
+    """`user`'s watch history with each video, owner and category joined.
+
+    Entries whose video `user` may no longer see (made private, owner banned, ...)
+    are left out, not deleted: they come back if the video becomes visible again.
+    Order it by `-last_watched_at` (an index serves that).
+    """
+    visible = video_queryset_visible(viewer=user, listed=False).values("pk")
+    return WatchHistoryEntry.objects.filter(user=user, video_id__in=visible).select_related(
+        "video__owner", "video__category"
+    )
+
+
+# -- Discovery and feeds ----------------------------------------------------------
+# Every list starts from `video_queryset_visible(viewer=..., listed=True)`.
+
+FOR_YOU_SEEN_DAYS = 7  # what the viewer watched this recently is left out
+FOR_YOU_TASTE_DAYS = 30  # the watch history whose tags say what the viewer likes
+FOR_YOU_TASTE_ENTRIES = 50
+FOR_YOU_TASTE_TAGS = 10
+FOR_YOU_FRESH_DAYS = 30  # followed creators' and liked tags' videos this recent are picked
+FOR_YOU_FOLLOWED_BOOST = 1.0
+FOR_YOU_TAG_BOOST = 0.5
+TRENDING_TAGS_DAYS = 7
+TRENDING_TAGS_LIMIT = 20
+
+
+def video_queryset_search(queryset: QuerySet[Video], *, text: str) -> QuerySet[Video]:
+    """`queryset` narrowed to videos whose title, description or tags hold every word
+    of `text` (see `core.search`); nothing when `text` holds no letter or digit."""
+    words = search_words(text)
+    if not words:
+        return queryset.none()
+    return queryset.filter(
+        SearchMatch(*SEARCH_TEXT_FIELDS, array_field=SEARCH_ARRAY_FIELD, words=words)
+    )
+
+
+def video_profile_owner_get(*, username: str, viewer) -> User:
+    """The user named `username` (whatever its case) whose videos `viewer` may list;
+    404 (`not_found`) when there is none, or when they are suspended, banned,
+    deactivated or deleted (except for staff and themself), or a block stands between
+    them and `viewer`."""
+    users = User.objects.filter(username__iexact=username)
+    if not _is_staff(viewer):
+        may_list = Q(status__in=OWNER_VISIBLE_STATUSES)
+        if viewer is not None and viewer.is_authenticated:
+            may_list |= Q(pk=viewer.pk)
+            users = users.exclude(pk__in=relations().blocked_user_ids(viewer))
+        users = users.filter(may_list)
+    owner = users.order_by("pk").first()
+    if owner is None:
+        raise NotFound()
+    return owner
+
+
+def video_is_own_profile(*, owner: User, viewer) -> bool:
+    """Whether `viewer` is `owner` (who sees every video of theirs on their profile)."""
+    return viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk
+
+
+def video_list_for_profile(*, owner: User, viewer) -> QuerySet[Video]:
+    """A profile's video list: the owner sees every video of theirs, ready or not
+    (order it by `-created_at`: `published_at` is null until ready); others see the
+    ready ones the privacy rule lists for them (order by `-published_at`)."""
+    videos = video_list_for_owner(owner=owner, viewer=viewer)
+    if video_is_own_profile(owner=owner, viewer=viewer):
+        return videos
+    return videos.filter(status=Video.Status.READY)
+
+
+def video_list_following(*, viewer: User) -> QuerySet[Video]:
+    """Ready videos of the people `viewer` follows (order by `-published_at`)."""
+    return video_queryset_visible(viewer=viewer, listed=True).filter(
+        status=Video.Status.READY, owner_id__in=relations().followed_user_ids(viewer)
+    )
+
+
+def video_list_trending(*, viewer) -> QuerySet[Video]:
+    """Public, ready videos with a trending score, as `viewer` may see them.
+
+    Order by `-trending_score` (then `-id`): with `visibility` and `status` fixed
+    here, the partial index `videos_public_trending` serves the page."""
+    return video_queryset_visible(viewer=viewer, listed=True).filter(
+        status=Video.Status.READY, visibility=Visibility.PUBLIC, trending_score__gt=0
+    )
+
+
+def video_tags_watched(*, user: User, now: datetime) -> list[str]:
+    """The tags of the videos `user` watched lately, most watched first (ties by tag),
+    at most `FOR_YOU_TASTE_TAGS`. One query."""
+    tag_lists = (
+        WatchHistoryEntry.objects.filter(
+            user=user, last_watched_at__gte=now - timedelta(days=FOR_YOU_TASTE_DAYS)
+        )
+        .order_by("-last_watched_at", "-id")
+        .values_list("video__tags", flat=True)[:FOR_YOU_TASTE_ENTRIES]
+    )
+    counts = Counter(tag for tags in tag_lists for tag in tags or ())
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [tag for tag, _ in ranked[:FOR_YOU_TASTE_TAGS]]
+
+
+def video_list_for_you(*, viewer: User, now: datetime | None = None) -> QuerySet[Video]:
+    """Videos picked for `viewer`, annotated with `for_you_score` (order by
+    `-for_you_score`, then `-id`).
+
+    Picked: trending videos, and videos of the last `FOR_YOU_FRESH_DAYS` days by
+    people `viewer` follows or sharing a tag with what they watched lately. Scored:
+    the trending score, plus `FOR_YOU_FOLLOWED_BOOST` for a followed creator, plus
+    `FOR_YOU_TAG_BOOST` for a shared tag. Left out: their own videos and what they
+    watched in the last `FOR_YOU_SEEN_DAYS` days. The score depends on stored values
+    only, so a list is stable while its cursor walks it. Two queries: the watched
+    tags, then the page.
+    """
+    now = now or timezone.now()
+    fresh = Q(published_at__gte=now - timedelta(days=FOR_YOU_FRESH_DAYS))
+    from_followed = Q(owner_id__in=relations().followed_user_ids(viewer))
+    picked = Q(trending_score__gt=0) | (fresh & from_followed)
+    score = F("trending_score") + Case(
+        When(from_followed, then=Value(FOR_YOU_FOLLOWED_BOOST)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    tags = video_tags_watched(user=viewer, now=now)
+    if tags:
+        shares_a_tag = Q(tags__overlap=tags)
+        picked |= fresh & shares_a_tag
+        score += Case(
+            When(shares_a_tag, then=Value(FOR_YOU_TAG_BOOST)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    seen = WatchHistoryEntry.objects.filter(
+        user=viewer, last_watched_at__gte=now - timedelta(days=FOR_YOU_SEEN_DAYS)
+    ).values("video_id")
+    return (
+        video_queryset_visible(viewer=viewer, listed=True)
+        .filter(picked, status=Video.Status.READY)
+        .exclude(owner_id=viewer.pk)
+        .exclude(pk__in=seen)
+        .annotate(for_you_score=ExpressionWrapper(score, output_field=FloatField()))
+    )
+
+
+def category_list() -> QuerySet[Category]:
+    """Every category, by position then name."""
+    return Category.objects.order_by("position", "name", "pk")
+
+
+def tag_list_trending(*, now: datetime | None = None) -> list[tuple[str, int]]:
+    """The tags most used by public videos published in the last `TRENDING_TAGS_DAYS`
+    days, as `(tag, videos)`, most used first (ties by tag), at most
+    `TRENDING_TAGS_LIMIT`. The same for every caller (what anyone may see); one query."""
+    now = now or timezone.now()
+    videos = video_queryset_visible(viewer=None, listed=True).filter(
+        status=Video.Status.READY,
+        visibility=Visibility.PUBLIC,
+        published_at__gte=now - timedelta(days=TRENDING_TAGS_DAYS),
+        published_at__lte=now,
+    )
+    return array_item_counts(videos, field="tags", limit=TRENDING_TAGS_LIMIT)

@@ -1,1 +1,163 @@
 """Videos app: input and output shapes."""
+
+import re
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers.users import UserPublicSerializer
+from videos.media_urls import video_file_url
+from videos.models import (
+    DESCRIPTION_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_MAX_COUNT,
+    TITLE_MAX_LENGTH,
+    Category,
+    Video,
+)
+from videos.tags import InvalidTag, tags_normalize
+
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class RenditionSerializer(serializers.Serializer):
+    height = serializers.IntegerField()
+    width = serializers.IntegerField()
+    bitrate = serializers.IntegerField(help_text="Bits per second.")
+    url = serializers.URLField()
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    """A video as the API shows it; media URLs are absolute (and signed where the
+    video is not public)."""
+
+    owner = UserPublicSerializer(read_only=True)
+    category = CategorySerializer(read_only=True, allow_null=True)
+    thumbnail_url = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField()
+    renditions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "owner",
+            "title",
+            "description",
+            "status",
+            "processing_error",
+            "visibility",
+            "tags",
+            "category",
+            "language",
+            "allow_comments",
+            "duration_seconds",
+            "width",
+            "height",
+            "thumbnail_url",
+            "hls_url",
+            "renditions",
+            "view_count",
+            "like_count",
+            "comment_count",
+            "share_count",
+            "created_at",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+    def _url(self, video: Video, name: str) -> str | None:
+        return video_file_url(request=self.context.get("request"), video=video, name=name)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_thumbnail_url(self, video: Video) -> str | None:
+        return self._url(video, video.thumbnail.name if video.thumbnail else "")
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_hls_url(self, video: Video) -> str | None:
+        return self._url(video, video.hls_playlist)
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, video: Video) -> list[dict]:
+        return [
+            {
+                "height": rendition["height"],
+                "width": rendition["width"],
+                "bitrate": rendition["bitrate"],
+                "url": self._url(video, rendition["path"]),
+            }
+            for rendition in video.renditions
+        ]
+
+
+class TagListField(serializers.ListField):
+    """Tags as a list (JSON, or repeated form fields) or one comma-separated string."""
+
+    child = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, allow_blank=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=TAGS_MAX_COUNT, **kwargs)
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if isinstance(value, list) and len(value) == 1 and "," in value[0]:
+            return [part for part in value[0].split(",") if part.strip()]
+        return value
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.split(",") if part.strip()]
+        tags = super().to_internal_value(data)
+        try:
+            return tags_normalize(tags)
+        except InvalidTag as error:
+            raise serializers.ValidationError(
+                f"{error.args[0]!r} is not a valid tag: use 1 to {TAG_MAX_LENGTH} letters, "
+                "digits, hyphens or underscores.",
+                code="invalid_tag",
+            ) from error
+
+
+def language_validate(value: str) -> str:
+    if value and not LANGUAGE_PATTERN.match(value):
+        raise serializers.ValidationError(
+            "Use a BCP 47 language tag such as en or pt-BR.", code="invalid"
+        )
+    return value
+
+
+class VideoWriteFields(serializers.Serializer):
+    """The fields an owner sets, at upload or later."""
+
+    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+    )
+    visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
+    tags = TagListField(required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    language = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, validators=[language_validate]
+    )
+    allow_comments = serializers.BooleanField(required=False)
+
+
+class VideoUploadSerializer(VideoWriteFields):
+    file = serializers.FileField(
+        help_text=f"The video file (at most {settings.VIDEO_MAX_UPLOAD_MB} MB).",
+        allow_empty_file=False,
+    )
+
+
+class VideoUpdateSerializer(VideoWriteFields):
+    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH, required=False)

@@ -21,11 +21,22 @@ def password_field(**kwargs) -> serializers.CharField:
     )
 
 
+# Names that would mislead people. (`me`, the path `users/me/`, is too short to be one.)
+RESERVED_USERNAMES = frozenset(
+    {"self", "admin", "administrator", "root", "api", "support", "staff", "moderator"}
+)
+
+
+def username_not_reserved(username: str) -> None:
+    if username.lower() in RESERVED_USERNAMES:
+        raise serializers.ValidationError("This username is reserved.", code="username_reserved")
+
+
 def username_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(
         min_length=USERNAME_MIN_LENGTH,
         max_length=USERNAME_MAX_LENGTH,
-        validators=[model_username_validator],
+        validators=[model_username_validator, username_not_reserved],
         **kwargs,
     )
 

@@ -41,6 +41,8 @@ class UserSerializer(serializers.ModelSerializer):
     looked up.
     """
 
+    private_fields = ("email", "phone_number", "last_login", "two_factor_enabled")
+
     avatar_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
     email = PrivateEmailField(read_only=True)
@@ -92,3 +94,14 @@ class UserSerializer(serializers.ModelSerializer):
         if annotated is not None:
             return bool(annotated)
         return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+class UserPublicSerializer(UserSerializer):
+    """The same user representation with only the fields everyone sees: what other
+    apps nest (a video's owner, a comment's author), whoever is looking."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [
+            name for name in UserSerializer.Meta.fields if name not in UserSerializer.private_fields
+        ]
+        read_only_fields = fields

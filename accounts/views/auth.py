@@ -90,7 +90,7 @@ class RegisterView(PublicAuthView):
         description="Creates a `pending` account and emails a verification link. Error "
         "codes: `email_taken`, `username_taken`, `invalid` (email or username), "
         "`password_too_short`, `password_too_common`, `password_entirely_numeric`, "
-        "`password_too_similar`, `password_too_long`.",
+        "`password_too_similar`, `password_too_long`, `username_reserved`.",
     )
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)

@@ -92,6 +92,9 @@ def test_unknown_and_privileged_fields_are_ignored(api_client):
         ({"username": "has space"}, [("username", "invalid")]),
         ({"username": "at@sign"}, [("username", "invalid")]),
         ({"username": "emoji😀"}, [("username", "invalid")]),
+        ({"username": "me"}, [("username", "min_length")]),  # users/me/ stays a path
+        ({"username": "Admin"}, [("username", "username_reserved")]),
+        ({"username": "SELF"}, [("username", "username_reserved")]),
         ({"password": "short"}, [("password", "password_too_short")]),
         ({"password": "password123"}, [("password", "password_too_common")]),
         ({"password": "12345678901234"}, [("password", "password_entirely_numeric")]),

@@ -1,0 +1,148 @@
+"""The privacy rule, for every visibility and every kind of viewer, on detail and list."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.videos.factories import VideoFactory
+from videos.models import Video
+
+pytestmark = pytest.mark.django_db
+
+V = Video.Visibility
+
+
+@pytest.fixture
+def world(graph, make_auth_client):
+    owner = UserFactory(username="owner")
+    private_owner = UserFactory(username="private_owner", is_private=True)
+    follower = UserFactory(username="follower")
+    stranger = UserFactory(username="stranger")
+    staff = ModeratorFactory(username="staff")
+    graph.follows += [(follower, owner), (follower, private_owner)]
+    videos = {
+        "public": VideoFactory(owner=owner, visibility=V.PUBLIC),
+        "unlisted": VideoFactory(owner=owner, visibility=V.UNLISTED),
+        "followers": VideoFactory(owner=owner, visibility=V.FOLLOWERS),
+        "private": VideoFactory(owner=owner, visibility=V.PRIVATE),
+        "processing": VideoFactory(
+            owner=owner, visibility=V.PUBLIC, status=Video.Status.PROCESSING, published_at=None
+        ),
+        "failed": VideoFactory(
+            owner=owner, visibility=V.PUBLIC, status=Video.Status.FAILED, published_at=None
+        ),
+        "private_account_public": VideoFactory(owner=private_owner, visibility=V.PUBLIC),
+        "private_account_unlisted": VideoFactory(owner=private_owner, visibility=V.UNLISTED),
+        "private_account_followers": VideoFactory(owner=private_owner, visibility=V.FOLLOWERS),
+    }
+    clients = {
+        "anonymous": APIClient(),
+        "stranger": make_auth_client(stranger),
+        "follower": make_auth_client(follower),
+        "owner": make_auth_client(owner),
+        "staff": make_auth_client(staff),
+    }
+    return videos, clients
+
+
+ALL = {
+    "public",
+    "unlisted",
+    "followers",
+    "private",
+    "processing",
+    "failed",
+    "private_account_public",
+    "private_account_unlisted",
+    "private_account_followers",
+}
+OWNERS_OWN = {"public", "unlisted", "followers", "private", "processing", "failed"}
+
+# Which videos each viewer finds by id.
+DETAIL = {
+    "anonymous": {"public", "unlisted"},
+    "stranger": {"public", "unlisted"},
+    "follower": {
+        "public",
+        "unlisted",
+        "followers",
+        "private_account_public",
+        "private_account_unlisted",
+        "private_account_followers",
+    },
+    "owner": OWNERS_OWN,
+    "staff": ALL,
+}
+# Which videos each viewer finds in the list (ready ones only; never others' unlisted).
+LISTED = {
+    "anonymous": {"public"},
+    "stranger": {"public"},
+    "follower": {"public", "followers", "private_account_public", "private_account_followers"},
+    "owner": {"public", "unlisted", "followers", "private"},
+    "staff": ALL - {"processing", "failed"},
+}
+
+
+@pytest.mark.parametrize("viewer", list(DETAIL))
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_detail_follows_the_privacy_rule(world, viewer, name):
+    videos, clients = world
+    response = clients[viewer].get(f"/api/v1/videos/{videos[name].pk}/")
+    if name in DETAIL[viewer]:
+        assert response.status_code == 200
+        assert response.json()["id"] == str(videos[name].pk)
+    else:
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("viewer", list(LISTED))
+def test_the_list_follows_the_privacy_rule(world, viewer):
+    videos, clients = world
+    names = {str(video.pk): name for name, video in videos.items()}
+    response = clients[viewer].get("/api/v1/videos/?page_size=100")
+    assert response.status_code == 200
+    assert {names[item["id"]] for item in response.json()["results"]} == LISTED[viewer]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [User.Status.SUSPENDED, User.Status.BANNED, User.Status.DELETED, User.Status.DEACTIVATED],
+)
+def test_videos_of_owners_who_may_not_sign_in_disappear(world, status):
+    videos, clients = world
+    User.objects.filter(username="owner").update(status=status)
+    for viewer in ("anonymous", "stranger", "follower"):
+        assert clients[viewer].get(f"/api/v1/videos/{videos['public'].pk}/").status_code == 404
+    assert clients["staff"].get(f"/api/v1/videos/{videos['public'].pk}/").status_code == 200
+
+
+def test_blocks_hide_videos_both_ways(world, graph):
+    videos, clients = world
+    stranger = User.objects.get(username="stranger")
+    owner = User.objects.get(username="owner")
+    graph.blocks.append((owner, stranger))
+    assert clients["stranger"].get(f"/api/v1/videos/{videos['public'].pk}/").status_code == 404
+    listed = clients["stranger"].get("/api/v1/videos/").json()["results"]
+    assert str(videos["public"].pk) not in {item["id"] for item in listed}
+    assert clients["anonymous"].get(f"/api/v1/videos/{videos['public'].pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_unknown_ids_are_404(world, bad_id):
+    _, clients = world
+    response = clients["owner"].get(f"/api/v1/videos/{bad_id}/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page_size", [1, 20])
+def test_the_list_costs_the_same_queries_at_any_page_size(
+    world, django_assert_num_queries, page_size
+):
+    _, clients = world
+    for _ in range(25):
+        VideoFactory()
+    with django_assert_num_queries(2):  # authentication, then the page
+        response = clients["follower"].get(f"/api/v1/videos/?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size

@@ -1,0 +1,43 @@
+"""`manage.py compute_trending`: recompute the trending score of every video now.
+
+Celery beat runs the same computation every few minutes (`CELERY_BEAT_SCHEDULE`);
+this command is for running it by hand or from cron without a worker. Safe to run at
+any time and twice.
+"""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from videos.services.trending import BATCH_SIZE, trending_compute
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the trending score of every public video from its recent views, "
+        "likes, comments and shares, and reset the scores of videos no longer trending."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Videos scored per query and update (default {BATCH_SIZE}).",
+        )
+
+    def handle(self, *args, batch_size: int, **options) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more.")
+        verbosity = options["verbosity"]
+
+        def progress(scored: int) -> None:
+            if verbosity >= 2:
+                self.stdout.write(f"  {scored} video(s) scored so far")
+
+        result = trending_compute(batch_size=batch_size, on_batch=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scored {result.scored} video(s), {result.trending} now trending; "
+                f"reset {result.reset} video(s) no longer trending to 0 "
+                f"(in {result.seconds:.2f} s)."
+            )
+        )

@@ -1,0 +1,1 @@
+"""Videos app: writes, one module per concern."""

@@ -1,0 +1,141 @@
+"""Uploading, editing and deleting videos."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from accounts.models import User
+from core.tasks import task_enqueue_on_commit
+from videos.media import InvalidMedia, MediaTooLong, media_probe
+from videos.models import Category, Video
+from videos.storage import storage_tree_delete
+from videos.tags import tags_with_hashtags
+from videos.tasks import video_process_task
+
+MEGABYTE = 1024 * 1024
+
+
+def _file_error(message: str, code: str) -> ValidationError:
+    return ValidationError({"file": [ErrorDetail(message, code=code)]})
+
+
+@contextmanager
+def _local_path(upload: UploadedFile) -> Iterator[str]:
+    """A path PyAV can open: the upload's temporary file, or a copy of a small one."""
+    if hasattr(upload, "temporary_file_path"):
+        yield upload.temporary_file_path()
+        return
+    with tempfile.NamedTemporaryFile(suffix=".upload") as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        yield copy.name
+
+
+def video_upload_check(upload: UploadedFile) -> None:
+    """Refuse what is too large, too long or not a decodable video, with `too_large`,
+    `too_long` or `invalid_media` on `file`."""
+    limit = settings.VIDEO_MAX_UPLOAD_MB
+    if upload.size > limit * MEGABYTE:
+        raise _file_error(f"The file is larger than {limit} MB.", "too_large")
+    with _local_path(upload) as path:
+        try:
+            media_probe(path, max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS)
+        except MediaTooLong as error:
+            seconds = settings.VIDEO_MAX_DURATION_SECONDS
+            raise _file_error(f"The video is longer than {seconds} seconds.", "too_long") from error
+        except InvalidMedia as error:
+            raise _file_error(
+                f"This file is not a video we can play: {error}", "invalid_media"
+            ) from error
+        finally:
+            upload.seek(0)
+
+
+def video_upload(
+    *,
+    owner: User,
+    upload: UploadedFile,
+    title: str,
+    description: str = "",
+    visibility: str = Video.Visibility.PUBLIC,
+    tags: list[str] | None = None,
+    category: Category | None = None,
+    language: str = "",
+    allow_comments: bool = True,
+) -> Video:
+    """Store an uploaded video and queue its processing; returns it as committed.
+
+    The file is checked first (`video_upload_check`): a rejected upload leaves no row
+    and no file. When tasks run eagerly, processing has finished by the time this
+    returns, so the video comes back `ready` (or `failed`).
+    """
+    video_upload_check(upload)
+    video = Video(
+        owner=owner,
+        title=title,
+        description=description,
+        visibility=visibility,
+        tags=tags_with_hashtags(tags or [], description),
+        category=category,
+        language=language,
+        allow_comments=allow_comments,
+        status=Video.Status.PROCESSING,
+    )
+    video.source_file.save(os.path.basename(upload.name or "video"), upload, save=False)
+    try:
+        with transaction.atomic():
+            video.save(force_insert=True)
+            User.objects.filter(pk=owner.pk).update(video_count=F("video_count") + 1)
+            task_enqueue_on_commit(video_process_task, str(video.pk))
+    except BaseException:
+        video.source_file.delete(save=False)
+        raise
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_update(*, video: Video, **changes) -> Video:
+    """Change what the owner may change (title, description, tags, category, visibility,
+    language, allow_comments); returns the video.
+
+    The description's hashtags join the tags whenever either changes.
+    """
+    allowed = {
+        "title",
+        "description",
+        "tags",
+        "category",
+        "visibility",
+        "language",
+        "allow_comments",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"video_update() cannot change {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(video, name, value)
+    if "tags" in changes or "description" in changes:
+        video.tags = tags_with_hashtags(changes.get("tags", video.tags), video.description)
+    video.save(update_fields={*changes, "tags", "updated_at"})
+    return video
+
+
+def video_delete(*, video: Video) -> None:
+    """Delete the video and, once that is committed, every file it has."""
+    folder = video.media_folder
+    with transaction.atomic():
+        Video.objects.filter(pk=video.pk).delete()
+        User.objects.filter(pk=video.owner_id, video_count__gt=0).update(
+            video_count=F("video_count") - 1
+        )
+        transaction.on_commit(partial(storage_tree_delete, folder))

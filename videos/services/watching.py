@@ -1,0 +1,167 @@
+"""Counted views and watch history.
+
+A view is counted at most once per viewer, per video, per clock hour (UTC), and only
+when enough of the video was watched. The `VideoView` unique constraint on (video,
+viewer_key, hour) is what makes that hold under concurrency: the insert either wins or
+raises `IntegrityError`, and only the winner adds one to `Video.view_count` (with
+`F()`, in the same transaction, so concurrent views are never lost).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from accounts.models import User
+from videos.models import Video, VideoView, WatchHistoryEntry
+
+# Watching this long always counts; shorter videos count at half their duration.
+VIEW_MIN_SECONDS = 10.0
+# Players report a little past the end (rounding, buffering, a replayed second).
+WATCHED_SECONDS_SLACK = 60.0
+# The bound when the duration is unknown (no video is allowed to be this long).
+WATCHED_SECONDS_MAX = 24 * 60 * 60.0
+VIEWER_KEY_SALT = "videos.views.viewer-key"
+CLIENT_KEY_MAX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class ViewRecorded:
+    """What recording a view did: whether it was counted, and the count after it."""
+
+    counted: bool
+    view_count: int
+
+
+def video_viewer_key(*, user: User | None, client_key: str = "", client_address: str = "") -> str:
+    """Who is watching, as a `VideoView.viewer_key` (at most 64 characters).
+
+    A signed-in user is their id. An anonymous client is a keyed SHA-256 digest (the
+    key derives from `SECRET_KEY`) of the client key they send and their address: no
+    address is stored, and nobody without the secret can tell whose a key is. Clients
+    behind one address (a household, an office) count apart when their keys differ.
+    """
+    if user is not None and user.is_authenticated:
+        return str(user.pk)
+    return salted_hmac(
+        VIEWER_KEY_SALT, f"{client_key}\n{client_address}", algorithm="sha256"
+    ).hexdigest()
+
+
+def video_view_threshold_seconds(video: Video) -> float:
+    """How long one must watch `video` for the view to count: min(10, duration / 2),
+    10 when the duration is unknown."""
+    if not video.duration_seconds:
+        return VIEW_MIN_SECONDS
+    return min(VIEW_MIN_SECONDS, video.duration_seconds / 2)
+
+
+def video_watched_seconds_max(video: Video) -> float:
+    """The most `watched_seconds` a report of one viewing of `video` may claim."""
+    if not video.duration_seconds:
+        return WATCHED_SECONDS_MAX
+    return min(video.duration_seconds + WATCHED_SECONDS_SLACK, WATCHED_SECONDS_MAX)
+
+
+def _watched_seconds_check(video: Video, watched_seconds: float) -> None:
+    if watched_seconds < 0:
+        raise ValidationError(
+            {"watched_seconds": [ErrorDetail("Must be 0 or more.", code="min_value")]}
+        )
+    limit = video_watched_seconds_max(video)
+    if watched_seconds > limit:
+        raise ValidationError(
+            {
+                "watched_seconds": [
+                    ErrorDetail(
+                        f"Must be at most {limit:g} seconds for this video.", code="max_value"
+                    )
+                ]
+            }
+        )
+
+
+def _hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def video_view_record(
+    *,
+    video: Video,
+    viewer_key: str,
+    user: User | None,
+    watched_seconds: float,
+    now: datetime | None = None,
+) -> ViewRecorded:
+    """Record that `viewer_key` (see `video_viewer_key`) watched `watched_seconds` of
+    `video`; `user` is the signed-in viewer, or None for an anonymous one.
+
+    The view is counted when the video is ready, `watched_seconds` reaches
+    `video_view_threshold_seconds`, and this viewer has no counted view of it in the
+    current hour. A signed-in viewer's history entry for the video is written whether
+    or not the view counts: it moves to the top of their history and keeps this
+    report's `watched_seconds` (the latest viewing, not the longest). Raises a
+    `ValidationError` (`min_value`, `max_value` on `watched_seconds`) when
+    `watched_seconds` is negative or beyond `video_watched_seconds_max`. The caller
+    checks that the viewer may see the video.
+    """
+    _watched_seconds_check(video, watched_seconds)
+    now = now or timezone.now()
+    if user is not None and not user.is_authenticated:
+        user = None
+    is_ready = video.status == Video.Status.READY
+    counted = False
+    with transaction.atomic():
+        if is_ready and watched_seconds >= video_view_threshold_seconds(video):
+            try:
+                # A savepoint: losing the race to the unique constraint leaves the
+                # outer transaction usable (PostgreSQL aborts it otherwise).
+                with transaction.atomic():
+                    VideoView.objects.create(
+                        video=video,
+                        viewer=user,
+                        viewer_key=viewer_key,
+                        hour=_hour_start(now),
+                        watched_seconds=watched_seconds,
+                    )
+                counted = True
+            except IntegrityError:
+                counted = False  # already counted this hour
+        if counted:
+            Video.objects.filter(pk=video.pk).update(view_count=F("view_count") + 1)
+        if user is not None and is_ready:
+            watch_history_entry_upsert(
+                user=user, video=video, watched_seconds=watched_seconds, now=now
+            )
+        view_count = Video.objects.filter(pk=video.pk).values_list("view_count", flat=True).first()
+    return ViewRecorded(counted=counted, view_count=view_count or 0)
+
+
+def watch_history_entry_upsert(
+    *, user: User, video: Video, watched_seconds: float, now: datetime
+) -> None:
+    """Make `user`'s one history entry for `video` say they watched `watched_seconds`
+    of it at `now`, creating it if there is none. Safe against a concurrent upsert of
+    the same entry (the unique constraint on user and video decides, the loser
+    updates)."""
+    changes = {"watched_seconds": watched_seconds, "last_watched_at": now, "updated_at": now}
+    with transaction.atomic():
+        if WatchHistoryEntry.objects.filter(user=user, video=video).update(**changes):
+            return
+        try:
+            with transaction.atomic():
+                WatchHistoryEntry.objects.create(
+                    user=user, video=video, watched_seconds=watched_seconds, last_watched_at=now
+                )
+        except IntegrityError:
+            WatchHistoryEntry.objects.filter(user=user, video=video).update(**changes)
+
+
+def watch_history_clear(*, user: User) -> int:
+    """Delete every entry of `user`'s watch history; returns how many there were."""
+    deleted, _ = WatchHistoryEntry.objects.filter(user=user).delete()
+    return deleted

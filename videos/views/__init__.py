@@ -1,0 +1,1 @@
+"""Videos app: thin API views, one module per concern."""

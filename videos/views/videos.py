@@ -1,0 +1,132 @@
+"""Uploading, reading, editing and deleting a video."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from videos.filters import VIDEO_ORDERINGS, VideoFilter, video_list_ordering
+from videos.models import Video
+from videos.permissions import IsOwnerOrStaffToDelete
+from videos.selectors import access_video, video_queryset_visible
+from videos.serializers import VideoSerializer, VideoUpdateSerializer, VideoUploadSerializer
+from videos.services.videos import video_delete, video_update, video_upload
+
+NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not see it."
+
+
+# The list's query parameters: codes that drf-standardized-errors does not find itself.
+@extend_validation_errors(["max_length"], field_name="tag", actions=["list"])
+@extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
+@extend_validation_errors(["invalid_page_size"], field_name="page_size", actions=["list"])
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="videos_list",
+        tags=["videos"],
+        summary="Search and filter the ready videos the caller may see",
+        description="Anyone, signed in or not. Ready videos the privacy rule lists for "
+        "the caller (public ones; followers-only ones of accounts they follow; their own "
+        "of any visibility; never others' unlisted or private ones), filtered by every "
+        "parameter given, ordered by `ordering` then id: "
+        + ", ".join(f"`{value}`" for value in VIDEO_ORDERINGS)
+        + ". Error codes (400, the parameter in `attr`): `invalid_tag` (`tag`), "
+        "`max_length` (`tag`: over 20 tags; `owner`, `language`, `search`: too long), "
+        "`invalid_choice` (`tag_match`, `ordering`, or `category`: no category has that "
+        "slug), `invalid` (`language`: not a BCP 47 tag), `null_characters_not_allowed`, "
+        "`invalid_cursor` (`cursor`: malformed, tampered with, or from another ordering), "
+        "`invalid_page_size` (`page_size`); `token_not_valid`, `token_expired`, "
+        "`session_ended`, `account_inactive` (401, a bad `Authorization` header).",
+    ),
+    retrieve=extend_schema(
+        operation_id="videos_retrieve",
+        tags=["videos"],
+        summary="A video",
+        description=NOT_FOUND,
+    ),
+    create=extend_schema(
+        operation_id="videos_upload",
+        tags=["videos"],
+        summary="Upload a video",
+        request={"multipart/form-data": VideoUploadSerializer},
+        responses={201: VideoSerializer},
+        description="Stores the file and queues processing: the answer's status is "
+        "`processing`, or already `ready`/`failed` when tasks run in-process. `tags` may "
+        "be repeated fields or one comma-separated value; hashtags in the description "
+        "are added. Error codes on `file`: `too_large`, `too_long`, `invalid_media`, "
+        "`required`, `empty`; `invalid_tag` and `max_length` on `tags`; `does_not_exist` "
+        "on `category`; `invalid_choice` on `visibility`; `invalid` on `language`.",
+    ),
+    partial_update=extend_schema(
+        operation_id="videos_update",
+        tags=["videos"],
+        summary="Edit a video (its owner)",
+        request=VideoUpdateSerializer,
+        responses={200: VideoSerializer},
+        description="403 `permission_denied` for anyone but the owner. " + NOT_FOUND,
+    ),
+    destroy=extend_schema(
+        operation_id="videos_delete",
+        tags=["videos"],
+        summary="Delete a video (its owner or staff)",
+        responses={204: None},
+        description="Its files are removed once the deletion is committed. 403 "
+        "`permission_denied` for others who can see it. " + NOT_FOUND,
+    ),
+)
+class VideoViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = VideoSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_class = VideoFilter  # the list's query parameters (videos/filters.py)
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        """The list's `ordering` parameter, which `VideoFilter` has validated."""
+        request = getattr(self, "request", None)
+        return video_list_ordering(request.query_params.get("ordering") if request else None)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Video.objects.none()
+        return video_queryset_visible(viewer=self.request.user, listed=True).filter(
+            status=Video.Status.READY
+        )
+
+    def get_object(self) -> Video:
+        video = access_video(viewer=self.request.user, video_id=self.kwargs["pk"])
+        self.check_object_permissions(self.request, video)
+        return video
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = VideoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        video = video_upload(owner=request.user, upload=data.pop("file"), **data)
+        video = access_video(viewer=request.user, video_id=video.pk)
+        return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        video = self.get_object()
+        serializer = VideoUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        video = video_update(video=video, **serializer.validated_data)
+        return Response(self.get_serializer(video).data)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return self.partial_update(request, *args, **kwargs)
+
+    def perform_destroy(self, video: Video) -> None:
+        video_delete(video=video)

@@ -1,0 +1,169 @@
+"""Recording views of a video, and the signed-in user's watch history."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.requests import client_ip
+from videos.models import WatchHistoryEntry
+from videos.selectors import access_video, watch_history_list
+from videos.serializers import VideoSerializer
+from videos.services.watching import (
+    CLIENT_KEY_MAX_LENGTH,
+    WATCHED_SECONDS_MAX,
+    video_view_record,
+    video_viewer_key,
+    watch_history_clear,
+)
+
+AUTHENTICATION_CODES = "`not_authenticated`, `token_not_valid`, `token_expired`, " + (
+    "`session_ended`, `account_inactive` (401)"
+)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A number: JSON `true`/`false` are not 1 and 0 here (`invalid`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ViewRecordSerializer(serializers.Serializer):
+    watched_seconds = StrictFloatField(
+        min_value=0,
+        max_value=WATCHED_SECONDS_MAX,
+        help_text="Seconds of the video played in this viewing. At most the video's "
+        "duration plus a minute (24 hours when the duration is unknown).",
+    )
+
+
+class ClientKeySerializer(serializers.Serializer):
+    """The `X-Client-Key` header, read as a field."""
+
+    client_key = serializers.CharField(
+        max_length=CLIENT_KEY_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class ViewRecordedSerializer(serializers.Serializer):
+    counted = serializers.BooleanField(
+        help_text="Whether this report added a view (false below the threshold, or "
+        "when this viewer's view of the video was already counted this hour)."
+    )
+    view_count = serializers.IntegerField(help_text="The video's view count after it.")
+
+
+class WatchHistoryEntrySerializer(serializers.ModelSerializer):
+    video = VideoSerializer(read_only=True)
+
+    class Meta:
+        model = WatchHistoryEntry
+        fields = ["video", "watched_seconds", "last_watched_at"]
+        read_only_fields = fields
+
+
+@extend_validation_errors(
+    ["invalid", "required", "null", "min_value", "max_value", "max_string_length"],
+    field_name="watched_seconds",
+    methods=["post"],
+)
+@extend_validation_errors(
+    ["max_length", "null_characters_not_allowed"], field_name="client_key", methods=["post"]
+)
+class VideoViewRecordView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_views_record",
+        tags=["videos"],
+        request=ViewRecordSerializer,
+        responses={200: ViewRecordedSerializer},
+        parameters=[
+            OpenApiParameter(
+                "X-Client-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="An anonymous client's stable random id (at most "
+                f"{CLIENT_KEY_MAX_LENGTH} characters), kept by the app across requests.",
+            )
+        ],
+        summary="Report that the caller watched a video",
+        description="Anyone who may see the video, signed in or not. Always 200: "
+        "`counted` says whether this report added a view. A view counts when the video "
+        "is ready, `watched_seconds` is at least min(10, duration / 2) seconds (10 when "
+        "the duration is unknown), and this viewer has no counted view of the video in "
+        "the current hour (UTC). The viewer is the signed-in user, or else the "
+        "`X-Client-Key` header together with the client's address. A signed-in "
+        "caller's history entry for the video moves to the top and keeps this "
+        "report's `watched_seconds`, counted or not. Error codes (400, `attr` "
+        "`watched_seconds`): `required`, `null`, `invalid` (not a finite number), "
+        "`min_value` (below 0), `max_value` (beyond the duration plus 60 seconds, or "
+        "24 hours); (400, `attr` `client_key`) `max_length` (the header is over "
+        f"{CLIENT_KEY_MAX_LENGTH} characters); `not_found` (404, no such video or the "
+        "caller may not see it); `invalid` (400, `attr` `non_field_errors`: the body is "
+        "not an object); `parse_error` (400, malformed JSON).",
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        video = access_video(viewer=request.user, video_id=video_id)
+        body = ViewRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        header = ClientKeySerializer(data={"client_key": request.headers.get("X-Client-Key", "")})
+        header.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        recorded = video_view_record(
+            video=video,
+            viewer_key=video_viewer_key(
+                user=user,
+                client_key=header.validated_data["client_key"],
+                client_address=client_ip(request) or "",
+            ),
+            user=user,
+            watched_seconds=body.validated_data["watched_seconds"],
+        )
+        return Response(ViewRecordedSerializer(recorded).data)
+
+
+@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
+class WatchHistoryView(generics.ListAPIView):
+    serializer_class = WatchHistoryEntrySerializer
+    ordering = ("-last_watched_at",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return WatchHistoryEntry.objects.none()
+        return watch_history_list(user=self.request.user)
+
+    @extend_schema(
+        operation_id="users_me_history_list",
+        tags=["users"],
+        summary="The current user's watch history, most recently watched first",
+        description="One entry per video, moved to the top each time the video is "
+        "watched. Entries whose video the user may no longer see (made private, its "
+        "owner banned, ...) are left out of the list but kept: they show again if the "
+        "video becomes visible. Error codes: `invalid_cursor`, `invalid_page_size` "
+        f"(400); {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="users_me_history_clear",
+        tags=["users"],
+        request=None,
+        responses={204: None},
+        summary="Clear the current user's watch history",
+        description="Deletes every entry, hidden ones included; counted views stay. "
+        f"Error codes: {AUTHENTICATION_CODES}.",
+    )
+    def delete(self, request: Request) -> Response:
+        watch_history_clear(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
