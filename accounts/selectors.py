@@ -6,6 +6,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuthSession, ModerationAction, User
+from core.relations import relations
 
 
 def user_list_annotated(queryset: QuerySet[User] | None = None) -> QuerySet[User]:
@@ -28,25 +29,41 @@ def moderation_action_list() -> QuerySet[ModerationAction]:
     return ModerationAction.objects.select_related("actor", "target")
 
 
+def user_list_for_viewer(queryset: QuerySet[User], *, viewer: User) -> QuerySet[User]:
+    """`queryset` as `viewer` may see it: `follow_status` (their follow of each user,
+    see `core.relations`) annotated, and users on either side of a block with them
+    left out, except for staff."""
+    graph = relations()
+    follow_status = graph.follow_status_expression(viewer)
+    if follow_status is not None:
+        queryset = queryset.annotate(follow_status=follow_status)
+    if not viewer.is_moderator:
+        queryset = queryset.exclude(pk__in=graph.blocked_user_ids(viewer))
+    return queryset
+
+
 def user_profile_get(*, username: str, viewer: User) -> User:
     """The user named `username` (whatever its case) as `viewer` may see them, with
-    `two_factor_enabled` annotated; raises Http404 when there is none.
+    `two_factor_enabled` and `follow_status` annotated; raises Http404 when there is
+    none.
 
-    Deleted and banned accounts are hidden from everyone but staff.
+    Deleted and banned accounts, and users on either side of a block with `viewer`,
+    are hidden from everyone but staff.
     """
     users = user_list_annotated()
     if not viewer.is_moderator:
         users = users.exclude(status__in=[User.Status.DELETED, User.Status.BANNED])
-    return get_object_or_404(users, username__iexact=username)
+    return get_object_or_404(user_list_for_viewer(users, viewer=viewer), username__iexact=username)
 
 
-def user_list_search(*, search: str = "") -> QuerySet[User]:
+def user_list_search(*, search: str = "", viewer: User) -> QuerySet[User]:
     """Active users whose username or display name starts with `search`, whatever
-    the case (every active user when it is empty), with `two_factor_enabled`.
+    the case (every active user when it is empty), with `two_factor_enabled` and
+    `follow_status`, as `viewer` may see them (`user_list_for_viewer`).
 
     Unordered: the paginator orders by username (index `accounts_user_status_name`).
     """
     users = User.objects.filter(status=User.Status.ACTIVE)
     if search:
         users = users.filter(Q(username__istartswith=search) | Q(display_name__istartswith=search))
-    return user_list_annotated(users)
+    return user_list_for_viewer(user_list_annotated(users), viewer=viewer)

@@ -160,8 +160,10 @@ def run_one(database: str, count: int, postgres_url: str) -> list[tuple[str, flo
     import subprocess
 
     args = [sys.executable, __file__, "--child", database, str(count), postgres_url]
-    output = subprocess.run(args, check=True, capture_output=True, text=True)  # noqa: S603
+    output = subprocess.run(args, check=False, capture_output=True, text=True)  # noqa: S603
     sys.stderr.write(output.stderr)
+    if output.returncode != 0:
+        raise SystemExit(f"The {database} run with {count:,} videos failed (see above).")
     rows = []
     for line in output.stdout.splitlines():
         name, first, deep = line.rsplit("\t", 2)

@@ -288,6 +288,7 @@ REST_FRAMEWORK = {
         "sign_in": env.str("THROTTLE_SIGN_IN_RATE", default="30/min"),
         "register": env.str("THROTTLE_REGISTER_RATE", default="10/hour"),
         "account_email": env.str("THROTTLE_ACCOUNT_EMAIL_RATE", default="5/hour"),
+        "share": env.str("THROTTLE_SHARE_RATE", default="30/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
@@ -330,6 +331,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceStatusEnum": "core.views.ServiceStatus",
         "UserStatusEnum": "accounts.models.User.Status",
         "UserRoleEnum": "accounts.models.User.Role",
+        "NotificationTypeEnum": "notifications.models.NotificationType",
+        "FollowStatusEnum": "core.relations.FOLLOW_STATUSES",
+        "FollowRequestStatusEnum": "social.models.Follow.Status",
+        "ReportStatusEnum": "social.models.Report.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

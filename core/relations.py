@@ -1,15 +1,21 @@
-"""Who follows and who blocks whom, asked by apps that cannot import the app that knows.
+"""The social graph, asked by apps that cannot import the app that knows it.
 
 Dependencies point one way (`core` <- `accounts` <- `videos` <- `social`), yet deciding
-who may see a video needs the social graph. `videos` asks this module; `social`
-registers the answers when it is ready. Until it does, nobody follows or blocks
-anybody, so only what is visible to everyone is shown.
+who may see a video, whether a profile is followed or a video liked, or who hears of
+a new video, needs the social graph. Those apps ask this module; `social` registers
+the answers when it is ready (`relations_register`). Until then nobody follows,
+blocks or likes anything, so only what is visible to everyone is shown.
 """
 
 from typing import Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Expression, QuerySet
+
+# The values of `follow_status_expression`: the viewer's follow of a user.
+FOLLOW_STATUS_FOLLOWING = "following"
+FOLLOW_STATUS_REQUESTED = "requested"
+FOLLOW_STATUSES = (FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED)
 
 
 class Relations(Protocol):
@@ -17,18 +23,53 @@ class Relations(Protocol):
         """Ids of the users `user` follows with an accepted follow (a values queryset,
         usable as a subquery)."""
 
+    def follower_user_ids(self, user) -> QuerySet:
+        """Ids of `user`'s accepted followers (a values queryset)."""
+
     def blocked_user_ids(self, user) -> QuerySet:
         """Ids of the users `user` blocked or is blocked by (a values queryset)."""
+
+    def follow_requests_accept_all(self, user) -> int:
+        """Accept every pending request to follow `user` (their account became public);
+        returns how many."""
+
+    def follow_status_expression(self, viewer) -> Expression | None:
+        """For annotating users: `"following"`, `"requested"` or NULL for `viewer`'s
+        follow of each row (the row is `OuterRef("pk")`); None when there is no graph."""
+
+    def video_liked_expression(self, viewer) -> Expression | None:
+        """For annotating videos: whether `viewer` liked each row (`OuterRef("pk")`)."""
+
+    def video_bookmarked_expression(self, viewer) -> Expression | None:
+        """For annotating videos: whether `viewer` bookmarked each row."""
 
 
 class NoRelations:
     """The social graph before anything registers one: empty."""
 
-    def followed_user_ids(self, user) -> QuerySet:
+    def _no_users(self) -> QuerySet:
         return get_user_model().objects.none().values("pk")
 
+    def followed_user_ids(self, user) -> QuerySet:
+        return self._no_users()
+
+    def follower_user_ids(self, user) -> QuerySet:
+        return self._no_users()
+
     def blocked_user_ids(self, user) -> QuerySet:
-        return get_user_model().objects.none().values("pk")
+        return self._no_users()
+
+    def follow_requests_accept_all(self, user) -> int:
+        return 0
+
+    def follow_status_expression(self, viewer) -> Expression | None:
+        return None
+
+    def video_liked_expression(self, viewer) -> Expression | None:
+        return None
+
+    def video_bookmarked_expression(self, viewer) -> Expression | None:
+        return None
 
 
 _relations: Relations = NoRelations()
@@ -39,6 +80,6 @@ def relations() -> Relations:
 
 
 def relations_register(provider: Relations) -> None:
-    """Called once by the app that owns follows and blocks, from `AppConfig.ready`."""
+    """Called once by the app that owns the social graph, from `AppConfig.ready`."""
     global _relations
     _relations = provider

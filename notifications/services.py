@@ -1,1 +1,362 @@
-"""Notifications app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""
+"""Notifications app: every write. Other apps tell users things through `notify` and
+`notify_followers_of_new_video`; this app never imports theirs.
+
+Channels: a notification shows in the app when the recipient's `in_app` preference for
+its type is on, and is emailed when their `email` preference is on. The two are
+independent: with `in_app` off and `email` on the email still goes (the user asked
+for it), without an inbox row.
+"""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services.sessions import user_can_sign_in
+from core.relations import relations
+from core.tasks import task_enqueue_on_commit
+from notifications.models import (
+    GROUPED_TYPES,
+    LATEST_ACTORS_MAX,
+    Notification,
+    NotificationPreference,
+    NotificationType,
+)
+
+# Repeated events join a group for this long after the group opened.
+GROUP_WINDOW = timedelta(hours=1)
+FAN_OUT_BATCH_SIZE = 1000
+
+
+# -- preferences ---------------------------------------------------------------------
+
+
+def preference_resolve(*, user: User, type: str) -> tuple[bool, bool]:
+    """`(in_app, email)` for `user` and `type`: their row, else the type's defaults."""
+    row = (
+        NotificationPreference.objects.filter(user=user, type=type)
+        .values_list("in_app", "email")
+        .first()
+    )
+    if row is not None:
+        return row
+    return NotificationType.default_in_app(type), NotificationType.default_email(type)
+
+
+@transaction.atomic
+def preferences_update(*, user: User, changes: Iterable[Mapping[str, Any]]) -> None:
+    """Apply partial items `{"type", "in_app"?, "email"?}`; a type's first change creates
+    its row from the defaults. Types must be valid (the serializer checks)."""
+    for change in changes:
+        type_ = change["type"]
+        fields = {key: change[key] for key in ("in_app", "email") if key in change}
+        preference, created = NotificationPreference.objects.get_or_create(
+            user=user,
+            type=type_,
+            defaults={
+                "in_app": NotificationType.default_in_app(type_),
+                "email": NotificationType.default_email(type_),
+                **fields,
+            },
+        )
+        if not created and fields:
+            for key, value in fields.items():
+                setattr(preference, key, value)
+            preference.save(update_fields=[*fields, "updated_at"])
+
+
+# -- notify --------------------------------------------------------------------------
+
+
+def _actor_entry(actor: User) -> dict[str, str]:
+    return {"id": str(actor.pk), "username": actor.username}
+
+
+def _group_key(type: str, content_type: ContentType | None, object_id: Any) -> str | None:
+    if type not in GROUPED_TYPES:
+        return None
+    if content_type is None:
+        return type
+    return f"{type}:{content_type.pk}:{object_id}"
+
+
+def _is_blocked(*, recipient: User, actor: User) -> bool:
+    return User.objects.filter(pk=actor.pk, pk__in=relations().blocked_user_ids(recipient)).exists()
+
+
+def notify(
+    *,
+    recipient: User,
+    actor: User | None,
+    type: str,
+    target: models.Model | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Notification | None:
+    """Tell `recipient` that `actor` did `type` (on `target`); returns the inbox row, or
+    None when nothing was recorded in the app.
+
+    Contract for callers: call after your own checks, inside or outside a transaction
+    (emails go once it commits), and only with a `target` the recipient may see:
+    notifications do not know the rules of other apps' objects. Nothing happens for
+    the actor themself, for an actor who blocked or is blocked by the recipient, or for
+    a recipient who may not sign in. Preferences choose the channels (module docstring).
+
+    Events of a grouped type (`GROUPED_TYPES`) on one target join the recipient's open
+    group for it: opened less than `GROUP_WINDOW` ago and still unread. Joining moves
+    the notification to the top, puts the actor first in `latest_actors` and counts
+    them in `actor_count` unless they are already among the latest actors. The open
+    group is locked (`select_for_update`) and unique per recipient and key, so
+    concurrent events never open two groups nor lose a count.
+    """
+    type = NotificationType(type)
+    if actor is not None and actor.pk == recipient.pk:
+        return None
+    if not user_can_sign_in(recipient):
+        return None
+    if actor is not None and _is_blocked(recipient=recipient, actor=actor):
+        return None
+    in_app, email = preference_resolve(user=recipient, type=type)
+
+    notification = None
+    if in_app:
+        notification = _notification_record(
+            recipient=recipient, actor=actor, type=type, target=target, data=dict(data or {})
+        )
+    if email and recipient.email:
+        from notifications.tasks import notification_email_send_task
+
+        task_enqueue_on_commit(
+            notification_email_send_task,
+            recipient_id=str(recipient.pk),
+            type=str(type),
+            actor_id=str(actor.pk) if actor is not None else None,
+            notification_id=str(notification.pk) if notification is not None else None,
+            data=dict(data or {}),
+        )
+    return notification
+
+
+@transaction.atomic
+def _notification_record(
+    *,
+    recipient: User,
+    actor: User | None,
+    type: str,
+    target: models.Model | None,
+    data: dict[str, Any],
+) -> Notification:
+    content_type = ContentType.objects.get_for_model(target) if target is not None else None
+    object_id = target.pk if target is not None else None
+    key = _group_key(type, content_type, object_id)
+    fields = {
+        "recipient": recipient,
+        "actor": actor,
+        "type": type,
+        "target_content_type": content_type,
+        "target_object_id": object_id,
+        "data": data,
+        "latest_actors": [_actor_entry(actor)] if actor is not None else [],
+    }
+    if key is None:
+        return Notification.objects.create(**fields)
+
+    # Two rounds suffice: a failed insert means another event opened the group, which
+    # the second round then finds (and waits for, under its lock).
+    for _ in range(3):
+        group = (
+            Notification.objects.select_for_update()
+            .filter(recipient=recipient, group_key=key)
+            .first()
+        )
+        if group is not None:
+            if group.read_at is None and group.created_at > timezone.now() - GROUP_WINDOW:
+                return _group_join(group=group, actor=actor, data=data)
+            Notification.objects.filter(pk=group.pk).update(group_key=None)
+        try:
+            with transaction.atomic():
+                return Notification.objects.create(**fields, group_key=key)
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"Could not record notification group {key!r}.")
+
+
+def _group_join(*, group: Notification, actor: User | None, data: dict[str, Any]) -> Notification:
+    """Add `actor`'s event to the open `group`; the caller holds the row's lock."""
+    update_fields = ["updated_at"]
+    if actor is not None:
+        entry = _actor_entry(actor)
+        known = [item for item in group.latest_actors if item.get("id") != entry["id"]]
+        if len(known) == len(group.latest_actors):
+            group.actor_count = F("actor_count") + 1
+            update_fields.append("actor_count")
+        group.latest_actors = [entry, *known][:LATEST_ACTORS_MAX]
+        group.actor = actor
+        update_fields += ["latest_actors", "actor"]
+    if data:
+        group.data = data
+        update_fields.append("data")
+    group.save(update_fields=update_fields)
+    if "actor_count" in update_fields:
+        group.refresh_from_db(fields=["actor_count"])
+    return group
+
+
+# -- fan-out -------------------------------------------------------------------------
+
+
+def notify_followers_of_new_video(
+    *, owner: User, target: models.Model, data: Mapping[str, Any] | None = None
+) -> None:
+    """Tell `owner`'s followers about their new video `target`, in a task queued once the
+    transaction commits: the caller's cost does not depend on the follower count.
+    The caller has checked that followers may see `target`."""
+    from notifications.tasks import notification_fan_out_task
+
+    content_type = ContentType.objects.get_for_model(target)
+    task_enqueue_on_commit(
+        notification_fan_out_task,
+        actor_id=str(owner.pk),
+        type=str(NotificationType.NEW_VIDEO_FROM_FOLLOWING),
+        target_content_type_id=content_type.pk,
+        target_object_id=str(target.pk),
+        data=dict(data or {}),
+    )
+
+
+def _users_who_may_sign_in() -> Q:
+    statuses = [User.Status.ACTIVE]
+    if not settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION:
+        statuses.append(User.Status.PENDING)
+    return Q(status__in=statuses)
+
+
+def notification_fan_out(
+    *,
+    actor_id: str,
+    type: str,
+    target_content_type_id: int,
+    target_object_id: str,
+    data: Mapping[str, Any] | None = None,
+    batch_size: int = FAN_OUT_BATCH_SIZE,
+) -> int:
+    """Notify every accepted follower of the actor, `batch_size` at a time, with a few
+    set-based queries per batch; returns how many were notified.
+
+    Skips followers who may not sign in, who block or are blocked by the actor, who
+    turned the type's in-app preference off, or who were already told of this target
+    (so running it twice notifies nobody twice). Followers who chose email for the
+    type get one each.
+    """
+    from notifications.tasks import notification_email_send_task
+
+    type = NotificationType(type)
+    actor = User.objects.filter(pk=actor_id).first()
+    if actor is None:
+        return 0
+    target_uuid = uuid.UUID(str(target_object_id))
+    candidates = (
+        User.objects.filter(_users_who_may_sign_in(), pk__in=relations().follower_user_ids(actor))
+        .exclude(pk=actor.pk)
+        .exclude(pk__in=relations().blocked_user_ids(actor))
+        .exclude(
+            pk__in=NotificationPreference.objects.filter(type=type, in_app=False).values("user_id")
+        )
+        .exclude(
+            pk__in=Notification.objects.filter(
+                type=type,
+                target_content_type_id=target_content_type_id,
+                target_object_id=target_uuid,
+            ).values("recipient_id")
+        )
+        .order_by("pk")
+    )
+    email_default = NotificationType.default_email(type)
+    entry = [_actor_entry(actor)]
+    notified = 0
+    last_pk = None
+    while True:
+        batch_query = candidates if last_pk is None else candidates.filter(pk__gt=last_pk)
+        batch = list(batch_query.values_list("pk", "email")[:batch_size])
+        if not batch:
+            return notified
+        last_pk = batch[-1][0]
+        ids = [pk for pk, _ in batch]
+        with transaction.atomic():
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient_id=pk,
+                        actor=actor,
+                        type=type,
+                        target_content_type_id=target_content_type_id,
+                        target_object_id=target_uuid,
+                        data=dict(data or {}),
+                        latest_actors=entry,
+                    )
+                    for pk in ids
+                ]
+            )
+            chosen = dict(
+                NotificationPreference.objects.filter(type=type, user_id__in=ids).values_list(
+                    "user_id", "email"
+                )
+            )
+            for pk, address in batch:
+                if address and chosen.get(pk, email_default):
+                    task_enqueue_on_commit(
+                        notification_email_send_task,
+                        recipient_id=str(pk),
+                        type=str(type),
+                        actor_id=str(actor.pk),
+                        notification_id=None,
+                        data=dict(data or {}),
+                    )
+        notified += len(ids)
+
+
+# -- the inbox -----------------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark read (once: the first time stays) and close its group."""
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now, group_key=None
+        )
+        notification.refresh_from_db(fields=["read_at", "group_key"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark all of `user`'s unread notifications read; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now(), group_key=None
+    )
+
+
+def notification_delete(*, notification: Notification) -> None:
+    notification.delete()
+
+
+def notifications_prune(*, older_than: timedelta, batch_size: int = 1000) -> int:
+    """Delete notifications, read or not, last updated more than `older_than` ago, in
+    batches (short transactions); returns how many."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(updated_at__lt=cutoff).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(pk__in=ids).delete()[0]

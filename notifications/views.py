@@ -1,1 +1,151 @@
-"""Notifications app: thin API views: permissions, a selector or a service, serialization."""
+"""Notifications app: the signed-in user's inbox and their notification preferences."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from notifications.filters import NotificationFilter
+from notifications.models import Notification
+from notifications.selectors import (
+    notification_get,
+    notification_inbox,
+    notification_unread_count,
+    preference_list,
+)
+from notifications.serializers import (
+    NotificationSerializer,
+    PreferenceListSerializer,
+    ReadAllSerializer,
+    UnreadCountSerializer,
+)
+from notifications.services import (
+    notification_delete,
+    notification_mark_read,
+    notifications_mark_all_read,
+    preferences_update,
+)
+
+SIGNED_IN = "Signed-in users only (401 otherwise), about their own notifications."
+NOT_FOUND = "404 `not_found` when the notification does not exist or is someone else's."
+
+
+@extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
+@extend_validation_errors(["invalid_page_size"], field_name="page_size", actions=["list"])
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="notifications_list",
+        tags=["notifications"],
+        summary="The caller's notifications, most recently updated first",
+        description=SIGNED_IN + " A group moves to the top when it gains an actor. "
+        "Notifications from users the caller blocks or is blocked by are left out. "
+        "400 `invalid_choice` for a bad `unread` (`true` or `false`) or `type`; "
+        "400 `invalid_cursor` or `invalid_page_size` for a bad cursor or page size.",
+    ),
+    destroy=extend_schema(
+        operation_id="notifications_delete",
+        tags=["notifications"],
+        summary="Delete a notification",
+        responses={204: None},
+        description=SIGNED_IN + " " + NOT_FOUND,
+    ),
+)
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering = ("-updated_at", "-id")
+    queryset = Notification.objects.none()  # the schema's model; requests use get_queryset
+
+    def get_queryset(self):
+        return notification_inbox(user=self.request.user)
+
+    def get_object(self) -> Notification:
+        return notification_get(user=self.request.user, notification_id=self.kwargs["pk"])
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        notification_delete(notification=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="notifications_read",
+        tags=["notifications"],
+        request=None,
+        responses={200: NotificationSerializer},
+        summary="Mark a notification read",
+        description=SIGNED_IN + " Marking a read notification again keeps its first "
+        "`read_at`. A read group takes no more actors: the next event starts a new one. "
+        + NOT_FOUND,
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        operation_id="notifications_read_all",
+        tags=["notifications"],
+        request=None,
+        responses={200: ReadAllSerializer},
+        summary="Mark every notification read",
+        description=SIGNED_IN + " `updated` is how many were unread.",
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", filterset_class=None)
+    def read_all(self, request: Request) -> Response:
+        return Response({"updated": notifications_mark_all_read(user=request.user)})
+
+    @extend_schema(
+        operation_id="notifications_unread_count",
+        tags=["notifications"],
+        responses={200: UnreadCountSerializer},
+        summary="How many notifications are unread",
+        description=SIGNED_IN + " Counted as the list counts them.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="unread-count",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def unread_count(self, request: Request) -> Response:
+        return Response({"count": notification_unread_count(user=request.user)})
+
+    @extend_schema(
+        methods=["GET"],
+        operation_id="notifications_preferences",
+        tags=["notifications"],
+        responses={200: PreferenceListSerializer},
+        summary="The caller's notification preferences, one item per type",
+        description=SIGNED_IN + " Without a choice of the user's, a type shows in the app, "
+        "and is emailed only for `new_follower`, `follow_request`, `mention`, "
+        "`comment_reply` and `video_failed`. The channels are independent: with `in_app` "
+        "off and `email` on, the email still goes.",
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        operation_id="notifications_preferences_update",
+        tags=["notifications"],
+        request=PreferenceListSerializer,
+        responses={200: PreferenceListSerializer},
+        summary="Change notification preferences",
+        description=SIGNED_IN + " `preferences` lists partial items `{type, in_app?, "
+        "email?}`, applied in order; types left out keep their setting. The answer lists "
+        "every type. 400 `invalid_choice` for an unknown `type`; `required` when an item "
+        "has no `type`; `invalid` for a non-boolean channel; `empty` or `not_a_list` "
+        "for `preferences`.",
+    )
+    @action(
+        detail=False,
+        methods=["get", "patch"],
+        filterset_class=None,
+        pagination_class=None,
+        serializer_class=PreferenceListSerializer,
+    )
+    def preferences(self, request: Request) -> Response:
+        if request.method == "PATCH":
+            serializer = PreferenceListSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            preferences_update(user=request.user, changes=serializer.validated_data["preferences"])
+        return Response({"preferences": preference_list(user=request.user)})

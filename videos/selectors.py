@@ -16,7 +16,19 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -64,10 +76,30 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
     )
 
 
+def video_viewer_flags(viewer) -> dict[str, Expression]:
+    """`is_liked` and `is_bookmarked`: whether `viewer` liked or bookmarked each video
+    (`OuterRef("pk")`), as subqueries the social graph gives (`core.relations`);
+    False for an anonymous viewer, or while no graph is registered."""
+    graph = relations()
+    signed_in = viewer is not None and viewer.is_authenticated
+    flags = {}
+    for name, expression in (
+        ("is_liked", graph.video_liked_expression),
+        ("is_bookmarked", graph.video_bookmarked_expression),
+    ):
+        value = expression(viewer) if signed_in else None
+        flags[name] = value if value is not None else Value(False, output_field=BooleanField())
+    return flags
+
+
 def video_queryset_visible(*, viewer, listed: bool = True) -> QuerySet[Video]:
     """The videos `viewer` (a user, or anonymous) may see, with owner and category
-    joined. Staff see every video."""
-    queryset = Video.objects.select_related("owner", "category")
+    joined and `is_liked` / `is_bookmarked` annotated for `viewer`
+    (`video_viewer_flags`: one subquery each, no query per video). Staff see every
+    video."""
+    queryset = Video.objects.select_related("owner", "category").annotate(
+        **video_viewer_flags(viewer)
+    )
     if _is_staff(viewer):
         return queryset
     return queryset.filter(video_visibility_filter(viewer=viewer, listed=listed))
@@ -95,16 +127,17 @@ def video_list_for_owner(*, owner: User, viewer) -> QuerySet[Video]:
 
 
 def watch_history_list(*, user: User) -> QuerySet[WatchHistoryEntry]:
-    """`user`'s watch history with each video, owner and category joined.
+    """`user`'s watch history with each video prefetched as `video_queryset_visible`
+    gives it (owner, category, `is_liked`, `is_bookmarked`: one query per page).
 
     Entries whose video `user` may no longer see (made private, owner banned, ...)
     are left out, not deleted: they come back if the video becomes visible again.
     Order it by `-last_watched_at` (an index serves that).
     """
-    visible = video_queryset_visible(viewer=user, listed=False).values("pk")
-    return WatchHistoryEntry.objects.filter(user=user, video_id__in=visible).select_related(
-        "video__owner", "video__category"
-    )
+    visible = video_queryset_visible(viewer=user, listed=False)
+    return WatchHistoryEntry.objects.filter(
+        user=user, video_id__in=visible.values("pk")
+    ).prefetch_related(Prefetch("video", queryset=visible))
 
 
 # -- Discovery and feeds ----------------------------------------------------------

@@ -44,6 +44,8 @@ class VideoSerializer(serializers.ModelSerializer):
     thumbnail_url = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
+    is_liked = serializers.SerializerMethodField(help_text="Whether the caller liked it.")
+    is_bookmarked = serializers.SerializerMethodField(help_text="Whether the caller bookmarked it.")
 
     class Meta:
         model = Video
@@ -69,6 +71,8 @@ class VideoSerializer(serializers.ModelSerializer):
             "like_count",
             "comment_count",
             "share_count",
+            "is_liked",
+            "is_bookmarked",
             "created_at",
             "published_at",
         ]
@@ -84,6 +88,14 @@ class VideoSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_hls_url(self, video: Video) -> str | None:
         return self._url(video, video.hls_playlist)
+
+    # Annotated by `videos.selectors.video_queryset_visible`; a video loaded some other
+    # way (e.g. just uploaded) shows false until it is read back through a selector.
+    def get_is_liked(self, video: Video) -> bool:
+        return bool(getattr(video, "is_liked", False))
+
+    def get_is_bookmarked(self, video: Video) -> bool:
+        return bool(getattr(video, "is_bookmarked", False))
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, video: Video) -> list[dict]:

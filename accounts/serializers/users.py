@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from accounts.models import User
+from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUSES
 
 
 class PrivateFieldMixin:
@@ -38,7 +39,11 @@ class UserSerializer(serializers.ModelSerializer):
     `phone_number`, `last_login` and `two_factor_enabled`.
 
     Lists annotate `two_factor_enabled` in their selector; for a single user it is
-    looked up.
+    looked up. `follow_status` (the viewer's follow of the user: `following`,
+    `requested` or null) and `is_following` come from the `follow_status` annotation
+    that selectors add through `core.relations` (`follow_status_expression`); where a
+    selector did not annotate it (the viewer themself, users nested in other objects)
+    they are null and false.
     """
 
     private_fields = ("email", "phone_number", "last_login", "two_factor_enabled")
@@ -49,6 +54,16 @@ class UserSerializer(serializers.ModelSerializer):
     phone_number = PrivateCharField(read_only=True)
     last_login = PrivateDateTimeField(read_only=True)
     two_factor_enabled = PrivateMethodField()
+    is_following = serializers.SerializerMethodField(
+        help_text="Whether the caller follows this user (an accepted follow)."
+    )
+    follow_status = serializers.ChoiceField(
+        choices=FOLLOW_STATUSES,
+        allow_null=True,
+        read_only=True,
+        help_text="The caller's follow of this user: `following`, `requested` (waiting "
+        "for a private account to accept), or null.",
+    )
 
     class Meta:
         model = User
@@ -65,6 +80,8 @@ class UserSerializer(serializers.ModelSerializer):
             "follower_count",
             "following_count",
             "video_count",
+            "is_following",
+            "follow_status",
             "created_at",
             "email",
             "phone_number",
@@ -88,6 +105,9 @@ class UserSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = user.avatar.url
         return request.build_absolute_uri(url) if request is not None else url
+
+    def get_is_following(self, user: User) -> bool:
+        return getattr(user, "follow_status", None) == FOLLOW_STATUS_FOLLOWING
 
     def get_two_factor_enabled(self, user: User) -> bool:
         annotated = getattr(user, "two_factor_enabled", None)

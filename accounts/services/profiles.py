@@ -22,6 +22,7 @@ from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactiv
 from accounts.models import AuthSession, TwoFactorChallenge, User
 from accounts.services.sessions import sessions_end_for_user, user_can_sign_in
 from accounts.throttling import sign_in_failure_record, sign_in_limit_check, sign_in_subject
+from core.relations import relations
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
 AVATAR_JPEG_QUALITY = 85
@@ -63,7 +64,9 @@ def user_profile_update(
     Values are expected already validated in shape (lengths, the username and phone
     number patterns); an empty `phone_number` clears it. A username is refused with
     `username_taken` when another account holds it whatever the case, a concurrent
-    claim included; changing only the case of one's own is allowed.
+    claim included; changing only the case of one's own is allowed. Making the
+    account public accepts its pending follow requests (`core.relations`), in the
+    same transaction.
     """
     changes = {
         name: value
@@ -80,6 +83,10 @@ def user_profile_update(
         raise ValidationError({"username": [USERNAME_TAKEN]})
     try:
         with transaction.atomic():
+            if is_private is False:
+                # A public account has no pending follow requests: accept them. First,
+                # since the social graph locks the users it changes in its own order.
+                relations().follow_requests_accept_all(user)
             locked = _user_lock(user)
             if not changes:
                 return locked

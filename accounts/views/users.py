@@ -59,7 +59,8 @@ class CurrentUserView(APIView):
         responses={200: UserSerializer},
         summary="Change the current user's profile",
         description="Only `username`, `display_name`, `bio`, `phone_number` and "
-        "`is_private` can change; any other field sent is ignored. Error codes (400, "
+        "`is_private` can change; any other field sent is ignored. Making the account "
+        "public (`is_private` false) accepts every pending follow request. Error codes (400, "
         "with the field in `attr`): `username_taken` (another account holds it, "
         "whatever the case), `invalid` (`username` pattern, `phone_number` not E.164, "
         "`is_private` not a boolean), `min_length`, `max_length`, "
@@ -140,9 +141,10 @@ class UserDetailView(APIView):
         responses={200: UserSerializer},
         summary="A user's public profile",
         description="Private fields (`email`, `phone_number`, `last_login`, "
-        "`two_factor_enabled`) appear only for the user themself and staff. Error "
-        "codes: `not_found` (404, no such user, or deleted or banned and the caller is "
-        f"not staff); {AUTHENTICATION_CODES}.",
+        "`two_factor_enabled`) appear only for the user themself and staff; "
+        "`follow_status` and `is_following` give the caller's follow of the user. Error "
+        "codes: `not_found` (404, no such user; or, unless the caller is staff, deleted "
+        f"or banned, or either of the two blocked the other); {AUTHENTICATION_CODES}.",
     )
     def get(self, request: Request, username: str) -> Response:
         return user_response(request, user_profile_get(username=username, viewer=request.user))
@@ -162,14 +164,18 @@ class UserListView(generics.ListAPIView):
             return User.objects.none()
         query = UserSearchQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return user_list_search(search=query.validated_data.get("search", ""))
+        return user_list_search(
+            search=query.validated_data.get("search", ""), viewer=self.request.user
+        )
 
     @extend_schema(
         operation_id="users_list",
         tags=["users"],
         parameters=[UserSearchQuerySerializer],
         summary="Search active users by the start of their username or display name",
-        description="Ordered by username. Error codes (400): `max_length` (`search` "
+        description="Ordered by username; users on either side of a block with the "
+        "caller are left out (except for staff), and `follow_status` gives the caller's "
+        "follow of each. Error codes (400): `max_length` (`search` "
         "over 50 characters), `null_characters_not_allowed`, `invalid_cursor`, "
         f"`invalid_page_size`; {AUTHENTICATION_CODES}.",
     )

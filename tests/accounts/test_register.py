@@ -38,6 +38,8 @@ def test_register_creates_a_pending_account_and_answers_with_the_user(api_client
         "follower_count": 0,
         "following_count": 0,
         "video_count": 0,
+        "is_following": False,
+        "follow_status": None,
         "created_at": body["created_at"],
         "email": "ada@example.com",
         "phone_number": "",

@@ -67,6 +67,8 @@ def staff_view_of(user: User) -> dict:
         "follower_count": 0,
         "following_count": 0,
         "video_count": 0,
+        "is_following": False,
+        "follow_status": None,
         "created_at": iso(user.date_joined),
         "email": user.email,
         "phone_number": "",

@@ -63,6 +63,8 @@ def public_body(user: User) -> dict:
         "follower_count": user.follower_count,
         "following_count": user.following_count,
         "video_count": user.video_count,
+        "is_following": False,  # nobody follows anybody in these tests
+        "follow_status": None,
         "created_at": user.date_joined.isoformat().replace("+00:00", "Z"),
     }
 

@@ -4,9 +4,8 @@ and a storage in a temporary folder."""
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from core import relations as relations_module
+from tests.social.factories import SocialGraph
 from tests.videos import media
 
 
@@ -134,28 +133,8 @@ def empty_file(media_samples) -> Path:
     return media.make_empty_file(media_samples / "empty.mp4")
 
 
-class GraphForTests:
-    """Follows and blocks given as (follower, followed) and (blocker, blocked) pairs.
-
-    `core.relations` is the seam the social app plugs into; until it exists, tests
-    give the social graph this way."""
-
-    def __init__(self):
-        self.follows, self.blocks = [], []
-
-    def followed_user_ids(self, user):
-        ids = [followed.pk for follower, followed in self.follows if follower.pk == user.pk]
-        return get_user_model().objects.filter(pk__in=ids).values("pk")
-
-    def blocked_user_ids(self, user):
-        ids = [b.pk for a, b in self.blocks if a.pk == user.pk]
-        ids += [a.pk for a, b in self.blocks if b.pk == user.pk]
-        return get_user_model().objects.filter(pk__in=ids).values("pk")
-
-
 @pytest.fixture
-def graph(monkeypatch) -> GraphForTests:
-    """An empty social graph plugged into `core.relations` for the test."""
-    graph = GraphForTests()
-    monkeypatch.setattr(relations_module, "_relations", graph)
-    return graph
+def graph(db) -> SocialGraph:
+    """Follows and blocks, made through the social app's services: `graph.follow(a, b)`
+    (accepted, also of a private account), `graph.block(a, b)`, `graph.unblock(a, b)`."""
+    return SocialGraph()

@@ -237,7 +237,7 @@ def hidden_world(graph, make_auth_client):
     private_account = UserFactory(username="private_account", is_private=True)
     blocker = UserFactory(username="blocker")
     stranger = UserFactory(username="stranger")
-    graph.blocks.append((blocker, stranger))
+    graph.block(blocker, stranger)
     visible = VideoFactory(owner=owner, tags=["x"], title="findme")
     for visibility in (V.UNLISTED, V.FOLLOWERS, V.PRIVATE):
         VideoFactory(owner=owner, visibility=visibility, tags=["x"], title="findme")
@@ -306,7 +306,7 @@ def user_videos(username: str) -> str:
 def profile(graph, make_auth_client):
     owner = UserFactory(username="Owner")
     follower = UserFactory(username="follower")
-    graph.follows.append((follower, owner))
+    graph.follow(follower, owner)
     made = {}
     # Uploaded in this order (created_at), published in another (published_at).
     specs = [
@@ -393,9 +393,10 @@ def test_a_user_who_may_not_sign_in_is_404_except_to_staff(profile, status):
 def test_a_block_either_way_is_404(profile, graph):
     owner, _, clients = profile
     stranger = User.objects.get(username="stranger")
-    graph.blocks.append((stranger, owner))
+    graph.block(stranger, owner)
     assert error(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
-    graph.blocks[:] = [(owner, stranger)]
+    graph.unblock(stranger, owner)
+    graph.block(owner, stranger)
     assert error(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
     assert clients["anonymous"].get(user_videos("owner")).status_code == 200
 

@@ -86,8 +86,9 @@ def test_following_lists_the_followed_accounts_ready_videos_newest_first(graph, 
     private_creator = UserFactory(is_private=True)
     blocker = UserFactory()
     stranger = UserFactory()
-    graph.follows += [(me, creator), (me, private_creator), (me, blocker)]
-    graph.blocks.append((blocker, me))
+    for followed in (creator, private_creator, blocker):
+        graph.follow(me, followed)
+    graph.block(blocker, me)  # which also ends the follow
     expected = [
         VideoFactory(owner=creator, published_at=ago(hours=1)),
         VideoFactory(owner=creator, visibility=V.FOLLOWERS, published_at=ago(hours=2)),
@@ -116,7 +117,7 @@ def test_following_costs_the_same_queries_at_any_page_size(
     graph, me, my_client, django_assert_num_queries, page_size
 ):
     creator = UserFactory()
-    graph.follows.append((me, creator))
+    graph.follow(me, creator)
     for _ in range(25):
         VideoFactory(owner=creator)
     with django_assert_num_queries(2):  # authentication, the page
@@ -140,8 +141,9 @@ def test_trending_lists_only_public_videos_the_caller_may_see(graph, me, my_clie
     creator = UserFactory()
     private_creator = UserFactory(is_private=True)
     blocker = UserFactory()
-    graph.follows += [(me, creator), (me, private_creator)]
-    graph.blocks.append((blocker, me))
+    graph.follow(me, creator)
+    graph.follow(me, private_creator)
+    graph.block(blocker, me)
     public = VideoFactory(owner=creator, trending_score=1.0)
     of_private_account = VideoFactory(owner=private_creator, trending_score=2.0)
     of_blocker = VideoFactory(owner=blocker, trending_score=3.0)
@@ -195,8 +197,8 @@ def for_you_world(graph, me):
     creator = UserFactory(username="creator")
     stranger = UserFactory(username="stranger")
     blocker = UserFactory(username="blocker")
-    graph.follows.append((me, creator))
-    graph.blocks.append((blocker, me))
+    graph.follow(me, creator)
+    graph.block(blocker, me)
     videos = {
         # trending score, + 1.0 from a followed creator, + 0.5 for a watched tag
         "trending": VideoFactory(owner=stranger, trending_score=2.0),  # 2.0

@@ -258,7 +258,7 @@ def test_history_costs_the_same_queries_at_any_page_size(
     # Videos of the private account are hidden from this stranger: 13 public remain.
     visible = 13
 
-    with django_assert_num_queries(2):  # authentication, then the page
+    with django_assert_num_queries(3):  # authentication, the page, then its videos
         response = auth_client.get(f"{HISTORY}?page_size={page_size}")
 
     results = response.json()["results"]

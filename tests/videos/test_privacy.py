@@ -20,7 +20,8 @@ def world(graph, make_auth_client):
     follower = UserFactory(username="follower")
     stranger = UserFactory(username="stranger")
     staff = ModeratorFactory(username="staff")
-    graph.follows += [(follower, owner), (follower, private_owner)]
+    graph.follow(follower, owner)
+    graph.follow(follower, private_owner)
     videos = {
         "public": VideoFactory(owner=owner, visibility=V.PUBLIC),
         "unlisted": VideoFactory(owner=owner, visibility=V.UNLISTED),
@@ -122,7 +123,7 @@ def test_blocks_hide_videos_both_ways(world, graph):
     videos, clients = world
     stranger = User.objects.get(username="stranger")
     owner = User.objects.get(username="owner")
-    graph.blocks.append((owner, stranger))
+    graph.block(owner, stranger)
     assert clients["stranger"].get(f"/api/v1/videos/{videos['public'].pk}/").status_code == 404
     listed = clients["stranger"].get("/api/v1/videos/").json()["results"]
     assert str(videos["public"].pk) not in {item["id"] for item in listed}

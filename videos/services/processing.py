@@ -25,6 +25,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.models import NotificationType
+from notifications.services import notify, notify_followers_of_new_video
 from videos.media import (
     HlsOutput,
     InvalidMedia,
@@ -89,14 +91,16 @@ def video_process(*, video_id) -> Video:
             heartbeat = _heartbeat(video)
             outputs = _outputs_make(video, Path(workdir), heartbeat=heartbeat)
             _outputs_publish(video, outputs, heartbeat=heartbeat)
-            return _video_ready(video, outputs)
+            result = _video_ready(video, outputs)
     except Video.DoesNotExist:
         raise
     except (InvalidMedia, MediaTooLong) as error:
-        return _video_fail(video, str(error))
+        result = _video_fail(video, str(error))
     except Exception:
         logger.exception("Processing video %s failed.", video.pk)
-        return _video_fail(video, INTERNAL_ERROR_MESSAGE)
+        result = _video_fail(video, INTERNAL_ERROR_MESSAGE)
+    _video_processing_announce(first_ready=video.published_at is None, video=result)
+    return result
 
 
 def video_processing_claim(
@@ -278,3 +282,28 @@ def _video_fail(video: Video, message: str) -> Video:
     if not updated:
         raise Video.DoesNotExist(f"Video {video.pk} was deleted while it was processed.")
     return video
+
+
+def _video_processing_announce(*, first_ready: bool, video: Video) -> None:
+    """Tell the owner how processing ended and, the first time a video that followers
+    may see becomes ready, tell the followers. A failure here is logged, never undoes
+    the processing."""
+    ready = video.status == Video.Status.READY
+    try:
+        notify(
+            recipient=video.owner,
+            actor=None,
+            type=NotificationType.VIDEO_PROCESSED if ready else NotificationType.VIDEO_FAILED,
+            target=video,
+            data={"video_title": video.title},
+        )
+        if ready and first_ready and video.visibility in FOLLOWERS_ANNOUNCED_VISIBILITIES:
+            notify_followers_of_new_video(
+                owner=video.owner, target=video, data={"video_title": video.title}
+            )
+    except Exception:
+        logger.exception("Announcing the processing of video %s failed.", video.pk)
+
+
+# Unlisted and private videos are never announced to followers.
+FOLLOWERS_ANNOUNCED_VISIBILITIES = (Video.Visibility.PUBLIC, Video.Visibility.FOLLOWERS)

@@ -1,0 +1,47 @@
+"""The human sentence for each notification type, shared by the API and the emails."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from notifications.models import NotificationType
+
+# "{actors}" becomes "ana", "ana and 1 other" or "ana and 4 others".
+SENTENCES: dict[str, str] = {
+    NotificationType.NEW_FOLLOWER: "{actors} started following you",
+    NotificationType.FOLLOW_REQUEST: "{actors} asked to follow you",
+    NotificationType.FOLLOW_ACCEPTED: "{actors} accepted your follow request",
+    NotificationType.VIDEO_LIKE: "{actors} liked your video",
+    NotificationType.VIDEO_COMMENT: "{actors} commented on your video",
+    NotificationType.COMMENT_REPLY: "{actors} replied to your comment",
+    NotificationType.COMMENT_LIKE: "{actors} liked your comment",
+    NotificationType.MENTION: "{actors} mentioned you in a comment",
+    NotificationType.NEW_VIDEO_FROM_FOLLOWING: "{actors} posted a new video",
+    NotificationType.VIDEO_PROCESSED: "Your video is ready to watch",
+    NotificationType.VIDEO_FAILED: "Your video could not be processed",
+}
+FALLBACK_SENTENCE = "You have a new notification"
+
+
+def actors_phrase(*, username: str | None, actor_count: int) -> str:
+    name = username or "Someone"
+    others = actor_count - 1
+    if others <= 0:
+        return name
+    return f"{name} and {others} other{'s' if others > 1 else ''}"
+
+
+def notification_text(
+    *,
+    type: str,
+    actor_username: str | None,
+    actor_count: int,
+    data: Mapping[str, Any] | None = None,
+) -> str:
+    """E.g. "ana and 4 others liked your video"; a video's title is quoted when given."""
+    sentence = SENTENCES.get(type, FALLBACK_SENTENCE).format(
+        actors=actors_phrase(username=actor_username, actor_count=actor_count)
+    )
+    title = (data or {}).get("video_title")
+    if title and type in (NotificationType.VIDEO_PROCESSED, NotificationType.VIDEO_FAILED):
+        sentence = sentence.replace("Your video", f'Your video "{title}"')
+    return sentence

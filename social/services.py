@@ -1,1 +1,0 @@
-"""Social app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

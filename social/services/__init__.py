@@ -1,0 +1,1 @@
+"""Social app: writes, one module per concern; see each module."""

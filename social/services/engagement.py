@@ -1,0 +1,118 @@
+"""Likes, bookmarks and shares of videos.
+
+Liking and bookmarking are idempotent: the unique constraints on (user, video) decide
+under concurrency. The insert runs in a savepoint; losing the race raises
+`IntegrityError`, which means "already there", and only the winner moves
+`Video.like_count` (with `F()`, in the same transaction), so N concurrent likes count N
+and one user liking from N requests counts one. Undoing moves the counter only when a
+row was actually deleted. Every share is a row of its own and adds one to
+`Video.share_count`.
+
+The caller checks that the user may see the video (`social.selectors.access_video_engage`).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from accounts.models import User
+from notifications.models import NotificationType
+from notifications.services import notify
+from social.models import Bookmark, Share, VideoLike
+from videos.models import Video
+
+# Where a video is shared to; stored on the `Share` row ("" when the client does not say).
+SHARE_CHANNELS = ("link", "email", "twitter", "facebook", "whatsapp", "telegram", "reddit", "other")
+
+
+@dataclass(frozen=True)
+class LikeResult:
+    """What liking did: whether it added a like, and the video's count after it."""
+
+    created: bool
+    like_count: int
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    share: Share
+    share_url: str
+    share_count: int
+
+
+def _video_counter(video: Video, field: str) -> int:
+    return Video.objects.filter(pk=video.pk).values_list(field, flat=True).first() or 0
+
+
+@transaction.atomic
+def video_like(*, video: Video, user: User) -> LikeResult:
+    """`user` likes `video`; liking twice is one like. A new like adds one to
+    `like_count` and tells the owner (`video_like`, grouped per video by the
+    notifications app; nothing for the owner's own like)."""
+    try:
+        with transaction.atomic():  # a savepoint: losing the race keeps the transaction usable
+            VideoLike.objects.create(video=video, user=user)
+    except IntegrityError:
+        return LikeResult(created=False, like_count=_video_counter(video, "like_count"))
+    Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
+    notify(
+        recipient=video.owner,
+        actor=user,
+        type=NotificationType.VIDEO_LIKE,
+        target=video,
+        data={"video_id": str(video.pk)},
+    )
+    return LikeResult(created=True, like_count=_video_counter(video, "like_count"))
+
+
+@transaction.atomic
+def video_unlike(*, video: Video, user: User) -> bool:
+    """`user` takes their like of `video` back; returns whether there was one. No
+    notification."""
+    removed, _ = VideoLike.objects.filter(video=video, user=user).delete()
+    if not removed:
+        return False
+    Video.objects.filter(pk=video.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    return True
+
+
+@transaction.atomic
+def video_bookmark(*, video: Video, user: User) -> bool:
+    """`user` bookmarks `video`; returns whether this added the bookmark (bookmarking
+    twice is one bookmark)."""
+    try:
+        with transaction.atomic():
+            Bookmark.objects.create(video=video, user=user)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def video_unbookmark(*, video: Video, user: User) -> bool:
+    """`user` removes their bookmark of `video`; returns whether there was one."""
+    removed, _ = Bookmark.objects.filter(video=video, user=user).delete()
+    return bool(removed)
+
+
+def video_share_url(video: Video) -> str:
+    """The absolute address of `video` in the web app (`FRONTEND_URL`)."""
+    return f"{settings.FRONTEND_URL.rstrip('/')}/videos/{video.pk}"
+
+
+@transaction.atomic
+def video_share(*, video: Video, user: User | None, channel: str = "") -> ShareResult:
+    """Record that `user` (None when anonymous) shared `video` to `channel` (one of
+    `SHARE_CHANNELS`, or "" when unknown), add one to `share_count`, and return the
+    address to share."""
+    if user is not None and not user.is_authenticated:
+        user = None
+    share = Share.objects.create(video=video, user=user, channel=channel)
+    Video.objects.filter(pk=video.pk).update(share_count=F("share_count") + 1)
+    return ShareResult(
+        share=share,
+        share_url=video_share_url(video),
+        share_count=_video_counter(video, "share_count"),
+    )

@@ -1,1 +1,0 @@
-"""Social app: thin API views: permissions, a selector or a service, serialization."""
