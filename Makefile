@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate lint format shell superuser clean bench-feeds
+.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz bench bench-feeds
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ test: install-dev  ## Lint, check migrations, run the suite on SQLite, then on P
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run testapp
 	BIN=$(BIN) scripts/test-databases
 
+deploy-check: install  ## Django's deployment checklist with production-like variables
+	DEBUG=0 HTTPS=1 USE_X_FORWARDED_PROTO=1 ALLOWED_HOSTS=videos.example.com \
+		SECRET_KEY=deploy-check-$$(date +%s)-aVeryLongRandomLookingSecretValue-4f9Q2zX7 \
+		DATABASE_URL=sqlite:///:memory: \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
 lint:  install-dev ## Lint and check formatting
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,9 +61,19 @@ shell: install  ## A Django shell on the configured database
 superuser: migrate  ## Create an admin account for /admin/
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py createsuperuser
 
+demo: migrate  ## Fill the database with demo data (sign in as demo_admin or demo_user)
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py seed_demo $(DEMO_ARGS)
+
+bench: install  ## Load: gunicorn on SQLite and PostgreSQL, wrk per endpoint (needs wrk)
+	$(BIN)/python bench/load.py --database sqlite --database postgres \
+		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
 bench-feeds: install  ## Feed latency at 10k and 1M videos, page 1 vs a deep page (slow)
 	$(BIN)/python bench/feed_latency.py --database sqlite --database postgres \
 		--videos 10000 1000000 --postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
+fuzz: install-dev  ## Fuzz every API operation longer: 100 random examples each, plus boundary values
+	DATABASE_URL=sqlite:///:memory: FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest -n 2 -p no:cacheprovider tests/fuzz
 
 clean:  ## Remove the virtual environment, caches and the embedded database
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -6,6 +6,7 @@ the right password. Accounts that do not exist are counted by the name typed, so
 answers never tell whether an account exists.
 """
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -28,7 +29,12 @@ def _key(subject: str) -> str:
 
 def sign_in_subject(*, user_id: object | None, identifier: str) -> str:
     """What failures are counted against: the account, else the name typed."""
-    return f"user:{user_id}" if user_id else f"name:{identifier.strip().lower()}"
+    if user_id:
+        return f"user:{user_id}"
+    # The name is whatever the client typed: hashed, the cache key stays short and
+    # free of spaces and control characters whatever its length (memcached refuses
+    # keys over 250 bytes).
+    return "name:" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
 
 
 def sign_in_limit_check(*, subject: str) -> None:

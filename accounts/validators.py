@@ -25,6 +25,16 @@ class MaximumLengthValidator:
         return f"Your password can have at most {self.max_length} characters."
 
 
+# The codes `password_validate` answers with, for the schema of every view that uses it.
+PASSWORD_ERROR_CODES = [
+    "password_too_short",
+    "password_too_long",
+    "password_too_common",
+    "password_too_similar",
+    "password_entirely_numeric",
+]
+
+
 def password_validate(password: str, user=None) -> str:
     """Django's password validators as a DRF validation error, the codes kept
     (`password_too_short`, `password_too_common`, `password_too_long`, ...)."""

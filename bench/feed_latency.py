@@ -39,6 +39,7 @@ def configure(database_url: str) -> None:
     os.environ["DEBUG"] = "0"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["THROTTLE_ANONYMOUS_RATE"] = "1000000/min"
+    os.environ["THROTTLE_USER_RATE"] = "1000000/min"
     os.environ["LOG_LEVEL"] = "WARNING"
     import django
 
@@ -136,18 +137,35 @@ def timed(client, url: str) -> float:
 
 
 FEEDS = {
-    "recent (/videos/)": ("/api/v1/videos/", ["-published_at", "-id"]),
-    "trending (/feed/trending/)": ("/api/v1/feed/trending/", ["-trending_score", "-id"]),
+    "recent (/videos/)": ("/api/v1/videos/", ["-published_at", "-id"], False),
+    "recent, signed in": ("/api/v1/videos/", ["-published_at", "-id"], True),
+    "trending (/feed/trending/)": ("/api/v1/feed/trending/", ["-trending_score", "-id"], False),
 }
+
+
+def signed_in_client():
+    """A client signed in as a user with no videos, through a real session."""
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.services.sessions import ClientInfo, session_start
+
+    viewer, _ = User.objects.get_or_create(
+        username="bench_viewer",
+        defaults={"email": "viewer@example.com", "status": User.Status.ACTIVE},
+    )
+    _, tokens = session_start(user=viewer, client=ClientInfo())
+    return Client(HTTP_AUTHORIZATION=f"Bearer {tokens.access_token}")
 
 
 def measure(count: int) -> list[tuple[str, float, float]]:
     from django.test import Client
 
-    client = Client()
+    anonymous, signed_in = Client(), signed_in_client()
     depth = count // 2
     results = []
-    for name, (url, ordering) in FEEDS.items():
+    for name, (url, ordering, authenticated) in FEEDS.items():
+        client = signed_in if authenticated else anonymous
         first = timed(client, f"{url}?page_size={PAGE_SIZE}")
         cursor = deep_cursor(ordering, depth)
         deep = timed(client, f"{url}?page_size={PAGE_SIZE}&cursor={cursor}")

@@ -290,7 +290,8 @@ REST_FRAMEWORK = {
         "account_email": env.str("THROTTLE_ACCOUNT_EMAIL_RATE", default="5/hour"),
         "share": env.str("THROTTLE_SHARE_RATE", default="30/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # drf-standardized-errors' schema, with the error codes our own exceptions answer.
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many proxies in front of the app append to X-Forwarded-For (0: none, use
@@ -323,9 +324,15 @@ SPECTACULAR_SETTINGS = {
             "ValidationErrorEnum",
             "ClientErrorEnum",
             "ServerErrorEnum",
-            *(f"ErrorCode{code}Enum" for code in (401, 403, 404, 405, 406, 415, 429, 500)),
+            *(f"ErrorCode{code}Enum" for code in (405, 406, 415, 500)),
         )
     }
+    # Client errors list the library's codes and our exceptions' (config/openapi.py).
+    | {
+        f"ErrorCode{code}Enum": f"config.openapi.error_codes_{code}"
+        for code in (401, 403, 404, 429)
+    }
+    | {"ClientErrorCode400Enum": "config.openapi.error_codes_400"}
     | {
         "ComponentStatusEnum": "core.views.ComponentStatus",
         "ServiceStatusEnum": "core.views.ServiceStatus",
@@ -336,7 +343,10 @@ SPECTACULAR_SETTINGS = {
         "FollowRequestStatusEnum": "social.models.Follow.Status",
         "ReportStatusEnum": "social.models.Report.Status",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "config.openapi.postprocess_list_index_attrs",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------

@@ -52,6 +52,16 @@ NOT_FOUND = "404 `not_found` when the notification does not exist or is someone 
         description=SIGNED_IN + " " + NOT_FOUND,
     ),
 )
+# PATCH of the preferences reads the whole body: the list is required there too.
+@extend_validation_errors(
+    ["required", "null"], field_name="preferences", actions=["preferences"], methods=["patch"]
+)
+@extend_validation_errors(
+    ["required"], field_name="preferences.INDEX.type", actions=["preferences"], methods=["patch"]
+)
+@extend_validation_errors(
+    ["null", "invalid"], field_name="preferences.INDEX", actions=["preferences"], methods=["patch"]
+)
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter

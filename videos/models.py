@@ -121,6 +121,14 @@ class Video(BaseModel, MetadataMixin):
                 name="videos_public_most_liked",
                 condition=Q(status="ready", visibility="public"),
             ),
+            # Every ready video, newest first: signed-in lists add the viewer's own and
+            # followers-only videos to the public ones (an OR the partial index above
+            # cannot serve), and scan this in order instead of sorting the table.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="videos_ready_recent",
+                condition=Q(status="ready"),
+            ),
             # A profile's videos and the following feed: by owner, newest first.
             models.Index(fields=["owner", "-published_at", "-id"], name="videos_owner_recent"),
             models.Index(fields=["owner", "-created_at", "-id"], name="videos_owner_created"),

@@ -59,8 +59,12 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
     others; a detail request names the video, so unlisted ones are found.
     """
     open_to_all = [Visibility.PUBLIC] if listed else [Visibility.PUBLIC, Visibility.UNLISTED]
+    # `visibility = 'public'`, not `IN ('public')`: SQLite uses the partial feed indexes
+    # (WHERE status = 'ready' AND visibility = 'public') only for the equality form;
+    # with IN it sorts the whole table (8.6 s instead of 4 ms at 1M videos).
+    open_filter = Q(visibility=Visibility.PUBLIC) if listed else Q(visibility__in=open_to_all)
     others = Q(status=Video.Status.READY, owner__status__in=OWNER_VISIBLE_STATUSES) & (
-        Q(visibility__in=open_to_all, owner__is_private=False)
+        open_filter & Q(owner__is_private=False)
     )
     if viewer is None or not viewer.is_authenticated:
         return others

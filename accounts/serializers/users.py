@@ -52,7 +52,7 @@ class UserSerializer(serializers.ModelSerializer):
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
     email = PrivateEmailField(read_only=True)
     phone_number = PrivateCharField(read_only=True)
-    last_login = PrivateDateTimeField(read_only=True)
+    last_login = PrivateDateTimeField(read_only=True, allow_null=True)  # never signed in
     two_factor_enabled = PrivateMethodField()
     is_following = serializers.SerializerMethodField(
         help_text="Whether the caller follows this user (an accepted follow)."

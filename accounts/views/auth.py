@@ -1,6 +1,7 @@
 """Registration, signing in (OAuth2 token endpoint and JSON login), refresh, logout."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.parsers import FormParser, JSONParser
@@ -39,6 +40,7 @@ from accounts.services.sign_in import (
 )
 from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
+from accounts.validators import PASSWORD_ERROR_CODES
 from core.requests import client_ip, client_user_agent
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1
@@ -78,6 +80,7 @@ class PublicAuthView(APIView):
         return SessionJWTAuthentication().authenticate_header(request)
 
 
+@extend_validation_errors(PASSWORD_ERROR_CODES, field_name="password", methods=["post"])
 class RegisterView(PublicAuthView):
     throttle_scope = "register"
 
@@ -198,6 +201,8 @@ class OAuthTokenView(PublicAuthView):
         )
 
 
+# Neither `username` nor `email` is required alone; sending neither is `required`.
+@extend_validation_errors(["required"], field_name="username", methods=["post"])
 class LoginView(PublicAuthView):
     @extend_schema(
         operation_id="auth_login",

@@ -2,6 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from accounts.services.passwords import (
     password_reset_confirm,
     password_reset_request,
 )
+from accounts.validators import PASSWORD_ERROR_CODES
 from accounts.views.auth import NO_STORE, PublicAuthView, client_info
 
 ACCEPTED = OpenApiResponse(
@@ -34,6 +36,10 @@ PASSWORD_RULE_CODES = (
 )
 
 
+@extend_validation_errors(["invalid_password"], field_name="current_password", methods=["post"])
+@extend_validation_errors(
+    [*PASSWORD_ERROR_CODES, "password_unchanged"], field_name="new_password", methods=["post"]
+)
 class PasswordChangeView(APIView):
     # Per account (the scope counts signed-in users by id), on top of the defaults.
     throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
@@ -84,6 +90,7 @@ class PasswordResetRequestView(PublicAuthView):
         return Response({}, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_validation_errors(PASSWORD_ERROR_CODES, field_name="new_password", methods=["post"])
 class PasswordResetConfirmView(PublicAuthView):
     @extend_schema(
         operation_id="auth_password_reset_confirm",

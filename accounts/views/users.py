@@ -40,7 +40,12 @@ def user_response(request: Request, user: User) -> Response:
 
 
 @extend_validation_errors(["username_taken"], field_name="username", methods=["patch"])
-@extend_validation_errors(["invalid_password"], field_name="password", methods=["delete"])
+# DELETE reads a body, which the schema's request bodies leave out: its errors are listed.
+@extend_validation_errors(
+    ["required", "null", "blank", "invalid", "max_length", "invalid_password"],
+    field_name="password",
+    methods=["delete"],
+)
 class CurrentUserView(APIView):
     @extend_schema(
         operation_id="users_me_retrieve",

@@ -20,6 +20,10 @@ NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not
 
 # The list's query parameters: codes that drf-standardized-errors does not find itself.
 @extend_validation_errors(["max_length"], field_name="tag", actions=["list"])
+@extend_validation_errors(
+    ["too_large", "too_long", "invalid_media"], field_name="file", actions=["create"]
+)
+@extend_validation_errors(["invalid_tag", "max_length"], field_name="tags", actions=["create"])
 @extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
 @extend_validation_errors(["invalid_page_size"], field_name="page_size", actions=["list"])
 @extend_schema_view(

@@ -1,0 +1,892 @@
+"""Demo data for `manage.py seed_demo`: a small, realistic platform built with the apps'
+own services, plus volume inserted in bulk for benchmarks.
+
+The one module of `core` that reaches up into the domain apps: it is a developer tool
+that sits above them all, imported by the command only, never by an app.
+
+Everything is keyed by position, so a run is deterministic and safe to repeat: users
+are `demo_u0001`, `demo_u0002`, ...; showcase videos carry `metadata["demo_key"]`
+(`v0001`, ...); bulk videos have primary keys derived from their position. Each item
+is created only when its key is missing, and every choice (names, titles, who follows
+whom, who likes what) comes from a random generator seeded with the seed and the
+item's key, so the same seed gives the same data set whatever was created before.
+"""
+
+import hashlib
+import random
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import psycopg
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files import File
+from django.db import connection, models, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services.moderation import user_ban, user_suspend
+from accounts.services.profiles import user_delete
+from notifications.models import EMAIL_BY_DEFAULT, Notification
+from notifications.services import preferences_update
+from social.exceptions import AlreadyFollowing, AlreadyRequested
+from social.models import Comment, Follow, VideoLike
+from social.services.comments import comment_create, comment_like
+from social.services.engagement import video_bookmark, video_like
+from social.services.follows import follow_create, follow_request_accept
+from videos.models import Category, Video, media_key_new
+from videos.selectors import video_queryset_visible
+from videos.services.processing import video_process
+from videos.services.trending import TRENDING_MAX_AGE, trending_compute, trending_score
+from videos.services.videos import video_upload
+
+DEMO_PASSWORD = "demo-password-123"
+ADMIN_USERNAME = "demo_admin"
+USER_USERNAME = "demo_user"
+USER_PREFIX = "demo_u"  # demo_u0001, demo_u0002, ...
+EMAIL_DOMAIN = "example.com"  # reserved (RFC 2606): nothing is ever delivered there
+
+# Above this many videos the command switches to bulk inserts by itself.
+BULK_THRESHOLD_VIDEOS = 2000
+# In bulk mode, this many users and videos are still made with the services (every
+# role, status and visibility, comments, notifications); the rest is inserted in bulk.
+SHOWCASE_USERS = 12
+SHOWCASE_VIDEOS = 12
+BATCH_SIZE = 5000
+MEDIA_SECONDS, MEDIA_WIDTH, MEDIA_HEIGHT, MEDIA_FPS = 1, 160, 120, 10
+
+Role, Status = User.Role, User.Status
+Visibility = Video.Visibility
+# The generated users, in order: the first eight cover every role, status and both
+# account privacies; after them the cycle repeats (mostly active users and creators).
+CAST = [
+    (Role.CREATOR, Status.ACTIVE, False),
+    (Role.USER, Status.ACTIVE, True),
+    (Role.MODERATOR, Status.ACTIVE, False),
+    (Role.USER, Status.PENDING, False),
+    (Role.USER, Status.SUSPENDED, False),
+    (Role.CREATOR, Status.BANNED, False),
+    (Role.USER, Status.DEACTIVATED, False),
+    (Role.USER, Status.DELETED, False),
+]
+CAST_CYCLE = [
+    (Role.CREATOR, Status.ACTIVE, False),
+    (Role.USER, Status.ACTIVE, False),
+    (Role.USER, Status.ACTIVE, True),
+    (Role.CREATOR, Status.ACTIVE, True),
+    (Role.USER, Status.ACTIVE, False),
+]
+# The first videos take every visibility in turn; later ones are mostly public.
+VISIBILITY_ORDER = [
+    Visibility.PUBLIC,
+    Visibility.UNLISTED,
+    Visibility.FOLLOWERS,
+    Visibility.PRIVATE,
+]
+VISIBILITY_WEIGHTS = {
+    Visibility.PUBLIC: 85,
+    Visibility.UNLISTED: 5,
+    Visibility.FOLLOWERS: 5,
+    Visibility.PRIVATE: 5,
+}
+CATEGORIES = [
+    ("music", "Music"),
+    ("travel", "Travel"),
+    ("cooking", "Cooking"),
+    ("gaming", "Gaming"),
+    ("sport", "Sport"),
+    ("science", "Science"),
+]
+FIRST_NAMES = (
+    "Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kai",
+    "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar",
+    "Vera", "Wen", "Ximena", "Yusuf", "Zoe",
+)  # fmt: skip
+LAST_NAMES = (
+    "Almeida", "Brandt", "Chen", "Diallo", "Eriksen", "Fischer", "Garcia", "Haddad",
+    "Ivanova", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov",
+    "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Yilmaz",
+)  # fmt: skip
+TITLE_OPENERS = (
+    "How I", "Ten minutes of", "Why nobody talks about", "A quiet morning of", "First try at",
+    "The secret to", "Behind the scenes:", "Live from", "Tiny guide to", "Rainy day",
+)  # fmt: skip
+TITLE_SUBJECTS = (
+    "street food in Lisbon", "sourdough at home", "a 5 km run", "city cycling",
+    "film photography", "speedrunning Celeste", "synth jams", "tide pools",
+    "bouldering", "urban sketching", "night markets", "ramen from scratch",
+    "the northern lights", "a tiny apartment", "coffee roasting", "chess openings",
+)  # fmt: skip
+TAGS = (
+    "food", "travel", "music", "diy", "fitness", "gaming", "art", "science", "nature",
+    "city", "howto", "vlog", "cooking", "photography", "cycling", "chess", "coffee",
+)  # fmt: skip
+LANGUAGES = ["en", "en", "en", "es", "fr", "de", "pt", "ja"]
+COMMENTS = (
+    "This made my day!", "Where was this filmed?", "Saving this for the weekend.",
+    "The light in this one is unreal.", "Tried it, it works.", "More of this please.",
+    "I did not expect that ending.", "What camera do you use?",
+)  # fmt: skip
+REPLIES = (
+    "Thank you!", "Same question here.", "Agreed, completely.", "Right? 😄",
+    "Good point.", "Lisbon, I think.",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """What to build: `users` generated accounts (besides `demo_admin` and
+    `demo_user`), `videos` videos, `media_videos` of them with real media."""
+
+    users: int
+    videos: int
+    seed: int
+    bulk: bool
+    media_videos: int
+
+    @property
+    def showcase_users(self) -> int:
+        return min(self.users, SHOWCASE_USERS) if self.bulk else self.users
+
+    @property
+    def showcase_videos(self) -> int:
+        return min(self.videos, SHOWCASE_VIDEOS) if self.bulk else self.videos
+
+
+@dataclass
+class DemoReport:
+    """What a run created, by kind, in the order it was created."""
+
+    created: Counter = field(default_factory=Counter)
+    queued_for_processing: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.created.values())
+
+
+# A progress callback: `progress(stage, done, total)`.
+Progress = Callable[[str, int, int], None]
+
+
+def _rng(seed: int, *key: object) -> random.Random:
+    """The generator for one item: seeded by the run's seed and the item's key, so an
+    item's choices do not depend on what else was made (a str seed is hashed with
+    SHA-512, the same in every process)."""
+    return random.Random(":".join(str(part) for part in (seed, *key)))  # noqa: S311 (demo data)
+
+
+def demo_username(number: int) -> str:
+    return f"{USER_PREFIX}{number:04d}"
+
+
+def demo_email(username: str) -> str:
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
+def demo_display_name(seed: int, username: str) -> str:
+    rng = _rng(seed, "name", username)
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def demo_video_title(seed: int, key: str) -> str:
+    rng = _rng(seed, "title", key)
+    return f"{rng.choice(TITLE_OPENERS)} {rng.choice(TITLE_SUBJECTS)}"
+
+
+def _cast(number: int) -> tuple[str, str, bool]:
+    """(role, final status, is_private) of generated user `number` (from 1)."""
+    if number <= len(CAST):
+        return CAST[number - 1]
+    return CAST_CYCLE[(number - len(CAST) - 1) % len(CAST_CYCLE)]
+
+
+def _visibility_random(rng: random.Random) -> str:
+    return rng.choices(list(VISIBILITY_WEIGHTS), weights=list(VISIBILITY_WEIGHTS.values()))[0]
+
+
+def _video_visibility(rng: random.Random, number: int) -> str:
+    """Showcase video `number` (from 1): every visibility first, then mostly public."""
+    if number <= len(VISIBILITY_ORDER):
+        return VISIBILITY_ORDER[number - 1]
+    return _visibility_random(rng)
+
+
+def _video_fields(rng: random.Random, seed: int, key: str) -> dict:
+    """Title, description, tags, language and duration of a video."""
+    tags = rng.sample(TAGS, rng.randint(1, 3))
+    return {
+        "title": demo_video_title(seed, key),
+        "description": f"Filmed for the demo. #{tags[0]}",
+        "tags": tags,
+        "language": rng.choice(LANGUAGES),
+    }
+
+
+def bulk_video_id(number: int) -> uuid.UUID:
+    """The primary key of bulk video `number`: the same in every run, so a second run
+    finds it (and inserts nothing), spread like a random UUID."""
+    return uuid.UUID(bytes=hashlib.md5(f"demo-video-{number}".encode()).digest(), version=4)  # noqa: S324
+
+
+# -- real media -------------------------------------------------------------------------
+
+
+def demo_video_file_write(path: Path) -> Path:
+    """Write a real 1 s, 160x120 H.264 MP4 of scrolling colour bands (no sound), small
+    enough to make and process in a fraction of a second."""
+    colours = [(230, 60, 60), (60, 200, 90), (70, 110, 230), (240, 210, 60)]
+    band = MEDIA_HEIGHT // len(colours)
+    with av.open(str(path), "w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=MEDIA_FPS)
+        stream.width, stream.height, stream.pix_fmt = MEDIA_WIDTH, MEDIA_HEIGHT, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for index in range(MEDIA_SECONDS * MEDIA_FPS):
+            rows = b"".join(
+                bytes(colours[((y + index * 2) // band) % len(colours)]) * MEDIA_WIDTH
+                for y in range(MEDIA_HEIGHT)
+            )
+            frame = av.VideoFrame(MEDIA_WIDTH, MEDIA_HEIGHT, "rgb24")
+            frame.planes[0].update(rows)
+            frame = frame.reformat(format="yuv420p")
+            frame.pts, frame.time_base = index, Fraction(1, MEDIA_FPS)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
+# -- the showcase: made with the services ---------------------------------------------
+
+
+class _Showcase:
+    """Builds the showcase part of `plan` with the apps' services."""
+
+    def __init__(self, plan: DemoPlan, report: DemoReport, progress: Progress) -> None:
+        self.plan, self.report, self.progress = plan, report, progress
+        self.seed = plan.seed
+        self.password_hash = make_password(DEMO_PASSWORD)  # one slow hash for every account
+        self.now = timezone.now()
+
+    def run(self) -> None:
+        self.categories = self._categories()
+        self.admin, self.demo_user, self.generated = self._users()
+        everyone = [self.admin, self.demo_user, *self.generated]
+        # Who acts (follows, likes, comments): accounts that stay active. Staff see
+        # every video, so they only follow: their likes could land on private videos.
+        self.actors = [self.demo_user] + [
+            user
+            for number, user in enumerate(self.generated, start=1)
+            if _cast(number)[1] == Status.ACTIVE and _cast(number)[0] not in User.STAFF_ROLES
+        ]
+        self.visible_targets = [
+            user
+            for user in everyone
+            if user.username in (ADMIN_USERNAME, USER_USERNAME)
+            or _cast(self._number(user))[1] in (Status.ACTIVE, Status.PENDING)
+        ]
+        self._emails_off(everyone)
+        self._follows()
+        self.videos = self._videos()
+        self._engagement()
+        self._statuses()
+        if self.report.created["videos"]:
+            trending_compute()
+
+    @staticmethod
+    def _number(user: User) -> int:
+        return int(user.username.removeprefix(USER_PREFIX))
+
+    def _categories(self) -> list[Category]:
+        categories = []
+        for position, (slug, name) in enumerate(CATEGORIES):
+            category, created = Category.objects.get_or_create(
+                slug=slug, defaults={"name": name, "position": position}
+            )
+            self.report.created["categories"] += created
+            categories.append(category)
+        return categories
+
+    def _user_new(self, username: str, **fields) -> User:
+        """No service creates an account with a role and a status (`user_register`
+        makes `pending` users and emails them), so the row is made directly, with the
+        shared demo password."""
+        user = User(
+            username=username,
+            email=demo_email(username),
+            password=self.password_hash,
+            email_verified=fields.get("status", Status.ACTIVE) == Status.ACTIVE,
+            date_joined=self.now
+            - timedelta(days=_rng(self.seed, "joined", username).randint(1, 700)),
+            **fields,
+        )
+        user.save(force_insert=True)
+        self.report.created["users"] += 1
+        return user
+
+    def _users(self) -> tuple[User, User, list[User]]:
+        names = [demo_username(n) for n in range(1, self.plan.showcase_users + 1)]
+        existing = {
+            user.username: user
+            for user in User.objects.filter(username__in=[ADMIN_USERNAME, USER_USERNAME, *names])
+        }
+        admin = existing.get(ADMIN_USERNAME) or self._user_new(
+            ADMIN_USERNAME,
+            display_name="Demo Admin",
+            role=Role.ADMIN,
+            status=Status.ACTIVE,
+            is_staff=True,
+            is_superuser=True,
+        )
+        demo_user = existing.get(USER_USERNAME) or self._user_new(
+            USER_USERNAME,
+            display_name="Demo User",
+            bio="The demo account: sign in as me.",
+            role=Role.CREATOR,
+            status=Status.ACTIVE,
+        )
+        generated = []
+        for number, username in enumerate(names, start=1):
+            user = existing.get(username)
+            if user is None:
+                role, status, is_private = _cast(number)
+                # Accounts start active (or pending) and reach their final status at
+                # the end, through the moderation services, as they would in life.
+                user = self._user_new(
+                    username,
+                    display_name=demo_display_name(self.seed, username),
+                    role=role,
+                    status=Status.PENDING if status == Status.PENDING else Status.ACTIVE,
+                    is_private=is_private,
+                )
+            generated.append(user)
+            self.progress("users", number, len(names))
+        return admin, demo_user, generated
+
+    def _emails_off(self, users: Iterable[User]) -> None:
+        """Demo addresses are fake: turn off the notification emails so that a demo on
+        a real mail server sends nothing (and `make demo` prints no mail)."""
+        for user in users:
+            if not user.notification_preferences.exists():
+                preferences_update(
+                    user=user,
+                    changes=[{"type": type_, "email": False} for type_ in EMAIL_BY_DEFAULT],
+                )
+
+    # -- the graph --
+
+    def _follows(self) -> None:
+        """`demo_user` follows everyone (its requests are accepted), `demo_admin` too
+        (its requests stay pending, so private accounts have one to answer), every
+        other actor a few people at random (requests accepted half the time)."""
+        plan: list[tuple[User, User, bool]] = []
+        for target in self.visible_targets:
+            if target.pk != self.demo_user.pk:
+                plan.append((self.demo_user, target, True))
+            if target.pk != self.admin.pk:
+                plan.append((self.admin, target, False))
+        for actor in self.actors[1:]:
+            rng = _rng(self.seed, "follows", actor.username)
+            others = [user for user in self.visible_targets if user.pk != actor.pk]
+            for target in rng.sample(others, min(len(others), rng.randint(2, 6))):
+                plan.append((actor, target, rng.random() < 0.5))
+        existing = {
+            (follower, followed): (pk, status)
+            for pk, follower, followed, status in Follow.objects.filter(
+                follower__in=[follower.pk for follower, _, _ in plan]
+            ).values_list("pk", "follower_id", "followed_id", "status")
+        }
+        for index, (follower, followed, accept) in enumerate(plan, start=1):
+            pk, status = existing.get((follower.pk, followed.pk), (None, None))
+            if pk is None:
+                try:
+                    follow = follow_create(follower=follower, followed=followed)
+                except (AlreadyFollowing, AlreadyRequested):
+                    continue
+                pk, status = follow.pk, follow.status
+                self.report.created[f"follows ({status})"] += 1
+            if status == Follow.Status.PENDING and accept:
+                follow_request_accept(user=followed, follow_id=pk)
+                self.report.created["follow requests accepted"] += 1
+            self.progress("follows", index, len(plan))
+
+    # -- videos --
+
+    def _videos(self) -> list[Video]:
+        keys = [f"v{n:04d}" for n in range(1, self.plan.showcase_videos + 1)]
+        existing = {
+            video.metadata["demo_key"]: video
+            for video in Video.objects.filter(metadata__demo_key__in=keys).select_related("owner")
+        }
+        owners = [self.demo_user] + [user for user in self.actors[1:] if user.role == Role.CREATOR]
+        videos = []
+        media_file = None
+        with tempfile.TemporaryDirectory(prefix="seed-demo-") as folder:
+            for number, key in enumerate(keys, start=1):
+                video = existing.get(key)
+                if video is None:
+                    rng = _rng(self.seed, "video", key)
+                    owner = self.demo_user if number == 1 else rng.choice(owners)
+                    fields = {
+                        **_video_fields(rng, self.seed, key),
+                        "visibility": _video_visibility(rng, number),
+                        "category": rng.choice(self.categories),
+                        "allow_comments": number == 1 or rng.random() < 0.9,
+                    }
+                    self.report.created["videos"] += 1
+                    if number <= self.plan.media_videos:
+                        if media_file is None:
+                            media_file = demo_video_file_write(Path(folder) / "demo.mp4")
+                        video = self._video_upload(owner, key, fields, media_file)
+                    else:
+                        video = self._video_insert(owner, key, fields, rng)
+                videos.append(video)
+                self.progress("videos", number, len(keys))
+        return videos
+
+    def _video_upload(self, owner: User, key: str, fields: dict, path: Path) -> Video:
+        """A real upload through `video_upload`: processed at once when tasks run
+        eagerly (thumbnail, HLS), else queued for the workers."""
+        with path.open("rb") as handle:
+            video = video_upload(owner=owner, upload=File(handle, name="demo.mp4"), **fields)
+        # The key is what a second run looks for; processing keeps the metadata.
+        video.refresh_from_db()
+        video.metadata = {**video.metadata, "demo_key": key}
+        video.save(update_fields=["metadata", "updated_at"])
+        if video.status != Video.Status.READY and settings.CELERY_TASK_ALWAYS_EAGER:
+            # Inside an outer transaction (tests) the queued processing waits for a
+            # commit that is not coming: process now (it is idempotent).
+            video = video_process(video_id=video.pk)
+        self.report.created["videos with media"] += 1
+        if video.status != Video.Status.READY:
+            self.report.queued_for_processing += 1
+        return video
+
+    def _video_insert(self, owner: User, key: str, fields: dict, rng: random.Random) -> Video:
+        """A ready video without files. No service makes one (`video_upload` needs a
+        file), so the row is inserted and the owner's counter moved as it does."""
+        published = self.now - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
+        with transaction.atomic():
+            video = Video.objects.create(
+                owner=owner,
+                status=Video.Status.READY,
+                duration_seconds=rng.randint(8, 600),
+                width=1280,
+                height=720,
+                view_count=rng.randint(0, 5000),
+                published_at=published,
+                metadata={"demo_key": key},
+                **fields,
+            )
+            User.objects.filter(pk=owner.pk).update(video_count=F("video_count") + 1)
+        video.owner = owner
+        return video
+
+    # -- likes, comments, bookmarks --
+
+    def _viewers_by_video(self) -> dict[uuid.UUID, list[User]]:
+        """Which actors may see each showcase video, by the one privacy rule."""
+        ids = [video.pk for video in self.videos]
+        viewers: dict[uuid.UUID, list[User]] = {pk: [] for pk in ids}
+        for actor in self.actors:
+            for pk in (
+                video_queryset_visible(viewer=actor, listed=False)
+                .filter(pk__in=ids)
+                .values_list("pk", flat=True)
+            ):
+                viewers[pk].append(actor)
+        return viewers
+
+    def _engagement(self) -> None:
+        viewers = self._viewers_by_video()
+        for index, video in enumerate(self.videos, start=1):
+            rng = _rng(self.seed, "engagement", video.metadata.get("demo_key", video.pk))
+            audience = [user for user in viewers[video.pk] if user.pk != video.owner_id]
+            if audience and video.status == Video.Status.READY:
+                # The first video always has some of everything, however small the run.
+                least = 1 if index == 1 else 0
+                for user in rng.sample(audience, rng.randint(least, len(audience))):
+                    self.report.created["likes"] += video_like(video=video, user=user).created
+                for user in rng.sample(audience, max(least, rng.randint(0, len(audience) // 2))):
+                    self.report.created["bookmarks"] += video_bookmark(video=video, user=user)
+                if video.allow_comments:
+                    self._comments(video, audience, rng, first=index == 1)
+            self.progress("likes, comments, bookmarks", index, len(self.videos))
+
+    def _comment(self, *, video: Video, author: User, text: str, parent: Comment | None) -> Comment:
+        """The comment with this author and text, posted through `comment_create`
+        unless it already is."""
+        existing = Comment.objects.filter(video=video, author=author, text=text, parent=parent)
+        comment = existing.first()
+        if comment is None:
+            comment = comment_create(
+                author=author, video=video, text=text, parent_id=parent.pk if parent else None
+            )
+            self.report.created["replies" if parent else "comments"] += 1
+        return comment
+
+    def _comments(
+        self, video: Video, audience: list[User], rng: random.Random, *, first: bool
+    ) -> None:
+        """A few comments, some with replies (the owner answers too), some liked, some
+        mentioning `demo_user`."""
+        owner = video.owner
+        for number in range(max(1 if first else 0, rng.randint(0, 3))):
+            author = rng.choice(audience)
+            text = rng.choice(COMMENTS)
+            if rng.random() < 0.3 and author.pk != self.demo_user.pk:
+                text = f"{text} @{USER_USERNAME} you have to see this."
+            thread = self._comment(
+                video=video, author=author, text=f"{text} ({number + 1})", parent=None
+            )
+            repliers = [*audience, owner]
+            for reply in range(max(1 if first and number == 0 else 0, rng.randint(0, 2))):
+                replier = rng.choice(repliers)
+                self._comment(
+                    video=video,
+                    author=replier,
+                    text=f"{rng.choice(REPLIES)} ({number + 1}.{reply + 1})",
+                    parent=thread,
+                )
+            if rng.random() < 0.5:
+                self.report.created["comment likes"] += comment_like(
+                    comment=thread, user=rng.choice(repliers)
+                )
+
+    # -- final statuses --
+
+    def _statuses(self) -> None:
+        """Bring the generated accounts to their final status through the services the
+        staff and the users themselves use."""
+        for number, user in enumerate(self.generated, start=1):
+            status = _cast(number)[1]
+            user.refresh_from_db(fields=["status"])
+            if user.status == status:
+                continue
+            if status == Status.SUSPENDED:
+                user_suspend(
+                    actor=self.admin,
+                    target=user,
+                    reason="Demo: repeated spam in comments.",
+                    until=self.now + timedelta(days=7),
+                )
+            elif status == Status.BANNED:
+                user_ban(actor=self.admin, target=user, reason="Demo: impersonation.")
+            elif status == Status.DELETED:
+                user_delete(user=user, password=DEMO_PASSWORD)
+            elif status == Status.DEACTIVATED:
+                # No service deactivates an account yet: the status is set directly.
+                User.objects.filter(pk=user.pk).update(status=status, updated_at=timezone.now())
+            else:
+                continue
+            self.report.created[f"accounts {status}"] += 1
+
+
+# -- bulk: volume for benchmarks --------------------------------------------------------
+
+
+def _value_converter(field) -> Callable:
+    """A fast `field.get_db_prep_save` for one column: bulk rows skip the ORM's
+    per-value machinery, which costs more than the insert itself at a million rows."""
+    if field.is_relation:
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        convert = (
+            (lambda value: value.hex) if connection.vendor == "sqlite" else (lambda value: value)
+        )
+    elif isinstance(field, models.DateTimeField) and connection.vendor == "sqlite":
+        # What Django's SQLite adapter stores (naive UTC text), without its checks.
+        convert = lambda value: str(value.astimezone(UTC).replace(tzinfo=None))  # noqa: E731
+    elif isinstance(field, models.DateTimeField):
+        convert = connection.ops.adapt_datetimefield_value
+    elif isinstance(field, (models.CharField, models.TextField)):
+        convert = str  # a TextChoices member becomes its plain value
+    elif isinstance(field, (models.IntegerField, models.FloatField, models.BooleanField)):
+        return lambda value: value
+    else:  # JSON, arrays, files: the field's own conversion, cached per value
+        cache: dict[str, object] = {}
+
+        def convert(value):
+            key = repr(value)
+            if key not in cache:
+                cache[key] = field.get_db_prep_save(value, connection)
+            return cache[key]
+
+    return lambda value: None if value is None else convert(value)
+
+
+def rows_insert(model: type[models.Model], rows: list[dict]) -> int:
+    """Insert `rows` (attribute name -> value; every row names the same attributes)
+    with one `executemany`, skipping rows that break a unique constraint. Attributes a
+    row leaves out take the field's default, computed once for all the rows. Returns
+    how many rows went in."""
+    if not rows:
+        return 0
+    fields = model._meta.concrete_fields
+    given = rows[0].keys()
+    constants = {
+        field.attname: _value_converter(field)(field.get_default())
+        for field in fields
+        if field.attname not in given
+    }
+    converters = [
+        (field.attname, _value_converter(field)) for field in fields if field.attname in given
+    ]
+    names = [*constants, *(name for name, _ in converters)]
+    columns = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+    )
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Only names from the model are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING"
+    )
+    fixed = [*constants.values()]
+    params = [[*fixed, *(convert(row[name]) for name, convert in converters)] for row in rows]
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        # psycopg's own cursor binds on the server and pipelines the statements: a
+        # third faster than Django's cursor, which binds on the client.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.executemany(sql, params)
+            return cursor.rowcount  # summed over the rows; a skipped row counts 0
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        return cursor.rowcount
+
+
+class _Bulk:
+    """Inserts the rest of `plan` in batches (`rows_insert`): users, follows, ready
+    videos (no files) with their likes. Rows already there (a second run) are skipped
+    by the database; the user counters are recomputed from the rows at the end."""
+
+    def __init__(self, plan: DemoPlan, report: DemoReport, progress: Progress) -> None:
+        self.plan, self.report, self.progress = plan, report, progress
+        self.seed = plan.seed
+        self.now = timezone.now()
+
+    def run(self) -> None:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # Random UUID keys land all over the indexes: a page cache this size
+                # (256 MiB, this connection only) keeps the inserts from waiting on disk.
+                cursor.execute("PRAGMA cache_size = -262144")
+        self._users()
+        pool = list(
+            User.objects.filter(
+                Q(username__startswith=USER_PREFIX) | Q(username=USER_USERNAME),
+                status__in=[Status.ACTIVE, Status.PENDING],
+                is_staff=False,
+            )
+            .exclude(role=Role.MODERATOR)
+            .order_by("username")
+            .values_list("pk", "username", "role", "is_private")
+        )
+        self.actor_ids = [row[0] for row in pool]
+        self.creators = [row for row in pool if row[2] == Role.CREATOR]
+        self._follows(pool)
+        self._videos()
+        self._counters_recompute()
+
+    def _insert(self, model: type[models.Model], rows: list[dict], kind: str) -> None:
+        self.report.created[kind] += rows_insert(model, rows)
+
+    def _users(self) -> None:
+        first = self.plan.showcase_users + 1
+        total = self.plan.users - self.plan.showcase_users
+        if total <= 0:
+            return
+        password = make_password(DEMO_PASSWORD)
+        rows: list[dict] = []
+        for number in range(first, self.plan.users + 1):
+            username = demo_username(number)
+            rng = _rng(self.seed, "bulk-user", username)
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "username": username,
+                    "email": demo_email(username),
+                    "password": password,
+                    "display_name": demo_display_name(self.seed, username),
+                    "role": Role.CREATOR if rng.random() < 0.2 else Role.USER,
+                    "status": Status.ACTIVE,
+                    "email_verified": True,
+                    "is_private": rng.random() < 0.1,
+                    "date_joined": self.now - timedelta(seconds=rng.randrange(700 * 86400)),
+                    "updated_at": self.now,
+                }
+            )
+            if len(rows) == BATCH_SIZE or number == self.plan.users:
+                with transaction.atomic():
+                    self._insert(User, rows, "users (bulk)")
+                rows = []
+                self.progress("users (bulk)", number - first + 1, total)
+
+    def _follows(self, pool: list[tuple]) -> None:
+        """Each bulk user follows a few creators; `demo_user` follows up to 200
+        creators, so its following feed is full."""
+        if not self.creators:
+            return
+        by_name = {row[1]: row for row in pool}
+        followers = [row for row in pool if row[1] not in self._showcase_names()]
+        if USER_USERNAME in by_name:
+            followers.insert(0, by_name[USER_USERNAME])
+        rows: list[dict] = []
+        for index, (follower_id, username, _, _) in enumerate(followers, start=1):
+            rng = _rng(self.seed, "bulk-follows", username)
+            count = 200 if username == USER_USERNAME else rng.randint(0, 8)
+            for followed_id, _, _, is_private in rng.sample(
+                self.creators, min(count, len(self.creators))
+            ):
+                if followed_id == follower_id:
+                    continue
+                accepted = not is_private or rng.random() < 0.5
+                rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        "follower_id": follower_id,
+                        "followed_id": followed_id,
+                        "status": Follow.Status.ACCEPTED if accepted else Follow.Status.PENDING,
+                        "accepted_at": self.now if accepted else None,
+                    }
+                )
+            if len(rows) >= BATCH_SIZE or index == len(followers):
+                with transaction.atomic():
+                    self._insert(Follow, rows, "follows (bulk)")
+                rows = []
+                self.progress("follows (bulk)", index, len(followers))
+
+    def _showcase_names(self) -> set[str]:
+        return {demo_username(n) for n in range(1, self.plan.showcase_users + 1)}
+
+    def _videos(self) -> None:
+        first = self.plan.showcase_videos + 1
+        total = self.plan.videos - self.plan.showcase_videos
+        if total <= 0 or not self.creators:
+            return
+        categories = list(Category.objects.filter(slug__in=[slug for slug, _ in CATEGORIES]))
+        for start in range(first, self.plan.videos + 1, BATCH_SIZE):
+            numbers = range(start, min(start + BATCH_SIZE, self.plan.videos + 1))
+            ids = [bulk_video_id(number) for number in numbers]
+            # A batch goes in whole (one transaction): when its last video is there,
+            # so is the rest (a second run).
+            if not Video.objects.filter(pk=ids[-1]).exists():
+                videos, likes = self._video_batch(numbers, ids, categories)
+                with transaction.atomic():
+                    # A video and its likes (and so its like_count) go in together.
+                    self._insert(Video, videos, "videos (bulk)")
+                    self._insert(VideoLike, likes, "likes (bulk)")
+            self.progress("videos (bulk)", numbers[-1] - first + 1, total)
+
+    def _video_batch(
+        self, numbers: Sequence[int], ids: list[uuid.UUID], categories: list[Category]
+    ) -> tuple[list[dict], list[dict]]:
+        """The rows of bulk videos `numbers` (primary keys `ids`) and of their likes."""
+        videos, likes = [], []
+        for number, pk in zip(numbers, ids, strict=True):
+            key = f"b{number}"
+            rng = _rng(self.seed, "bulk-video", key)
+            owner_id = rng.choice(self.creators)[0]
+            visibility = _visibility_random(rng)
+            age = timedelta(seconds=rng.randrange(365 * 86400))
+            published = self.now - age
+            likers = []
+            if visibility == Visibility.PUBLIC:
+                # Most videos have a few likes, a few have many (a Pareto tail).
+                wanted = min(int(rng.paretovariate(1.5)) - 1, 50, len(self.actor_ids) - 1)
+                likers = [
+                    user_id
+                    for user_id in rng.sample(self.actor_ids, max(wanted, 0))
+                    if user_id != owner_id
+                ]
+            views = rng.randrange(50_000)
+            videos.append(
+                {
+                    "id": pk,
+                    "created_at": published,
+                    "updated_at": self.now,
+                    "owner_id": owner_id,
+                    **_video_fields(rng, self.seed, key),
+                    "media_key": media_key_new(),
+                    "visibility": visibility,
+                    "category_id": rng.choice(categories).pk if categories else None,
+                    "status": Video.Status.READY,
+                    "duration_seconds": rng.randint(8, 900),
+                    "width": 1280,
+                    "height": 720,
+                    "view_count": views,
+                    "like_count": len(likers),
+                    "trending_score": self._trending_score(visibility, age, views, len(likers)),
+                    "published_at": published,
+                }
+            )
+            likes.extend(
+                {
+                    "id": uuid.uuid4(),
+                    "created_at": published,
+                    "updated_at": published,
+                    "user_id": user_id,
+                    "video_id": pk,
+                }
+                for user_id in likers
+            )
+        return videos, likes
+
+    @staticmethod
+    def _trending_score(visibility: str, age: timedelta, views: int, likes: int) -> float:
+        """What `trending_compute` would give: a score for recent public videos only
+        (a hundredth of the views taken as recent)."""
+        if visibility != Visibility.PUBLIC or age > TRENDING_MAX_AGE:
+            return 0.0
+        return trending_score(recent_views=views // 100, likes=likes, comments=0, shares=0, age=age)
+
+    def _counters_recompute(self) -> None:
+        """Set every demo user's follower, following and video counters from the rows."""
+
+        def count(model, **filters):
+            return Coalesce(
+                Subquery(
+                    model.objects.filter(**filters)
+                    .order_by()
+                    .values(next(iter(filters)))
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+
+        self.progress("counters", 0, 1)
+        User.objects.filter(
+            Q(username__startswith=USER_PREFIX) | Q(username__in=[USER_USERNAME, ADMIN_USERNAME])
+        ).update(
+            follower_count=count(Follow, followed=OuterRef("pk"), status=Follow.Status.ACCEPTED),
+            following_count=count(Follow, follower=OuterRef("pk"), status=Follow.Status.ACCEPTED),
+            video_count=count(Video, owner=OuterRef("pk")),
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh statistics for the planner after the load
+        self.progress("counters", 1, 1)
+
+
+def demo_seed(*, plan: DemoPlan, progress: Progress) -> DemoReport:
+    """Build `plan` (see the module docstring); returns what was created."""
+    report = DemoReport()
+    notifications_before = Notification.objects.count()
+    _Showcase(plan, report, progress).run()
+    if plan.bulk:
+        _Bulk(plan, report, progress).run()
+    report.created["notifications"] = Notification.objects.count() - notifications_before
+    return report

@@ -1,0 +1,104 @@
+"""Fuzz every operation of the API with schemathesis, against the project's own schema.
+
+Each example is a request a client could send: schemathesis builds it from
+`/api/schema/` (valid and invalid data), sends it through the WSGI app as a signed-in
+user, and checks that the answer is no 500 and is what the schema declares: its status
+code, content type, headers and body. `FUZZ_EXAMPLES` sets the examples per operation
+(few and derandomized in `make test`; `make fuzz` runs many with a random seed).
+"""
+
+import os
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.db import transaction
+from django.test import TestCase, override_settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from tests.fuzz.conftest import FuzzWorld
+
+# `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
+# (boundary values of every field, about 25 requests per operation). The normal run
+# keeps to a few derandomized examples per operation, to stay fast and deterministic.
+THOROUGH = "FUZZ_EXAMPLES" in os.environ
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+# The schema is read once, when the module is collected; pytest-django has set Django
+# up by then, but only tests get its test hosts.
+with override_settings(ALLOWED_HOSTS=["localhost"]):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+schema.config.phases.coverage.enabled = THOROUGH
+
+# Real ids for the path parameters, set by `world_ids` for the test that runs.
+_world_ids: dict[str, str] = {}
+
+
+@pytest.fixture
+def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
+    _world_ids.clear()
+    _world_ids.update(
+        {
+            "username": fuzz_world.creator.username,
+            "video_id": str(fuzz_world.video.pk),
+            "comment_id": str(fuzz_world.comment.pk),
+            "/api/v1/videos/{id}/": str(fuzz_world.video.pk),
+            "/api/v1/notifications/{id}/": str(fuzz_world.notification.pk),
+            "/api/v1/notifications/{id}/read/": str(fuzz_world.notification.pk),
+            "/api/v1/auth/sessions/{id}/": str(fuzz_world.session.pk),
+        }
+    )
+    return fuzz_world
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half the time, point the path at an object of the fuzz world, so examples reach
+    the code behind the lookup as well as its 404."""
+    if not path_parameters:
+        return st.just(path_parameters)
+    real = dict(path_parameters)
+    for name in path_parameters:
+        key = context.operation.path if name == "id" else name
+        if key in _world_ids:
+            real[name] = _world_ids[key]
+    if real == path_parameters:
+        return st.just(path_parameters)
+    return st.sampled_from([path_parameters, real])
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=not THOROUGH,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_operation_answers_as_its_schema_says(case, world_ids: FuzzWorld):
+    # Each example starts afresh: throttle counts and its own writes are undone, so
+    # logging out or deleting the account does not end the next example's session.
+    cache.clear()
+    with transaction.atomic():
+        # Work the services defer to commit (tasks, emails) runs too, as in production.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {world_ids.access_token}"}, checks=CHECKS
+            )
+        transaction.set_rollback(True)
