@@ -24,7 +24,12 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed  ## Create .venv and install the runtime dependencies
+# A development checkout runs with DEBUG on, so bare `manage.py` commands work here;
+# production sets its variables itself and has no .env (settings read it when present).
+.env:
+	printf '# Local development only: never deploy with this file.\nDEBUG=1\n' > $@
+
+install: $(VENV)/.installed .env  ## Create .venv and install the runtime dependencies
 
 install-dev: $(VENV)/.installed-dev  ## Also install the test and lint tools
 
