@@ -10,13 +10,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from social.models import Bookmark
 from social.services.engagement import video_bookmark
-from tests.accounts.factories import ModeratorFactory, UserFactory
-from tests.social.factories import BookmarkFactory, SocialGraph, VideoLikeFactory
+from tests.accounts.factories import UserFactory
+from tests.social.factories import BookmarkFactory, VideoLikeFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
@@ -27,38 +26,6 @@ pytestmark = pytest.mark.django_db
 
 def bookmark_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/bookmark/"
-
-
-@pytest.fixture
-def graph() -> SocialGraph:
-    return SocialGraph()
-
-
-@pytest.fixture
-def people(make_auth_client, graph):
-    users = {
-        "owner": UserFactory(username="owner"),
-        "follower": UserFactory(username="follower"),
-        "stranger": UserFactory(username="stranger"),
-        "blocked": UserFactory(username="blocked"),
-        "blocker": UserFactory(username="blocker"),
-        "staff": ModeratorFactory(username="staff"),
-    }
-    graph.follow(users["follower"], users["owner"])
-    graph.block(users["owner"], users["blocked"])
-    graph.block(users["blocker"], users["owner"])
-    clients = {name: make_auth_client(user) for name, user in users.items()}
-    clients["anonymous"] = APIClient()
-    return users, clients
-
-
-@pytest.fixture
-def videos(people):
-    users, _ = people
-    return {
-        "public": VideoFactory(owner=users["owner"], visibility=V.PUBLIC),
-        "followers": VideoFactory(owner=users["owner"], visibility=V.FOLLOWERS),
-    }
 
 
 def error_code(response) -> str:

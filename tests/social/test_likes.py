@@ -16,7 +16,7 @@ from accounts.models import User
 from notifications.models import Notification
 from social.models import VideoLike
 from social.services.engagement import video_like, video_unlike
-from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.social.factories import SocialGraph, VideoLikeFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -31,34 +31,6 @@ def like_url(video) -> str:
 
 def likes_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/likes/"
-
-
-@pytest.fixture
-def people(make_auth_client):
-    graph = SocialGraph()
-    users = {
-        "owner": UserFactory(username="owner"),
-        "follower": UserFactory(username="follower"),
-        "stranger": UserFactory(username="stranger"),
-        "blocked": UserFactory(username="blocked"),
-        "blocker": UserFactory(username="blocker"),
-        "staff": ModeratorFactory(username="staff"),
-    }
-    graph.follow(users["follower"], users["owner"])
-    graph.block(users["owner"], users["blocked"])
-    graph.block(users["blocker"], users["owner"])
-    clients = {name: make_auth_client(user) for name, user in users.items()}
-    clients["anonymous"] = APIClient()
-    return users, clients
-
-
-@pytest.fixture
-def videos(people):
-    users, _ = people
-    return {
-        "public": VideoFactory(owner=users["owner"], visibility=V.PUBLIC),
-        "followers": VideoFactory(owner=users["owner"], visibility=V.FOLLOWERS),
-    }
 
 
 def error_code(response) -> str:

@@ -13,8 +13,6 @@ from rest_framework.test import APIClient
 
 from social.models import Share
 from social.services.engagement import SHARE_CHANNELS, video_share
-from tests.accounts.factories import ModeratorFactory, UserFactory
-from tests.social.factories import SocialGraph
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
@@ -24,34 +22,6 @@ pytestmark = pytest.mark.django_db
 
 def share_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/share/"
-
-
-@pytest.fixture
-def people(make_auth_client):
-    graph = SocialGraph()
-    users = {
-        "owner": UserFactory(username="owner"),
-        "follower": UserFactory(username="follower"),
-        "stranger": UserFactory(username="stranger"),
-        "blocked": UserFactory(username="blocked"),
-        "blocker": UserFactory(username="blocker"),
-        "staff": ModeratorFactory(username="staff"),
-    }
-    graph.follow(users["follower"], users["owner"])
-    graph.block(users["owner"], users["blocked"])
-    graph.block(users["blocker"], users["owner"])
-    clients = {name: make_auth_client(user) for name, user in users.items()}
-    clients["anonymous"] = APIClient()
-    return users, clients
-
-
-@pytest.fixture
-def videos(people):
-    users, _ = people
-    return {
-        "public": VideoFactory(owner=users["owner"], visibility=V.PUBLIC),
-        "followers": VideoFactory(owner=users["owner"], visibility=V.FOLLOWERS),
-    }
 
 
 def error(response) -> dict:
