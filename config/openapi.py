@@ -15,9 +15,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from drf_standardized_errors import openapi, openapi_serializers
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ValidationErrorEnum
+from drf_standardized_errors.openapi_serializers import (
+    ClientErrorEnum,
+    ServerErrorEnum,
+    ValidationErrorEnum,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -90,11 +94,29 @@ def error_codes_429() -> list[tuple[str, str]]:
     return _choices(429)
 
 
+def error_codes_402() -> list[tuple[str, str]]:
+    return _choices(402)
+
+
+def error_codes_409() -> list[tuple[str, str]]:
+    return _choices(409)
+
+
+def error_codes_422() -> list[tuple[str, str]]:
+    return _choices(422)
+
+
+def error_codes_502() -> list[tuple[str, str]]:
+    return _choices(502)
+
+
 @cache
 def error_response_serializer(status_code: int) -> type[serializers.Serializer]:
-    """`{"type": "client_error", "errors": [{"code", "detail", "attr"}]}` for a status."""
+    """`{"type": "client_error", "errors": [{"code", "detail", "attr"}]}` for a status
+    (`"server_error"` for a 5xx, such as a payment provider's 502)."""
+    kind = "Server" if status_code >= 500 else "Client"
     error = type(
-        f"ClientError{status_code}Serializer",
+        f"{kind}Error{status_code}Serializer",
         (serializers.Serializer,),
         {
             "code": serializers.ChoiceField(choices=_choices(status_code)),
@@ -103,13 +125,27 @@ def error_response_serializer(status_code: int) -> type[serializers.Serializer]:
         },
     )
     return type(
-        f"ClientErrorResponse{status_code}Serializer",
+        f"{kind}ErrorResponse{status_code}Serializer",
         (serializers.Serializer,),
         {
-            "type": serializers.ChoiceField(choices=ClientErrorEnum.choices),
+            "type": serializers.ChoiceField(
+                choices=(ServerErrorEnum if status_code >= 500 else ClientErrorEnum).choices
+            ),
             "errors": error(many=True),
         },
     )
+
+
+def error_responses(**descriptions: str) -> dict[int, OpenApiResponse]:
+    """Responses for statuses the library does not add by itself, for `extend_schema`:
+    `error_responses(s402="`insufficient_funds`: ...")` documents a 402 with the
+    client-error shape and every 402 code of the project."""
+    return {
+        int(key.removeprefix("s")): OpenApiResponse(
+            error_response_serializer(int(key.removeprefix("s"))), description=description
+        )
+        for key, description in descriptions.items()
+    }
 
 
 class AutoSchema(openapi.AutoSchema):

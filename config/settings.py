@@ -194,6 +194,48 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # How long the signed media URLs handed out for videos that are not public stay valid.
 MEDIA_URL_SIGNATURE_SECONDS = env.int("MEDIA_URL_SIGNATURE_SECONDS", default=6 * 60 * 60)
 
+# --- Payments ---------------------------------------------------------------------
+# Coins are integers; real money is integer minor units of an ISO 4217 currency.
+# COIN_PRICE is what one coin is worth, in minor units, then the currency: "1 USD" means
+# 1 coin = 1 cent.
+_coin_price = env.str("COIN_PRICE", default="1 USD").split()
+if len(_coin_price) != 2 or not _coin_price[0].isdigit() or len(_coin_price[1]) != 3:
+    raise ImproperlyConfigured('COIN_PRICE must be "<minor units> <ISO currency>", e.g. "1 USD".')
+COIN_PRICE_MINOR = int(_coin_price[0])
+COIN_CURRENCY = _coin_price[1].upper()
+# "sandbox" (embedded default: a local checkout page) or "stripe".
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="sandbox")
+if PAYMENTS_PROVIDER not in ("sandbox", "stripe"):
+    raise ImproperlyConfigured('PAYMENTS_PROVIDER must be "sandbox" or "stripe".')
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Where the stripe package sends API requests (the tests point it at a fake on localhost).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# The sandbox signs its events the Stripe way with this secret.
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="") or (
+    "whsec_sandbox_" + SECRET_KEY
+)
+if PAYMENTS_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
+    )
+# How old a signed webhook may be (Stripe's default tolerance).
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# A checkout not paid within this long expires (Stripe Checkout's default is 24 h).
+PAYMENTS_CHECKOUT_EXPIRY_HOURS = env.int("PAYMENTS_CHECKOUT_EXPIRY_HOURS", default=24)
+# The platform's share of tips and subscriptions, in whole percent.
+PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=30)
+if not 0 <= PLATFORM_FEE_PERCENT <= 100:
+    raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be between 0 and 100.")
+# Only creators (users with the `creator` role, which admins grant) can be tipped.
+TIPS_CREATORS_ONLY = env.bool("TIPS_CREATORS_ONLY", default=True)
+TIP_MAX_COINS = env.int("TIP_MAX_COINS", default=1_000_000)
+PAYOUT_MINIMUM_COINS = env.int("PAYOUT_MINIMUM_COINS", default=1000)
+# A renewal that found no funds is retried for this long, then the subscription expires.
+SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
+# How long an Idempotency-Key is remembered (Stripe: 24 h).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
 # --- Passwords --------------------------------------------------------------------
 
 PASSWORD_HASHERS = [
@@ -330,7 +372,7 @@ SPECTACULAR_SETTINGS = {
     # Client errors list the library's codes and our exceptions' (config/openapi.py).
     | {
         f"ErrorCode{code}Enum": f"config.openapi.error_codes_{code}"
-        for code in (401, 403, 404, 429)
+        for code in (401, 402, 403, 404, 409, 422, 429, 502)
     }
     | {"ClientErrorCode400Enum": "config.openapi.error_codes_400"}
     | {
@@ -342,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "FollowStatusEnum": "core.relations.FOLLOW_STATUSES",
         "FollowRequestStatusEnum": "social.models.Follow.Status",
         "ReportStatusEnum": "social.models.Report.Status",
+        "SubscriptionStatusEnum": "payments.models.Subscription.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -371,6 +414,16 @@ CELERY_BEAT_SCHEDULE = {
     "videos-trending-compute": {
         "task": "videos.tasks.trending_compute_task",
         "schedule": timedelta(minutes=10),
+    },
+    # Charge due creator subscriptions; expire those past their grace period.
+    "payments-subscriptions-renew": {
+        "task": "payments.tasks.subscriptions_renew_task",
+        "schedule": timedelta(minutes=15),
+    },
+    # Forget Idempotency-Keys older than IDEMPOTENCY_KEY_HOURS; expire stale checkouts.
+    "payments-housekeeping": {
+        "task": "payments.tasks.payments_housekeeping_task",
+        "schedule": timedelta(hours=1),
     },
 }
 

@@ -38,6 +38,10 @@ from accounts.services.moderation import user_ban, user_suspend
 from accounts.services.profiles import user_delete
 from notifications.models import EMAIL_BY_DEFAULT, Notification
 from notifications.services import preferences_update
+from payments.models import CoinPackage, CreatorTier, TopUp
+from payments.services.subscriptions import subscription_create, tier_create
+from payments.services.tips import tip_send
+from payments.services.top_ups import sandbox_checkout_settle, top_up_create
 from social.exceptions import AlreadyFollowing, AlreadyRequested
 from social.models import Comment, Follow, VideoLike
 from social.services.comments import comment_create, comment_like
@@ -91,13 +95,23 @@ VISIBILITY_ORDER = [
     Visibility.UNLISTED,
     Visibility.FOLLOWERS,
     Visibility.PRIVATE,
+    Visibility.SUBSCRIBERS,
 ]
 VISIBILITY_WEIGHTS = {
-    Visibility.PUBLIC: 85,
+    Visibility.PUBLIC: 83,
     Visibility.UNLISTED: 5,
     Visibility.FOLLOWERS: 5,
     Visibility.PRIVATE: 5,
+    Visibility.SUBSCRIBERS: 2,
 }
+# Payments: demo_user's tiers, and what the first fans do (see `_Showcase._payments`).
+DEMO_TIERS = [
+    ("Supporter", 100, ["Supporter badge", "Early access to new videos"]),
+    ("Superfan", 500, ["Everything in Supporter", "Subscribers-only videos", "Monthly Q&A"]),
+]
+DEMO_FANS = 4
+DEMO_TIP_AMOUNTS = (10, 25, 50, 100)
+DEMO_TIP_MESSAGES = ("Love your videos!", "Thanks for the tutorial", "Keep it up", "")
 CATEGORIES = [
     ("music", "Music"),
     ("travel", "Travel"),
@@ -297,6 +311,7 @@ class _Showcase:
         self._follows()
         self.videos = self._videos()
         self._engagement()
+        self._payments()
         self._statuses()
         if self.report.created["videos"]:
             trending_compute()
@@ -520,6 +535,41 @@ class _Showcase:
                 if video.allow_comments:
                     self._comments(video, audience, rng, first=index == 1)
             self.progress("likes, comments, bookmarks", index, len(self.videos))
+
+    def _payments(self) -> None:
+        """`demo_user` sells two tiers; the first active fans buy a coin package through
+        the sandbox checkout (the real signed-webhook path), tip `demo_user`, and every
+        other one subscribes. A fan who already bought coins is done. With a real
+        provider configured nobody buys anything: that would charge real cards."""
+        tiers = []
+        for name, price, perks in DEMO_TIERS:
+            tier = CreatorTier.objects.filter(creator=self.demo_user, name=name).first()
+            if tier is None:
+                tier = tier_create(creator=self.demo_user, name=name, price=price, perks=perks)
+                self.report.created["tiers"] += 1
+            tiers.append(tier)
+        package = CoinPackage.objects.filter(active=True).order_by("position", "coins").last()
+        if settings.PAYMENTS_PROVIDER != "sandbox" or package is None:
+            return
+        fans = [user for user in self.actors if user.pk != self.demo_user.pk][:DEMO_FANS]
+        for index, fan in enumerate(fans):
+            if TopUp.objects.filter(user=fan).exists():
+                continue
+            rng = _rng(self.seed, "payments", fan.username)
+            top_up = top_up_create(user=fan, package=package, base_url=settings.FRONTEND_URL)
+            sandbox_checkout_settle(checkout_id=top_up.checkout_id, paid=True)
+            self.report.created["top-ups"] += 1
+            tip_send(
+                sender=fan,
+                recipient=self.demo_user,
+                amount=rng.choice(DEMO_TIP_AMOUNTS),
+                message=rng.choice(DEMO_TIP_MESSAGES),
+            )
+            self.report.created["tips"] += 1
+            if index % 2 == 0:
+                subscription_create(subscriber=fan, tier=tiers[(index // 2) % len(tiers)])
+                self.report.created["subscriptions"] += 1
+            self.progress("coins, tips, subscriptions", index + 1, len(fans))
 
     def _comment(self, *, video: Video, author: User, text: str, parent: Comment | None) -> Comment:
         """The comment with this author and text, posted through `comment_create`

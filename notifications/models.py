@@ -32,6 +32,13 @@ class NotificationType(models.TextChoices):
     NEW_VIDEO_FROM_FOLLOWING = "new_video_from_following"
     VIDEO_PROCESSED = "video_processed"
     VIDEO_FAILED = "video_failed"
+    TIP_RECEIVED = "tip_received"
+    NEW_SUBSCRIBER = "new_subscriber"
+    SUBSCRIPTION_RENEWED = "subscription_renewed"
+    SUBSCRIPTION_PAST_DUE = "subscription_past_due"
+    SUBSCRIPTION_EXPIRED = "subscription_expired"
+    PAYOUT_PAID = "payout_paid"
+    PAYOUT_REJECTED = "payout_rejected"
 
     @classmethod
     def default_in_app(cls, type_: str) -> bool:
@@ -52,6 +59,12 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationType.MENTION,
         NotificationType.COMMENT_REPLY,
         NotificationType.VIDEO_FAILED,
+        NotificationType.TIP_RECEIVED,
+        NotificationType.NEW_SUBSCRIBER,
+        NotificationType.SUBSCRIPTION_PAST_DUE,
+        NotificationType.SUBSCRIPTION_EXPIRED,
+        NotificationType.PAYOUT_PAID,
+        NotificationType.PAYOUT_REJECTED,
     }
 )
 

@@ -18,6 +18,16 @@ SENTENCES: dict[str, str] = {
     NotificationType.NEW_VIDEO_FROM_FOLLOWING: "{actors} posted a new video",
     NotificationType.VIDEO_PROCESSED: "Your video is ready to watch",
     NotificationType.VIDEO_FAILED: "Your video could not be processed",
+    # Payments: `data` carries the figures ("coins", "tier", "creator").
+    NotificationType.TIP_RECEIVED: "{actors} sent you a tip of {coins} coins",
+    NotificationType.NEW_SUBSCRIBER: "{actors} subscribed to your {tier} tier",
+    NotificationType.SUBSCRIPTION_RENEWED: "Your subscription to {creator} was renewed",
+    NotificationType.SUBSCRIPTION_PAST_DUE: (
+        "Your subscription to {creator} could not be renewed: top up your wallet to keep it"
+    ),
+    NotificationType.SUBSCRIPTION_EXPIRED: "Your subscription to {creator} expired",
+    NotificationType.PAYOUT_PAID: "Your payout of {coins} coins was paid",
+    NotificationType.PAYOUT_REJECTED: "Your payout of {coins} coins was rejected",
 }
 FALLBACK_SENTENCE = "You have a new notification"
 
@@ -37,10 +47,15 @@ def notification_text(
     actor_count: int,
     data: Mapping[str, Any] | None = None,
 ) -> str:
-    """E.g. "ana and 4 others liked your video"; a video's title is quoted when given."""
-    sentence = SENTENCES.get(type, FALLBACK_SENTENCE).format(
-        actors=actors_phrase(username=actor_username, actor_count=actor_count)
-    )
+    """E.g. "ana and 4 others liked your video"; a video's title is quoted when given,
+    and payments' figures come from `data` (a sentence missing one falls back)."""
+    try:
+        sentence = SENTENCES.get(type, FALLBACK_SENTENCE).format(
+            **{key: value for key, value in (data or {}).items() if key != "actors"},
+            actors=actors_phrase(username=actor_username, actor_count=actor_count),
+        )
+    except (KeyError, IndexError):
+        sentence = FALLBACK_SENTENCE
     title = (data or {}).get("video_title")
     if title and type in (NotificationType.VIDEO_PROCESSED, NotificationType.VIDEO_FAILED):
         sentence = sentence.replace("Your video", f'Your video "{title}"')

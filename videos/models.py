@@ -60,6 +60,7 @@ class Video(BaseModel, MetadataMixin):
         PUBLIC = "public"  # anyone, listed
         UNLISTED = "unlisted"  # anyone with the id, never listed
         FOLLOWERS = "followers"  # the owner's accepted followers
+        SUBSCRIBERS = "subscribers"  # the owner's active paying subscribers (payments)
         PRIVATE = "private"  # the owner only
 
     owner = models.ForeignKey(

@@ -3,6 +3,8 @@
 - `public`: anyone; listed in feeds, search and profiles.
 - `unlisted`: anyone with the id; listed only to the owner.
 - `followers`: the owner's accepted followers, and the owner.
+- `subscribers`: the owner's active subscribers (`core.subscriptions`), and the owner;
+  listed to them like public videos.
 - `private`: the owner only.
 
 Videos of private accounts behave as `followers` for everyone who is not an accepted
@@ -36,6 +38,7 @@ from accounts.models import User
 from core.arrays import array_item_counts
 from core.relations import relations
 from core.search import SearchMatch, search_words
+from core.subscriptions import subscriptions
 from videos.models import (
     SEARCH_ARRAY_FIELD,
     SEARCH_TEXT_FIELDS,
@@ -75,8 +78,15 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
         visibility__in=[*open_to_all, Visibility.FOLLOWERS],
         owner_id__in=followed,
     )
+    to_subscribers = Q(
+        status=Video.Status.READY,
+        owner__status__in=OWNER_VISIBLE_STATUSES,
+        visibility=Visibility.SUBSCRIBERS,
+        owner_id__in=subscriptions().subscribed_creator_ids(viewer),
+    )
     return Q(owner_id=viewer.pk) | (
-        (others | to_followers) & ~Q(owner_id__in=relations().blocked_user_ids(viewer))
+        (others | to_followers | to_subscribers)
+        & ~Q(owner_id__in=relations().blocked_user_ids(viewer))
     )
 
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from social.models import COMMENT_MAX_LENGTH, Comment, Report
 from social.selectors import (
     COMMENT_ORDERINGS,
@@ -54,7 +55,6 @@ from social.services.comments import (
     comment_update,
 )
 from social.services.reports import report_create
-from social.views import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from videos.selectors import access_video
 
 VIDEO_ID = OpenApiParameter("video_id", str, OpenApiParameter.PATH, description="The video.")

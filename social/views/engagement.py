@@ -22,6 +22,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from social.models import Bookmark, VideoLike
 from social.selectors import access_video_engage, bookmark_list, follow_user, video_like_list
 from social.serializers import (
@@ -38,7 +39,6 @@ from social.services.engagement import (
     video_unbookmark,
     video_unlike,
 )
-from social.views import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from videos.serializers import VideoSerializer
 
 VIDEO_ID = OpenApiParameter("video_id", str, OpenApiParameter.PATH, description="The video.")

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from social.models import Block, Follow
 from social.selectors import (
     block_list,
@@ -37,7 +38,6 @@ from social.services.follows import (
     follow_request_accept,
     follow_request_reject,
 )
-from social.views import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 
 USERNAME = OpenApiParameter(
     "username", str, OpenApiParameter.PATH, description="Whatever its case."

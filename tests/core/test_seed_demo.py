@@ -11,6 +11,16 @@ from django.db.models import Count, Q
 from accounts.models import User
 from core.demo import DEMO_PASSWORD
 from notifications.models import Notification
+from payments.models import (
+    CreatorTier,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Subscription,
+    Tip,
+    TopUp,
+    WebhookEvent,
+)
 from social.models import Bookmark, Comment, Follow, VideoLike
 from videos.models import Video
 
@@ -44,6 +54,10 @@ def snapshot() -> dict:
         ),
         "likes": sorted(VideoLike.objects.values_list("user__username", "video__title")),
         "comments": sorted(Comment.objects.values_list("author__username", "text")),
+        "tips": sorted(Tip.objects.values_list("sender__username", "amount", "message")),
+        "subscriptions": sorted(
+            Subscription.objects.values_list("subscriber__username", "tier__name", "status")
+        ),
     }
 
 
@@ -67,7 +81,7 @@ def assert_counters_consistent() -> None:
 
 
 def test_a_small_run_has_every_kind_of_thing_and_a_second_run_adds_nothing():
-    output = seed("--users", "8", "--videos", "4", "--media-videos", "1")
+    output = seed("--users", "8", "--videos", "5", "--media-videos", "1")
 
     users = User.objects.all()
     assert sorted(users.values_list("username", flat=True)) == [
@@ -91,7 +105,7 @@ def test_a_small_run_has_every_kind_of_thing_and_a_second_run_adds_nothing():
     assert demo_user.check_password(DEMO_PASSWORD)
 
     videos = Video.objects.all()
-    assert videos.count() == 4
+    assert videos.count() == 5
     assert set(videos.values_list("visibility", flat=True)) == set(Video.Visibility.values)
     assert set(videos.values_list("status", flat=True)) == {"ready"}
     media = Video.objects.exclude(hls_playlist="").get()
@@ -108,12 +122,23 @@ def test_a_small_run_has_every_kind_of_thing_and_a_second_run_adds_nothing():
         Notification.objects.values_list("type", flat=True)
     )
     assert_counters_consistent()
+    # Payments: coins bought through the sandbox's signed webhooks, tips, subscriptions.
+    assert sorted(CreatorTier.objects.values_list("creator__username", "name")) == [
+        ("demo_user", "Superfan"),
+        ("demo_user", "Supporter"),
+    ]
+    assert TopUp.objects.exists()
+    assert set(TopUp.objects.values_list("status", flat=True)) == {"paid"}
+    assert WebhookEvent.objects.count() == TopUp.objects.count()
+    assert set(Tip.objects.values_list("recipient__username", flat=True)) == {"demo_user"}
+    assert Subscription.objects.filter(status="active").exists()
+    call_command("ledger_check", verbosity=0)
     assert "Created in" in output
     assert "sign in" in output.lower()
 
     before = snapshot()
     notifications = Notification.objects.count()
-    again = seed("--users", "8", "--videos", "4", "--media-videos", "1")
+    again = seed("--users", "8", "--videos", "5", "--media-videos", "1")
 
     assert again.startswith("Nothing to add: the demo data for these arguments is already there")
     assert snapshot() == before
@@ -132,15 +157,26 @@ def test_the_output_says_how_to_sign_in():
     ) in output
 
 
+def wipe() -> None:
+    """A fresh start: everything demo hangs off the users, but money history is kept
+    from deletion (protected foreign keys; ledger entries refuse to go), so the payments
+    rows go first, the entries by a raw delete only a test may do."""
+    LedgerEntry.objects.all()._raw_delete(LedgerEntry.objects.db)
+    for model in (Tip, Subscription, CreatorTier, TopUp, WebhookEvent, LedgerTransaction):
+        model.objects.all().delete()
+    LedgerAccount.objects.all().delete()
+    User.objects.all().delete()
+
+
 def test_the_same_seed_builds_the_same_data_and_another_seed_does_not():
     seed(*SMALL, "--seed", "7")
     first = snapshot()
-    User.objects.all().delete()  # everything demo hangs off the users: a fresh start
+    wipe()
 
     seed(*SMALL, "--seed", "7")
     assert snapshot() == first
 
-    User.objects.all().delete()
+    wipe()
     seed(*SMALL, "--seed", "8")
     other = snapshot()
     assert [row[0] for row in other["users"]] == [row[0] for row in first["users"]]

@@ -62,6 +62,10 @@ def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
             "/api/v1/notifications/{id}/": str(fuzz_world.notification.pk),
             "/api/v1/notifications/{id}/read/": str(fuzz_world.notification.pk),
             "/api/v1/auth/sessions/{id}/": str(fuzz_world.session.pk),
+            "tier_id": str(fuzz_world.tier.pk),
+            "subscription_id": str(fuzz_world.subscription.pk),
+            "top_up_id": str(fuzz_world.top_up.pk),
+            "payout_id": str(fuzz_world.payout.pk),
         }
     )
     return fuzz_world

@@ -286,7 +286,19 @@ def test_preferences_default_for_every_type(owner_client):
     response = owner_client.get(PREFERENCES_URL)
 
     assert response.status_code == 200
-    emailed = {"new_follower", "follow_request", "mention", "comment_reply", "video_failed"}
+    emailed = {
+        "new_follower",
+        "follow_request",
+        "mention",
+        "comment_reply",
+        "video_failed",
+        "tip_received",
+        "new_subscriber",
+        "subscription_past_due",
+        "subscription_expired",
+        "payout_paid",
+        "payout_rejected",
+    }
     assert response.json() == {
         "preferences": [
             {"type": type_, "in_app": True, "email": type_ in emailed}

@@ -1,1 +1,0 @@
-"""Payments app: Django admin registrations."""

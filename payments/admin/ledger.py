@@ -1,0 +1,140 @@
+"""Payments admin: the ledger (accounts, transactions with their entries), payouts and
+idempotency records.
+
+All of it is read-only: balances move only through the services, and the one thing
+staff do here is review payouts, with the actions on the payout list (which call
+`payout_approve` / `payout_reject`, so the coins move once and the creator hears it).
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from rest_framework.exceptions import APIException
+
+from accounts.admin import ReadOnlyAdminMixin
+from payments.models import IdempotencyRecord, LedgerAccount, LedgerEntry, LedgerTransaction, Payout
+from payments.services.payouts import payout_approve, payout_reject
+
+# -- accounts and transactions --------------------------------------------------------
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "owner", "role", "balance", "updated_at")
+    list_filter = ("role",)
+    list_select_related = ("owner",)
+    search_fields = ("owner__username",)
+    ordering = ("role", "-balance")
+    fields = ("owner", "role", "balance", "created_at", "updated_at")
+
+
+class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    fields = ("account", "amount", "balance_after", "created_at")
+    readonly_fields = fields
+    ordering = ("id",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
+        return super().get_queryset(request).select_related("account__owner")
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "initiator", "description", "idempotency_key")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("initiator",)
+    search_fields = ("idempotency_key", "initiator__username", "description")
+    ordering = ("-created_at", "-id")
+    fields = (
+        "kind",
+        "initiator",
+        "idempotency_key",
+        "reference_type",
+        "reference_id",
+        "description",
+        "reverses",
+        "metadata",
+        "created_at",
+    )
+    inlines = [LedgerEntryInline]
+
+
+# -- payouts ----------------------------------------------------------------------------
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "creator", "amount", "money_amount", "currency", "status")
+    list_filter = ("status", "created_at")
+    list_select_related = ("creator",)
+    search_fields = ("creator__username",)
+    ordering = ("-created_at", "-id")
+    fields = (
+        "creator",
+        "amount",
+        "money_amount",
+        "currency",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+        "reason",
+        "created_at",
+    )
+    actions = ["approve_selected", "reject_selected"]
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def _review(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Payout],
+        service: Callable[..., Payout],
+        done_message: str,
+    ) -> None:
+        """Call `service` on each payout; one line with the count, one per refusal."""
+        done, refusals = 0, []
+        for payout in queryset.select_related("creator"):
+            try:
+                service(payout=payout, staff=request.user)
+            except APIException as error:
+                refusals.append(f"{payout.creator} ({payout.amount} coins): {error.detail}")
+            else:
+                done += 1
+        self.message_user(request, done_message.format(count=done), messages.SUCCESS)
+        if refusals:
+            self.message_user(request, "Refused: " + "; ".join(refusals), messages.WARNING)
+
+    @admin.action(description="Approve selected payouts", permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
+        self._review(request, queryset, payout_approve, "Approved {count} payout(s).")
+
+    @admin.action(description="Reject selected payouts", permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
+        self._review(request, queryset, payout_reject, "Rejected {count} payout(s).")
+
+
+# -- idempotency records ------------------------------------------------------------
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "key", "response_status")
+    list_filter = ("response_status", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("key", "user__username")
+    ordering = ("-created_at",)
+    fields = (
+        "user",
+        "key",
+        "request_fingerprint",
+        "response_status",
+        "response_body",
+        "created_at",
+    )

@@ -1,1 +1,0 @@
-"""Payments app: reads: querysets with their joins, prefetches and annotations."""

@@ -1,1 +1,0 @@
-"""Payments app: input and output shapes."""

@@ -1,0 +1,1 @@
+"""Payments app: input and output shapes, one module per area."""

@@ -1,1 +1,0 @@
-"""Payments app: writes: keyword-only, typed, atomic functions named <entity>_<action>."""

@@ -1,1 +1,0 @@
-"""Payments app: thin API views: permissions, a selector or a service, serialization."""

@@ -1,0 +1,106 @@
+"""Tips: sending one, and the caller's tips sent or received.
+
+Every endpoint needs a signed-in caller and shows only the caller's own tips. Sending
+moves coins, so it takes an `Idempotency-Key`. The platform keeps
+`PLATFORM_FEE_PERCENT` of a tip, rounded down to whole coins (`fee`); the creator's
+earnings get the rest (`net`).
+"""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.openapi import error_responses
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
+from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from payments.models import Tip
+from payments.selectors.subscriptions import TIP_DIRECTIONS, payments_user_get, tip_list_for_user
+from payments.serializers.tips import (
+    TIP_MESSAGE_MAX_LENGTH,
+    TipCreateSerializer,
+    TipListQuerySerializer,
+    TipSerializer,
+)
+from payments.services.tips import tip_send
+from payments.views import IDEMPOTENCY_CODES, SPENDING_CODES
+
+
+@extend_validation_errors(["invalid_choice"], field_name="direction", methods=["get"])
+@extend_validation_errors(["min_value", "max_value"], field_name="amount", methods=["post"])
+@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
+class TipListCreateView(generics.GenericAPIView):
+    queryset = Tip.objects.none()  # the selector gives the rows; this names the model
+    serializer_class = TipSerializer
+    ordering = ("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="tips_list",
+        tags=["tips"],
+        parameters=[
+            OpenApiParameter(
+                "direction",
+                str,
+                enum=list(TIP_DIRECTIONS),
+                description="`sent` (the default): tips the caller gave; `received`: tips "
+                "the caller was given.",
+            )
+        ],
+        responses={200: TipSerializer(many=True)},
+        summary="The caller's tips, sent or received",
+        description="Newest first. Error codes: `invalid_choice` (400, `attr` "
+        f"`direction`), {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request) -> Response:
+        query = TipListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tips = tip_list_for_user(user=request.user, direction=query.validated_data["direction"])
+        page = self.paginate_queryset(tips)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="tips_create",
+        tags=["tips"],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=TipCreateSerializer,
+        responses={
+            201: TipSerializer,
+            **error_responses(
+                s402=f"{SPENDING_CODES}.",
+                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
+                "request.",
+            ),
+        },
+        summary="Tip a creator",
+        description="Moves `amount` coins from the caller's wallet: the platform's fee "
+        f"(`PLATFORM_FEE_PERCENT`, {settings.PLATFORM_FEE_PERCENT} % by default, rounded "
+        "down) to platform revenue, the rest (`net`) to the recipient's earnings. The "
+        "recipient hears `tip_received`. With `video`, the tip is for one of the "
+        "recipient's videos the caller may see. Error codes: `min_value`, `max_value` "
+        f"(400, `attr` `amount`: 1 to {settings.TIP_MAX_COINS} coins), `max_length` "
+        f"(`message`: over {TIP_MESSAGE_MAX_LENGTH} characters), `required`, `invalid`, "
+        "`null`; `cannot_tip_self` (400), `recipient_not_creator` (400: the recipient "
+        "published no video, and tips are limited to creators), `video_not_by_recipient` "
+        "(400); `not_found` (404: no such recipient, one who may not sign in, or either "
+        f"of the two blocked the other; or a video the caller may not see); "
+        f"{SPENDING_CODES}; {IDEMPOTENCY_CODES}; {AUTHENTICATION_CODES}.",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        body = TipCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        tip = tip_send(
+            sender=request.user,
+            recipient=payments_user_get(username=data["recipient"], viewer=request.user),
+            amount=data["amount"],
+            video_id=data.get("video"),
+            message=data["message"],
+        )
+        tip = tip_list_for_user(user=request.user, direction="sent").get(pk=tip.pk)
+        return Response(
+            TipSerializer(tip, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )

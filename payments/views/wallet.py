@@ -1,0 +1,186 @@
+"""The caller's wallet and earnings (summaries and statements) and payouts.
+
+Every endpoint needs a signed-in caller and shows only the caller's own money: a payout
+of someone else answers 404 `not_found`, staff included (staff review payouts in the
+admin). Reads never open ledger accounts: before the first movement, balances are 0.
+
+Statements list ledger entries newest first (on the entry's id, insertion order): the
+wallet statement covers the `wallet` and `debt` accounts, the earnings statement the
+`earnings` account. `counterparty` is the other user of a tip or a subscription charge;
+movements with the outside world (top-ups, refunds, payouts) have none.
+"""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.openapi import error_responses
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
+from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from payments.models import LedgerEntry, Payout
+from payments.selectors.wallet import (
+    EARNINGS_STATEMENT_ROLES,
+    PAYOUT_ORDERING,
+    STATEMENT_ORDERING,
+    WALLET_STATEMENT_ROLES,
+    earnings_summary,
+    ledger_entry_list_for_user,
+    payout_get_for_creator,
+    payout_list_for_creator,
+    wallet_summary,
+)
+from payments.serializers.wallet import (
+    EarningsSerializer,
+    LedgerEntrySerializer,
+    PayoutCreateSerializer,
+    PayoutSerializer,
+    WalletSerializer,
+)
+from payments.services.payouts import payout_request
+from payments.views import IDEMPOTENCY_CODES
+
+PAYOUT_ID = OpenApiParameter("payout_id", str, OpenApiParameter.PATH, description="The payout.")
+
+
+class WalletView(APIView):
+    @extend_schema(
+        operation_id="wallet_retrieve",
+        tags=["wallet"],
+        responses={200: WalletSerializer},
+        summary="The caller's wallet",
+        description="Spendable coins (`balance`), coins of open checkouts (`pending`), "
+        "coins owed after a refund (`debt`), and what a coin is worth. Error codes: "
+        f"{AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WalletSerializer(wallet_summary(user=request.user)).data)
+
+
+class EarningsView(APIView):
+    @extend_schema(
+        operation_id="earnings_retrieve",
+        tags=["payouts"],
+        responses={200: EarningsSerializer},
+        summary="The caller's earnings",
+        description="Earnings available for a payout (`balance`, and its value in minor "
+        "units), coins in payouts awaiting review and already paid, and the payout "
+        f"minimum. Error codes: {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(EarningsSerializer(earnings_summary(user=request.user)).data)
+
+
+class StatementView(generics.ListAPIView):
+    """Entries on the caller's accounts of `roles`, newest first."""
+
+    serializer_class = LedgerEntrySerializer
+    ordering = STATEMENT_ORDERING
+    roles: tuple[str, ...] = ()
+
+    def get_queryset(self) -> QuerySet[LedgerEntry]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return LedgerEntry.objects.none()
+        return ledger_entry_list_for_user(user=self.request.user, roles=self.roles)
+
+
+STATEMENT_RULES = (
+    "Newest first. Each entry: the transaction's `kind`, the signed `amount` (positive: "
+    "coins in), the account's `balance_after`, the `counterparty` (the other user of a "
+    "tip or subscription charge, else null) and the `reference` (`{type, id}` of what "
+    f"caused it). Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}."
+)
+
+
+class WalletTransactionListView(StatementView):
+    roles = WALLET_STATEMENT_ROLES
+
+    @extend_schema(
+        operation_id="wallet_transactions_list",
+        tags=["wallet"],
+        summary="The caller's wallet statement",
+        description="Entries on the caller's `wallet` and `debt` accounts. " + STATEMENT_RULES,
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class EarningsTransactionListView(StatementView):
+    roles = EARNINGS_STATEMENT_ROLES
+
+    @extend_schema(
+        operation_id="earnings_transactions_list",
+        tags=["payouts"],
+        summary="The caller's earnings statement",
+        description="Entries on the caller's `earnings` account. " + STATEMENT_RULES,
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PayoutListView(generics.ListAPIView):
+    serializer_class = PayoutSerializer
+    ordering = PAYOUT_ORDERING
+
+    def get_queryset(self) -> QuerySet[Payout]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Payout.objects.none()
+        return payout_list_for_creator(user=self.request.user)
+
+    @extend_schema(
+        operation_id="payouts_list",
+        tags=["payouts"],
+        summary="The caller's payouts",
+        description="Newest first, whatever their status. Error codes: "
+        f"{PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="payouts_create",
+        tags=["payouts"],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request=PayoutCreateSerializer,
+        responses={
+            201: PayoutSerializer,
+            **error_responses(
+                s402="`insufficient_earnings`: the available earnings do not cover the amount; "
+                "`wallet_in_debt`: a refund left the caller owing coins.",
+                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
+                "request.",
+            ),
+        },
+        summary="Ask for a payout of earnings",
+        description="Moves `amount` coins from the caller's earnings into payouts in "
+        "transit: a `pending` payout, paid (or rejected, the coins coming back) by staff; "
+        "the caller hears `payout_paid` or `payout_rejected`. `money_amount` is the "
+        "amount in the currency's minor units. Accepts an `Idempotency-Key`. Error "
+        "codes: `payout_below_minimum` (400: below `payout_minimum` of `GET earnings/`), "
+        "`required`, `null`, `invalid`, `max_value` (400, `attr` `amount`); "
+        f"`insufficient_earnings`, `wallet_in_debt` (402); {IDEMPOTENCY_CODES}; "
+        f"{AUTHENTICATION_CODES}.",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = PayoutCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payout = payout_request(creator=request.user, amount=serializer.validated_data["amount"])
+        return Response(PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)
+
+
+class PayoutDetailView(APIView):
+    @extend_schema(
+        operation_id="payouts_retrieve",
+        tags=["payouts"],
+        parameters=[PAYOUT_ID],
+        responses={200: PayoutSerializer},
+        summary="One of the caller's payouts",
+        description="Error codes: `not_found` (404: no such payout of the caller's); "
+        f"{AUTHENTICATION_CODES}.",
+    )
+    def get(self, request: Request, payout_id: str) -> Response:
+        payout = payout_get_for_creator(user=request.user, payout_id=payout_id)
+        return Response(PayoutSerializer(payout).data)

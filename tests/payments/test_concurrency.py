@@ -1,0 +1,112 @@
+"""Money under concurrency, on real connections to the test database (SQLite's file or
+PostgreSQL): no coin is created, lost or spent twice."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from payments.exceptions import InsufficientFunds
+from payments.models import LedgerAccount, LedgerTransaction, Tip
+from payments.services.tips import tip_send
+from tests.accounts.factories import UserFactory
+from tests.payments.factories import CreatorFactory, balance, system_balance, wallet_fund
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Role = LedgerAccount.Role
+
+
+def run_at_once(count: int, work) -> Counter:
+    """Run `work()` in `count` threads released together; count their outcomes."""
+    barrier = threading.Barrier(count)
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            outcome = work()
+        except Exception as error:  # the outcome is what is counted
+            outcome = getattr(error, "default_code", type(error).__name__)
+        finally:
+            connection.close()
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_100_concurrent_tips_of_10_from_500_coins_spend_exactly_the_wallet(settings):
+    settings.PLATFORM_FEE_PERCENT = 30
+    viewer = UserFactory()
+    creator = CreatorFactory()
+    wallet_fund(viewer, 500)
+
+    outcomes = run_at_once(
+        100,
+        lambda: tip_send(sender=viewer, recipient=creator, amount=10) and "tipped",
+    )
+
+    assert outcomes == {"tipped": 50, InsufficientFunds.default_code: 50}
+    assert balance(viewer) == 0
+    assert balance(creator, Role.EARNINGS) == 50 * 7
+    assert system_balance(Role.PLATFORM_REVENUE) == 50 * 3
+    assert system_balance(Role.EXTERNAL) == -500
+    assert Tip.objects.count() == 50
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.TIP).count() == 50
+    call_command("ledger_check", verbosity=0)
+
+
+def test_concurrent_tips_through_the_api_with_one_idempotency_key_tip_once(make_auth_client):
+    viewer = UserFactory()
+    creator = CreatorFactory()
+    wallet_fund(viewer, 100)
+    body = {"recipient": creator.username, "amount": 25}
+
+    def post() -> str:
+        client = make_auth_client(viewer)
+        response = client.post("/api/v1/tips/", body, format="json", HTTP_IDEMPOTENCY_KEY="once")
+        return str(response.status_code)
+
+    outcomes = run_at_once(8, post)
+
+    assert outcomes == {"201": 8}
+    assert Tip.objects.count() == 1
+    assert balance(viewer) == 75
+    call_command("ledger_check", verbosity=0)
+
+
+def test_tips_crossing_between_two_wallets_at_once_do_not_deadlock(settings):
+    """Two creators tipping each other at once lock the same accounts in one order."""
+    settings.TIPS_CREATORS_ONLY = False
+    ana, bob = CreatorFactory(), CreatorFactory()
+    wallet_fund(ana, 200)
+    wallet_fund(bob, 200)
+    turns = iter([(ana, bob), (bob, ana)] * 20)
+    turns_lock = threading.Lock()
+
+    def tip() -> str:
+        with turns_lock:
+            sender, recipient = next(turns)
+        tip_send(sender=sender, recipient=recipient, amount=10)
+        return "tipped"
+
+    outcomes = run_at_once(40, tip)
+
+    assert outcomes == {"tipped": 40}
+    assert balance(ana) == balance(bob) == 0
+    assert (
+        balance(ana, Role.EARNINGS)
+        + balance(bob, Role.EARNINGS)
+        + system_balance(Role.PLATFORM_REVENUE)
+        == 400
+    )
+    call_command("ledger_check", verbosity=0)
