@@ -224,6 +224,14 @@ def subscription_cancel(
 # -- renewals ------------------------------------------------------------------------
 
 
+# A subscriber in one of these states is not charged again: their subscriptions end.
+SUBSCRIBER_GONE_STATUSES = (
+    User.Status.DELETED,
+    User.Status.DEACTIVATED,
+    User.Status.BANNED,
+)
+
+
 @dataclass
 class RenewalSummary:
     """What one run of `subscriptions_renew` did."""
@@ -269,7 +277,9 @@ def subscription_renew(*, subscription_id, now: datetime) -> str | None:
       subscriber hears `subscription_past_due` once), retried every run; past due for
       longer than `SUBSCRIPTION_GRACE_DAYS`: expired (`subscription_expired`).
     - a subscription whose creator the subscriber may no longer reach (a block either
-      way, or the creator may not sign in) is canceled, never charged.
+      way, or the creator may not sign in), or whose subscriber left (deleted,
+      deactivated or banned; a suspension is temporary and changes nothing), is
+      canceled, never charged.
     """
     subscription = (
         Subscription.objects.select_for_update(of=("self",))
@@ -287,7 +297,9 @@ def subscription_renew(*, subscription_id, now: datetime) -> str | None:
             return "canceled"
     elif subscription.status != Status.PAST_DUE:
         return None
-    if not user_is_reachable(user=subscription.creator, viewer=subscription.subscriber):
+    if subscription.subscriber.status in SUBSCRIBER_GONE_STATUSES or not user_is_reachable(
+        user=subscription.creator, viewer=subscription.subscriber
+    ):
         subscription.canceled_at = subscription.canceled_at or now
         subscription.save(update_fields=["canceled_at", "updated_at"])
         _end(subscription, status=Status.CANCELED, now=now)

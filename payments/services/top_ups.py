@@ -91,9 +91,10 @@ def top_up_create(*, user: User, package: CoinPackage, base_url: str) -> TopUp:
 
     Refused: a package that is not for sale (`package_unavailable`). The coins, price
     and currency are copied from the package, so later edits of the package do not
-    change what this checkout sells. The provider is called before anything is written
-    and outside any transaction of ours, so no row is locked while it answers and a
-    provider error (`payment_provider_error`, 502) leaves nothing behind.
+    change what this checkout sells. The provider is called before anything is written,
+    in no transaction of this function's, so a provider error (`payment_provider_error`,
+    502) leaves nothing behind. (With an `Idempotency-Key` the request's transaction
+    holds the key's row meanwhile, so a retry with the key waits for this answer.)
     """
     if not package.active:
         raise PackageUnavailable()

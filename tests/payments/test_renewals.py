@@ -308,7 +308,17 @@ def test_a_past_due_subscription_expires_after_the_grace_period(
 # -- a creator out of reach ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("why", ["creator_blocks", "fan_blocks", "creator_banned"])
+@pytest.mark.parametrize(
+    "why",
+    [
+        "creator_blocks",
+        "fan_blocks",
+        "creator_banned",
+        "fan_deleted",
+        "fan_deactivated",
+        "fan_banned",
+    ],
+)
 def test_a_subscription_to_a_creator_out_of_reach_ends_without_a_charge(
     fan, creator, subscription, why
 ):
@@ -317,7 +327,10 @@ def test_a_subscription_to_a_creator_out_of_reach_ends_without_a_charge(
     elif why == "fan_blocks":
         SocialGraph().block(fan, creator)
     else:
-        User.objects.filter(pk=creator.pk).update(status=User.Status.BANNED)
+        who, status = why.split("_")
+        User.objects.filter(pk=(creator if who == "creator" else fan).pk).update(
+            status=User.Status(status)
+        )
 
     summary = subscriptions_renew(now=at(2025, 4, 10))
 
@@ -325,6 +338,15 @@ def test_a_subscription_to_a_creator_out_of_reach_ends_without_a_charge(
     subscription.refresh_from_db()
     assert subscription.status == Status.CANCELED
     assert balance(fan) == 700
+
+
+def test_a_suspended_subscriber_is_still_renewed(fan, subscription):
+    User.objects.filter(pk=fan.pk).update(status=User.Status.SUSPENDED)
+
+    summary = subscriptions_renew(now=at(2025, 4, 10))
+
+    assert (summary.renewed, summary.canceled) == (1, 0)
+    assert balance(fan) == 400
 
 
 # -- the command and the task ----------------------------------------------------------
