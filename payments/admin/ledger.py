@@ -12,9 +12,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from rest_framework.exceptions import APIException
 
 from accounts.admin import ReadOnlyAdminMixin
+from payments.admin.reasons import reason_given, reason_page
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from payments.services.payouts import payout_approve, payout_reject
 
@@ -97,12 +99,13 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         queryset: QuerySet[Payout],
         service: Callable[..., Payout],
         done_message: str,
+        **arguments: str,
     ) -> None:
         """Call `service` on each payout; one line with the count, one per refusal."""
         done, refusals = 0, []
         for payout in queryset.select_related("creator"):
             try:
-                service(payout=payout, staff=request.user)
+                service(payout=payout, staff=request.user, **arguments)
             except APIException as error:
                 refusals.append(f"{payout.creator} ({payout.amount} coins): {error.detail}")
             else:
@@ -116,8 +119,30 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self._review(request, queryset, payout_approve, "Approved {count} payout(s).")
 
     @admin.action(description="Reject selected payouts", permissions=["review"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        self._review(request, queryset, payout_reject, "Rejected {count} payout(s).")
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Payout]
+    ) -> TemplateResponse | None:
+        """First asks why (the creator is told), then rejects."""
+        page = reason_page(
+            self,
+            request,
+            queryset,
+            action="reject_selected",
+            title="Reject payouts",
+            question="Reject these payouts? Their coins go back to the creators' earnings.",
+            button="Reject",
+            reason_label="Reason, shown to the creator (optional)",
+        )
+        if page is not None:
+            return page
+        self._review(
+            request,
+            queryset,
+            payout_reject,
+            "Rejected {count} payout(s).",
+            reason=reason_given(request),
+        )
+        return None
 
 
 # -- idempotency records ------------------------------------------------------------

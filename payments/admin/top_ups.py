@@ -9,9 +9,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from rest_framework.exceptions import APIException
 
 from accounts.admin import ReadOnlyAdminMixin
+from payments.admin.reasons import reason_given, reason_page
 from payments.models import CoinPackage, Refund, TopUp, WebhookEvent
 from payments.services.top_ups import top_up_refund
 
@@ -58,12 +60,28 @@ class TopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
     @admin.action(description="Refund selected top-ups", permissions=["refund"])
-    def refund_selected(self, request: HttpRequest, queryset: QuerySet[TopUp]) -> None:
-        """Refund each top-up in turn; one message per top-up, refused or done."""
+    def refund_selected(
+        self, request: HttpRequest, queryset: QuerySet[TopUp]
+    ) -> TemplateResponse | None:
+        """First asks why (kept on the refund), then refunds each top-up in turn; one
+        message per top-up, refused or done."""
+        page = reason_page(
+            self,
+            request,
+            queryset,
+            action="refund_selected",
+            title="Refund top-ups",
+            question="Refund these top-ups? The provider gives the money back; coins still "
+            "in the wallets are taken back and any shortfall becomes a debt.",
+            button="Refund",
+        )
+        if page is not None:
+            return page
+        reason = reason_given(request)
         for top_up in queryset.select_related("user").order_by("created_at", "id"):
             name = f"{top_up.user} ({top_up.coins} coins, {top_up.created_at:%Y-%m-%d %H:%M})"
             try:
-                refund = top_up_refund(top_up=top_up, staff=request.user)
+                refund = top_up_refund(top_up=top_up, staff=request.user, reason=reason)
             except APIException as error:
                 self.message_user(request, f"Not refunded: {name}: {error.detail}", messages.ERROR)
                 continue
@@ -73,6 +91,7 @@ class TopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 f"Refunded {name}: {refund.coins - refund.debt_coins} coin(s) taken back{debt}.",
                 messages.SUCCESS,
             )
+        return None
 
 
 @admin.register(WebhookEvent)

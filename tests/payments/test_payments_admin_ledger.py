@@ -65,10 +65,10 @@ def change_url(base: str, obj) -> str:
     return f"{base}{obj.pk}/change/"
 
 
-def run_action(client: Client, action: str, objects: list):
+def run_action(client: Client, action: str, objects: list, **form: str):
     return client.post(
         PAYOUTS,
-        {"action": action, "_selected_action": [str(obj.pk) for obj in objects]},
+        {"action": action, "_selected_action": [str(obj.pk) for obj in objects], **form},
         follow=True,
     )
 
@@ -188,11 +188,29 @@ def test_approving_pays_each_pending_payout_and_reports_the_rest(
     ledger_is_sound()
 
 
-def test_rejecting_gives_the_coins_back(admin_client, money, creator, ledger_is_sound):
+def test_rejecting_first_asks_why_and_changes_nothing_yet(admin_client, money):
     response = run_action(admin_client, "reject_selected", [money["small"], money["large"]])
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Reject these payouts?" in page
+    assert 'name="reason"' in page
+    assert page.count('name="_selected_action"') == 2
+    assert set(Payout.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_rejecting_gives_the_coins_back(admin_client, money, creator, ledger_is_sound):
+    response = run_action(
+        admin_client,
+        "reject_selected",
+        [money["small"], money["large"]],
+        apply="1",
+        reason="  Bank details missing.  ",
+    )
 
     assert messages_of(response) == [("success", "Rejected 2 payout(s).")]
     assert sorted(Payout.objects.values_list("status", flat=True)) == ["rejected", "rejected"]
+    assert set(Payout.objects.values_list("reason", flat=True)) == {"Bank details missing."}
     assert balance(creator, Role.EARNINGS) == 700
     assert system_balance(Role.PAYOUTS_IN_TRANSIT) == 0
     assert Notification.objects.filter(recipient=creator, type="payout_rejected").count() == 2

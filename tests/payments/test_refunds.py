@@ -254,7 +254,12 @@ def test_staff_refund_selected_top_ups_from_the_admin(admin_client, buyer, ledge
 
     response = admin_client.post(
         TOP_UPS_ADMIN,
-        {"action": "refund_selected", "_selected_action": [str(paid.pk), str(pending.pk)]},
+        {
+            "action": "refund_selected",
+            "_selected_action": [str(paid.pk), str(pending.pk)],
+            "apply": "1",
+            "reason": "Charged twice",
+        },
         follow=True,
     )
 
@@ -268,9 +273,24 @@ def test_staff_refund_selected_top_ups_from_the_admin(admin_client, buyer, ledge
             "paid top-up that was not refunded yet can be refunded.",
         ),
     ]
-    assert Refund.objects.get().top_up == paid
+    assert (Refund.objects.get().top_up, Refund.objects.get().reason) == (paid, "Charged twice")
     assert ledger_of(buyer) == (0, 0, 0)
     ledger_is_sound()
+
+
+def test_the_admin_asks_why_before_refunding(admin_client, buyer):
+    paid = top_up_paid(buyer)
+
+    response = admin_client.post(
+        TOP_UPS_ADMIN, {"action": "refund_selected", "_selected_action": [str(paid.pk)]}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Refund these top-ups?" in page
+    assert 'name="reason"' in page
+    assert not Refund.objects.exists()
+    assert TopUp.objects.get().status == TopUp.Status.PAID
 
 
 def test_the_admin_names_the_debt_a_refund_left(admin_client, buyer, creator):
@@ -279,7 +299,7 @@ def test_the_admin_names_the_debt_a_refund_left(admin_client, buyer, creator):
 
     response = admin_client.post(
         TOP_UPS_ADMIN,
-        {"action": "refund_selected", "_selected_action": [str(paid.pk)]},
+        {"action": "refund_selected", "_selected_action": [str(paid.pk)], "apply": "1"},
         follow=True,
     )
 
