@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz bench bench-feeds
+.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz bench bench-feeds bench-ledger
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ bench: install  ## Load: gunicorn on SQLite and PostgreSQL, wrk per endpoint (ne
 bench-feeds: install  ## Feed latency at 10k and 1M videos, page 1 vs a deep page (slow)
 	$(BIN)/python bench/feed_latency.py --database sqlite --database postgres \
 		--videos 10000 1000000 --postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
+bench-ledger: install-dev  ## Ledger: tips (sequential, 8 threads on one creator), renewals, statements
+	$(BIN)/python bench/ledger.py --database sqlite --database postgres \
+		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
 fuzz: install-dev  ## Fuzz every API operation longer: 100 random examples each, plus boundary values
 	DATABASE_URL=sqlite:///:memory: FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest -n 2 -p no:cacheprovider tests/fuzz

@@ -98,6 +98,11 @@ class LedgerAccount(BaseModel):
     def may_go_negative(self) -> bool:
         return self.role in (self.Role.EXTERNAL, self.Role.DEBT)
 
+    @property
+    def book(self) -> str:
+        """The statement its entries appear on (`LedgerEntry.book`)."""
+        return BOOK_OF_ROLE[self.role]
+
 
 class LedgerTransaction(BaseModel, MetadataMixin):
     class Kind(models.TextChoices):
@@ -165,13 +170,34 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 class LedgerEntry(models.Model):
     """One leg of a transaction: `amount` coins added to (or, negative, taken from)
-    `account`. `id` is a big integer so an account's statement is ordered by insertion."""
+    `account`. `id` is a big integer so a statement is ordered by insertion.
+
+    `owner` and `book` repeat the account's owner and the statement it belongs to
+    (`wallet` for the wallet and debt accounts, `earnings`, or `system`), written once
+    with the entry by `ledger_post`: a user's statement is then one index range,
+    `(owner, book, -id)`, read in order a page at a time, whatever the size of the
+    ledger or of the user's history (`ledger_check` verifies they match the account).
+    """
+
+    class Book(models.TextChoices):
+        WALLET = "wallet"
+        EARNINGS = "earnings"
+        SYSTEM = "system"
 
     id = models.BigAutoField(primary_key=True)
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the statement index starts with it
+    )
+    book = models.CharField(max_length=10, choices=Book.choices)
     amount = models.BigIntegerField()
     # The account's balance right after this entry (a running balance for statements).
     balance_after = models.BigIntegerField()
@@ -184,7 +210,9 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_not_zero"),
         ]
-        indexes = [models.Index(fields=["account", "-id"], name="ledger_entry_account_recent")]
+        indexes = [
+            models.Index(fields=["owner", "book", "-id"], name="ledger_entry_statement"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount:+d} {self.account}"
@@ -196,6 +224,16 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ledger entries are never deleted; post a reversing transaction.")
+
+
+BOOK_OF_ROLE = {
+    LedgerAccount.Role.WALLET: LedgerEntry.Book.WALLET,
+    LedgerAccount.Role.DEBT: LedgerEntry.Book.WALLET,
+    LedgerAccount.Role.EARNINGS: LedgerEntry.Book.EARNINGS,
+    LedgerAccount.Role.PLATFORM_REVENUE: LedgerEntry.Book.SYSTEM,
+    LedgerAccount.Role.PAYOUTS_IN_TRANSIT: LedgerEntry.Book.SYSTEM,
+    LedgerAccount.Role.EXTERNAL: LedgerEntry.Book.SYSTEM,
+}
 
 
 # -- top-ups -------------------------------------------------------------------------

@@ -28,8 +28,6 @@ from payments.services.ledger import ledger_debt_of
 
 Role = LedgerAccount.Role
 
-WALLET_STATEMENT_ROLES = (Role.WALLET, Role.DEBT)
-EARNINGS_STATEMENT_ROLES = (Role.EARNINGS,)
 # Statements are ordered on the entry's big-integer id: insertion order, and the
 # `ledger_entry_account_recent` index (account, -id) serves it.
 STATEMENT_ORDERING = ("-id",)
@@ -86,8 +84,11 @@ def earnings_summary(*, user: User) -> EarningsSummary:
     )
 
 
-def ledger_entry_list_for_user(*, user: User, roles: tuple[str, ...]) -> QuerySet[LedgerEntry]:
-    """The entries on `user`'s accounts of `roles`, order by `STATEMENT_ORDERING`.
+def ledger_entry_list_for_user(*, user: User, book: str) -> QuerySet[LedgerEntry]:
+    """`user`'s statement of `book` (`LedgerEntry.Book`: the wallet's, with the debt's
+    entries, or the earnings'), order by `STATEMENT_ORDERING`: one range of the
+    `(owner, book, -id)` index, read in order, so a page costs the same however long
+    the user's history or the ledger.
 
     Each comes with its account and transaction (joined) and the transaction's
     reference (one query per kind of reference, whatever the number of rows), with the
@@ -106,7 +107,7 @@ def ledger_entry_list_for_user(*, user: User, roles: tuple[str, ...]) -> QuerySe
         ],
     )
     return (
-        LedgerEntry.objects.filter(account__owner=user, account__role__in=roles)
+        LedgerEntry.objects.filter(owner=user, book=book)
         .select_related("account", "transaction")
         .prefetch_related(references)
     )

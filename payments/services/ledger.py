@@ -24,7 +24,7 @@ from django.db.models import F, Q, Sum
 
 from accounts.models import User
 from payments.exceptions import InsufficientFunds, WalletInDebt
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.models import BOOK_OF_ROLE, LedgerAccount, LedgerEntry, LedgerTransaction
 
 Role = LedgerAccount.Role
 
@@ -172,12 +172,16 @@ def ledger_post(
             if account.role == Role.DEBT:
                 raise LedgerError("A debt cannot be paid back beyond zero.")
             raise InsufficientFunds()
-        balance_after = LedgerAccount.objects.filter(pk=pk).values_list("balance", flat=True)[0]
-        account.balance = balance_after
+        # The row was read under the lock (PostgreSQL's FOR UPDATE; SQLite's write lock,
+        # taken when the transaction began), so nobody moved it since: no re-read.
+        account.balance += amount
+        balance_after = account.balance
         rows.append(
             LedgerEntry(
                 transaction=ledger_transaction,
                 account=account,
+                owner_id=account.owner_id,
+                book=account.book,
                 amount=amount,
                 balance_after=balance_after,
             )
@@ -212,15 +216,27 @@ def ledger_reverse(
 
 @dataclass(frozen=True)
 class LedgerProblem:
-    what: str  # "balance" or "unbalanced_transaction"
+    what: str  # "balance", "unbalanced_transaction", "misfiled_entry" or "empty_transaction"
     id: str
     expected: int
     found: int
 
 
+def _book_matches_account() -> Q:
+    """An entry's `book` is its account's (`BOOK_OF_ROLE`)."""
+    by_book = defaultdict(list)
+    for role, book in BOOK_OF_ROLE.items():
+        by_book[book].append(role)
+    matches = Q()
+    for book, roles in by_book.items():
+        matches |= Q(book=book, account__role__in=roles)
+    return matches
+
+
 def ledger_verify() -> list[LedgerProblem]:
-    """Recompute every cached balance from the entries and check that every transaction
-    sums to zero; returns the mismatches (empty when the ledger is sound)."""
+    """Recompute every cached balance from the entries, check that every transaction
+    sums to zero and that every entry is filed under its account's owner and book;
+    returns the mismatches (empty when the ledger is sound)."""
     problems = []
     sums = dict(
         LedgerEntry.objects.values("account")
@@ -239,6 +255,11 @@ def ledger_verify() -> list[LedgerProblem]:
     )
     for pk, total in unbalanced:
         problems.append(LedgerProblem("unbalanced_transaction", str(pk), 0, total))
+    misfiled = LedgerEntry.objects.exclude(
+        _book_matches_account() & Q(owner_id__isnull=False, owner_id=F("account__owner_id"))
+    ).exclude(_book_matches_account() & Q(owner_id__isnull=True, account__owner__isnull=True))
+    for pk in misfiled.values_list("pk", flat=True):
+        problems.append(LedgerProblem("misfiled_entry", str(pk), 0, 0))
     empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("pk", flat=True)
     for pk in empty:
         problems.append(LedgerProblem("empty_transaction", str(pk), 0, 0))

@@ -107,9 +107,20 @@ def tip_send(
         fee=platform_fee(amount),
         message=message,
     )
+    entries = creator_payment_entries(payer=sender, creator=recipient, amount=amount)
+    # Told first: posting locks the accounts until commit, the platform revenue among
+    # them, which every creator payment locks, so as little as possible follows it. A
+    # refusal below rolls the notification back with the rest.
+    notify(
+        recipient=recipient,
+        actor=sender,
+        type=NotificationType.TIP_RECEIVED,
+        target=tip,
+        data={"coins": amount},
+    )
     posting = ledger_post(
         kind=LedgerTransaction.Kind.TIP,
-        entries=creator_payment_entries(payer=sender, creator=recipient, amount=amount),
+        entries=entries,
         idempotency_key=f"tip:{tip.pk}",
         initiator=sender,
         reference=tip,
@@ -118,11 +129,4 @@ def tip_send(
     )
     tip.ledger_transaction = posting.transaction
     tip.save(force_insert=True)
-    notify(
-        recipient=recipient,
-        actor=sender,
-        type=NotificationType.TIP_RECEIVED,
-        target=tip,
-        data={"coins": amount},
-    )
     return tip

@@ -22,10 +22,8 @@ from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import LedgerEntry, Payout
 from payments.selectors.wallet import (
-    EARNINGS_STATEMENT_ROLES,
     PAYOUT_ORDERING,
     STATEMENT_ORDERING,
-    WALLET_STATEMENT_ROLES,
     earnings_summary,
     ledger_entry_list_for_user,
     payout_get_for_creator,
@@ -74,16 +72,16 @@ class EarningsView(APIView):
 
 
 class StatementView(generics.ListAPIView):
-    """Entries on the caller's accounts of `roles`, newest first."""
+    """The caller's statement of `book`, newest first."""
 
     serializer_class = LedgerEntrySerializer
     ordering = STATEMENT_ORDERING
-    roles: tuple[str, ...] = ()
+    book = ""
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return LedgerEntry.objects.none()
-        return ledger_entry_list_for_user(user=self.request.user, roles=self.roles)
+        return ledger_entry_list_for_user(user=self.request.user, book=self.book)
 
 
 STATEMENT_RULES = (
@@ -95,7 +93,7 @@ STATEMENT_RULES = (
 
 
 class WalletTransactionListView(StatementView):
-    roles = WALLET_STATEMENT_ROLES
+    book = LedgerEntry.Book.WALLET
 
     @extend_schema(
         operation_id="wallet_transactions_list",
@@ -108,7 +106,7 @@ class WalletTransactionListView(StatementView):
 
 
 class EarningsTransactionListView(StatementView):
-    roles = EARNINGS_STATEMENT_ROLES
+    book = LedgerEntry.Book.EARNINGS
 
     @extend_schema(
         operation_id="earnings_transactions_list",

@@ -5,9 +5,11 @@ import threading
 from collections import Counter
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
+from notifications.models import Notification
 from payments.exceptions import InsufficientFunds
 from payments.models import LedgerAccount, LedgerTransaction, Tip
 from payments.services.tips import tip_send
@@ -62,6 +64,9 @@ def test_100_concurrent_tips_of_10_from_500_coins_spend_exactly_the_wallet(setti
     assert system_balance(Role.EXTERNAL) == -500
     assert Tip.objects.count() == 50
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.TIP).count() == 50
+    # The creator heard of each tip that went through, and of no other.
+    assert Notification.objects.filter(recipient=creator, type="tip_received").count() == 50
+    assert len([email for email in mail.outbox if email.to == [creator.email]]) == 50
     call_command("ledger_check", verbosity=0)
 
 

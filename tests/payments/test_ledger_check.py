@@ -69,7 +69,7 @@ def test_a_transaction_that_does_not_sum_to_zero_fails_and_is_named(postings):
     # An extra leg written behind the service's back (the cached balance is kept in step,
     # so only the transaction's sum is wrong).
     LedgerEntry.objects.bulk_create(
-        [LedgerEntry(transaction=tip, account=revenue, amount=3, balance_after=15)]
+        [LedgerEntry(transaction=tip, account=revenue, book="system", amount=3, balance_after=15)]
     )
     LedgerAccount.objects.filter(pk=revenue.pk).update(balance=15)
     err = StringIO()
@@ -84,7 +84,7 @@ def test_an_extra_entry_also_breaks_the_cached_balance(postings):
     tip = LedgerTransaction.objects.get(idempotency_key="tip:1")
     revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
     LedgerEntry.objects.bulk_create(
-        [LedgerEntry(transaction=tip, account=revenue, amount=3, balance_after=15)]
+        [LedgerEntry(transaction=tip, account=revenue, book="system", amount=3, balance_after=15)]
     )
     err = StringIO()
 
@@ -95,6 +95,27 @@ def test_an_extra_entry_also_breaks_the_cached_balance(postings):
         f"balance {revenue.pk}: expected 15, found 12",
         f"unbalanced_transaction {tip.pk}: expected 0, found 3",
     ]
+
+
+@pytest.mark.parametrize("field", ["owner", "book"])
+def test_an_entry_filed_under_another_owner_or_book_fails_and_is_named(postings, field):
+    """A statement reads entries by `(owner, book)`: one filed wrongly would show on
+    another user's statement, or on none."""
+    _, creator = postings
+    entry = LedgerEntry.objects.get(transaction__idempotency_key="tip:1", account__role=Role.WALLET)
+    LedgerEntry.objects.filter(pk=entry.pk)._raw_delete(LedgerEntry.objects.db)
+    entry.pk = None
+    setattr(entry, field, creator if field == "owner" else LedgerEntry.Book.EARNINGS)
+    LedgerEntry.objects.bulk_create([entry])
+    err = StringIO()
+
+    with pytest.raises(CommandError, match=r"The ledger has 1 problem\(s\)\."):
+        call_command("ledger_check", stdout=StringIO(), stderr=err)
+
+    assert (
+        err.getvalue()
+        == f"misfiled_entry {LedgerEntry.objects.latest('id').pk}: expected 0, found 0\n"
+    )
 
 
 def test_the_command_exits_non_zero_from_the_shell(postings, capsys):

@@ -1,0 +1,587 @@
+"""Ledger throughput and statement latency, on SQLite and PostgreSQL.
+
+Not a test: run it by hand (`make bench-ledger`, or the command below). Each database
+is a throwaway one built in a child process (settings are per process) and migrated;
+the figures are measured in-process, through the services and Django's test client
+(no network):
+
+1. sequential tips: `tip_send` from funded wallets to creators, one after another;
+2. contended tips: `--threads` threads at once, each its own funded sender, all tipping
+   ONE creator, so every tip locks the same two accounts (that creator's earnings and
+   the platform revenue); afterwards every balance must be exact and `ledger_check`
+   clean;
+3. renewals: due subscriptions (taken with `subscription_create` a month and a day
+   ago) renewed by one `subscriptions_renew` run;
+4. statement paging: a user with `--statement-entries` entries on their wallet
+   (bulk-inserted with consistent running balances: top-ups and tips in turn), the
+   first page of `GET /api/v1/wallet/transactions/` against a page half-way down
+   (a real cursor); keyset pagination on the `(account, -id)` index keeps the ratio
+   deep/first near 1. Page 1 of a user with a couple of dozen old entries (one of the
+   first tippers) is timed too: a statement's cost should depend on neither;
+5. `ledger_check` over the whole bench ledger.
+
+Wallets are funded with the tests' `wallet_fund`, so it needs the dev tools
+(`make bench-ledger` installs them).
+
+    .venv/bin/python bench/ledger.py --database sqlite --database postgres \
+        --postgres-url postgres://postgres@127.0.0.1:5432/postgres
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BATCH = 5_000
+CREATORS = 20
+TIP_MAX = 100  # tips are 1 to TIP_MAX coins
+TOP_UP = 100  # coins of each bulk-inserted top-up (a tip follows each)
+TIER_PRICE = 300
+REPEAT = 25
+PAGE_SIZE = 20
+STATEMENT_URL = f"/api/v1/wallet/transactions/?page_size={PAGE_SIZE}"
+
+
+def configure(database_url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ["DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["THROTTLE_ANONYMOUS_RATE"] = "1000000/min"
+    os.environ["THROTTLE_USER_RATE"] = "1000000/min"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    # Tips and subscriptions email the creator (eagerly, in-process): keep the emails
+    # in memory rather than on the console, whose output is the child's answer.
+    os.environ["EMAIL_URL"] = "memorymail://"
+    import django
+
+    django.setup()
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def users_create(prefix: str, count: int, *, creator: bool = False) -> list:
+    """`count` active users (creators when asked) with unusable passwords, in bulk."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+
+    password = make_password(None)
+    role = User.Role.CREATOR if creator else User.Role.USER
+    users = [
+        User(
+            username=f"{prefix}{n}",
+            email=f"{prefix}{n}@example.com",
+            password=password,
+            status=User.Status.ACTIVE,
+            role=role,
+        )
+        for n in range(count)
+    ]
+    return User.objects.bulk_create(users, batch_size=BATCH)
+
+
+def balance_of(user, role: str) -> int:
+    from payments.services.ledger import ledger_account_for_user
+
+    return ledger_account_for_user(user=user, role=role).balance
+
+
+def system_balance_of(role: str) -> int:
+    from payments.services.ledger import ledger_account_system
+
+    return ledger_account_system(role=role).balance
+
+
+def ledger_check() -> str:
+    """Run `manage.py ledger_check` (raises on any problem); returns what it said."""
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("ledger_check", stdout=out, stderr=out)
+    return out.getvalue().strip()
+
+
+def emails_forget() -> None:
+    from django.core import mail
+
+    mail.outbox = []
+
+
+def milliseconds(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile of `samples` (seconds), in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+# -- 1. sequential tips --------------------------------------------------------------
+
+
+def tips_sequential(count: int, rng: random.Random) -> tuple[dict, list, list]:
+    from payments.services.tips import tip_send
+    from tests.payments.factories import wallet_fund
+
+    creators = users_create("creator", CREATORS, creator=True)
+    senders = users_create("tipper", max(1, count // 20))
+    per_sender = -(-count // len(senders))
+    for sender in senders:
+        wallet_fund(sender, (per_sender + 1) * TIP_MAX)
+    for n, creator in enumerate(creators):  # warm-up: every earnings account exists
+        tip_send(sender=senders[n % len(senders)], recipient=creator, amount=1)
+
+    samples = []
+    began = time.perf_counter()
+    for n in range(count):
+        start = time.perf_counter()
+        tip_send(
+            sender=senders[n % len(senders)],
+            recipient=creators[n % CREATORS],
+            amount=rng.randint(1, TIP_MAX),
+        )
+        samples.append(time.perf_counter() - start)
+    elapsed = time.perf_counter() - began
+    emails_forget()
+    median, p95 = milliseconds(samples)
+    return {"seq_rate": count / elapsed, "seq_median": median, "seq_p95": p95}, creators, senders
+
+
+# -- 2. contended tips ---------------------------------------------------------------
+
+
+def tips_contended(count: int, threads: int, rng: random.Random) -> dict:
+    from django.db import connection
+
+    from payments.models import LedgerAccount, Tip
+    from payments.services.tips import platform_fee, tip_send
+    from tests.payments.factories import wallet_fund
+
+    Role = LedgerAccount.Role
+    hot = users_create("hotcreator", 1, creator=True)[0]
+    warmer, *senders = users_create("rusher", threads + 1)
+    wallet_fund(warmer, TIP_MAX)
+    tip_send(sender=warmer, recipient=hot, amount=10)  # a hot creator has earnings already
+    per_thread = count // threads
+    amounts = [[rng.randint(1, TIP_MAX) for _ in range(per_thread)] for _ in senders]
+    leftover = 1_000
+    for sender, own in zip(senders, amounts, strict=True):
+        wallet_fund(sender, sum(own) + leftover)
+    earnings_before = balance_of(hot, Role.EARNINGS)
+    revenue_before = system_balance_of(Role.PLATFORM_REVENUE)
+    tips_before = Tip.objects.filter(recipient=hot).count()
+
+    started: list[float] = []
+    barrier = threading.Barrier(threads, action=lambda: started.append(time.perf_counter()))
+    lock = threading.Lock()
+    done: dict[int, int] = {}
+    samples: list[float] = []
+    errors: Counter = Counter()
+
+    def run(index: int) -> None:
+        mine: list[float] = []
+        try:
+            barrier.wait()
+            for amount in amounts[index]:
+                start = time.perf_counter()
+                tip_send(sender=senders[index], recipient=hot, amount=amount)
+                mine.append(time.perf_counter() - start)
+        except Exception as error:  # counted and reported; the balances say the rest
+            with lock:
+                errors[f"{type(error).__name__}: {error}"] += 1
+        finally:
+            connection.close()
+            with lock:
+                done[index] = len(mine)
+                samples.extend(mine)
+
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started[0]
+    emails_forget()
+    if errors:
+        say(f"  contended tips failed: {dict(errors)}")
+
+    # Every coin accounted for, exactly.
+    tipped = [amount for index in range(threads) for amount in amounts[index][: done[index]]]
+    problems = []
+    for index, sender in enumerate(senders):
+        expected = sum(amounts[index]) + leftover - sum(amounts[index][: done[index]])
+        if balance_of(sender, Role.WALLET) != expected:
+            problems.append(f"{sender.username}'s wallet is not {expected}")
+    expected = earnings_before + sum(amount - platform_fee(amount) for amount in tipped)
+    if balance_of(hot, Role.EARNINGS) != expected:
+        problems.append(f"the creator's earnings are not {expected}")
+    expected = revenue_before + sum(platform_fee(amount) for amount in tipped)
+    if system_balance_of(Role.PLATFORM_REVENUE) != expected:
+        problems.append(f"the platform revenue is not {expected}")
+    if Tip.objects.filter(recipient=hot).count() != tips_before + len(tipped):
+        problems.append(f"the creator did not receive {len(tipped)} tips")
+    if problems:
+        raise SystemExit("Contended tips: " + "; ".join(problems))
+    say(f"  contended tips: {len(tipped):,} tips, balances exact; ledger_check: {ledger_check()}")
+    median, p95 = milliseconds(samples)
+    return {
+        "hot_rate": len(tipped) / elapsed,
+        "hot_median": median,
+        "hot_p95": p95,
+        "hot_errors": sum(errors.values()),
+    }
+
+
+# -- 3. renewals ---------------------------------------------------------------------
+
+
+def renewals(count: int) -> dict:
+    from dateutil.relativedelta import relativedelta
+    from django.utils import timezone
+
+    from payments.services.subscriptions import (
+        subscription_create,
+        subscriptions_renew,
+        tier_create,
+    )
+    from tests.payments.factories import wallet_fund
+
+    creators = users_create("tiercreator", CREATORS, creator=True)
+    tiers = [tier_create(creator=creator, name="Bench", price=TIER_PRICE) for creator in creators]
+    subscribers = users_create("subscriber", -(-count // CREATORS))
+    for subscriber in subscribers:
+        wallet_fund(subscriber, 2 * CREATORS * TIER_PRICE)
+    now = timezone.now()
+    anchor = now - relativedelta(months=1, days=1)
+    began = time.perf_counter()
+    for n in range(count):
+        subscription_create(
+            subscriber=subscribers[n // CREATORS], tier=tiers[n % CREATORS], now=anchor
+        )
+    created = time.perf_counter() - began
+    emails_forget()
+
+    began = time.perf_counter()
+    summary = subscriptions_renew(now=now)
+    elapsed = time.perf_counter() - began
+    emails_forget()
+    if (summary.renewed, summary.past_due, summary.expired, summary.canceled) != (count, 0, 0, 0):
+        raise SystemExit(f"Renewals: expected {count} renewed, got {summary}.")
+    return {"subscribe_rate": count / created, "renew_rate": count / elapsed}
+
+
+# -- 4. statement paging -------------------------------------------------------------
+
+
+def statement_seed(count: int, creators: list, rng: random.Random):
+    """A new user with `count` entries on their wallet, inserted in bulk: a top-up of
+    `TOP_UP` coins, then a tip of 1 to `TIP_MAX` coins to one of `creators`, in turn,
+    with every leg's running balance right and the cached balances set to match."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Tip
+    from payments.services.ledger import ledger_account_for_user, ledger_account_system
+    from payments.services.tips import platform_fee
+
+    Role = LedgerAccount.Role
+    Kind = LedgerTransaction.Kind
+    user = users_create("statement", 1)[0]
+    wallet = ledger_account_for_user(user=user, role=Role.WALLET)
+    external = ledger_account_system(role=Role.EXTERNAL)
+    revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    earnings = [ledger_account_for_user(user=creator, role=Role.EARNINGS) for creator in creators]
+    accounts = [wallet, external, revenue, *earnings]
+    balances = dict(
+        LedgerAccount.objects.filter(pk__in=[account.pk for account in accounts]).values_list(
+            "pk", "balance"
+        )
+    )
+    tip_type = ContentType.objects.get_for_model(Tip)
+    made = 0
+    while made < count:
+        ledger_transactions, tips, entries = [], [], []
+
+        def leg(ledger_transaction, account, amount, entries=entries):
+            balances[account.pk] += amount
+            entries.append(
+                LedgerEntry(
+                    transaction=ledger_transaction,
+                    account=account,
+                    owner_id=account.owner_id,
+                    book=account.book,
+                    amount=amount,
+                    balance_after=balances[account.pk],
+                )
+            )
+
+        for n in range(made, min(count, made + BATCH)):
+            if n % 2 == 0:
+                ledger_transaction = LedgerTransaction(
+                    id=uuid.uuid4(),
+                    kind=Kind.TOP_UP,
+                    idempotency_key=f"bench-top-up:{n}",
+                    description="Bench top-up",
+                )
+                leg(ledger_transaction, external, -TOP_UP)
+                leg(ledger_transaction, wallet, TOP_UP)
+            else:
+                creator_index = rng.randrange(len(creators))
+                amount, tip_id = rng.randint(1, TIP_MAX), uuid.uuid4()
+                fee = platform_fee(amount)
+                ledger_transaction = LedgerTransaction(
+                    id=uuid.uuid4(),
+                    kind=Kind.TIP,
+                    initiator=user,
+                    idempotency_key=f"tip:{tip_id}",
+                    reference_type=tip_type,
+                    reference_id=tip_id,
+                    description=f"Tip to {creators[creator_index].username}",
+                    metadata={"fee": fee},
+                )
+                tips.append(
+                    Tip(
+                        id=tip_id,
+                        sender=user,
+                        recipient=creators[creator_index],
+                        amount=amount,
+                        fee=fee,
+                        ledger_transaction=ledger_transaction,
+                    )
+                )
+                leg(ledger_transaction, wallet, -amount)
+                leg(ledger_transaction, earnings[creator_index], amount - fee)
+                if fee:
+                    leg(ledger_transaction, revenue, fee)
+            ledger_transactions.append(ledger_transaction)
+        with transaction.atomic():
+            LedgerTransaction.objects.bulk_create(ledger_transactions)
+            Tip.objects.bulk_create(tips)
+            LedgerEntry.objects.bulk_create(entries)
+        made += len(ledger_transactions)
+        print(f"  seeded {made:,}/{count:,} wallet entries", file=sys.stderr, end="\r")
+    print(file=sys.stderr)
+    for pk, balance in balances.items():
+        LedgerAccount.objects.filter(pk=pk).update(balance=balance)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return user, wallet
+
+
+def client_for(user):
+    """A test client signed in as `user` through a real session."""
+    from django.test import Client
+
+    from accounts.services.sessions import ClientInfo, session_start
+
+    _, tokens = session_start(user=user, client=ClientInfo())
+    return Client(HTTP_AUTHORIZATION=f"Bearer {tokens.access_token}")
+
+
+def timed(client, url: str) -> float:
+    """The median time of `REPEAT` requests, in milliseconds, after a warm-up."""
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        assert response.json()["results"], url
+    samples = []
+    for _ in range(REPEAT):
+        began = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples)
+
+
+def deep_cursor(wallet, depth: int, client) -> str:
+    """A real cursor to the page after entry `depth` of `wallet`'s statement, shaped
+    like the `next` link the API hands out (checked against page 1's)."""
+    from django.core import signing
+
+    from core.pagination import CURSOR_SALT
+    from payments.models import LedgerEntry
+
+    next_link = client.get(STATEMENT_URL).json()["next"]
+    handed_out = signing.loads(parse_qs(urlparse(next_link).query)["cursor"][0], salt=CURSOR_SALT)
+    entry_id = (
+        LedgerEntry.objects.filter(account=wallet).order_by("-id").values_list("id", flat=True)
+    )[depth]
+    payload = {"o": handed_out["o"], "p": [str(entry_id)], "b": False}
+    if handed_out["o"] != ["-id"] or len(handed_out["p"]) != 1:
+        raise SystemExit(f"The statement's cursors changed shape: {handed_out}")
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+def statement_paging(count: int, creators: list, small_user, rng: random.Random) -> dict:
+    from payments.models import LedgerEntry
+
+    say(f"  seeding a statement of {count:,} entries")
+    began = time.perf_counter()
+    user, wallet = statement_seed(count, creators, rng)
+    say(f"  seeded in {time.perf_counter() - began:.0f} s")
+    client = client_for(user)
+    first = timed(client, STATEMENT_URL)
+    cursor = deep_cursor(wallet, count // 2, client)
+    deep = timed(client, f"{STATEMENT_URL}&cursor={cursor}")
+    small = timed(client_for(small_user), STATEMENT_URL)
+    small_entries = LedgerEntry.objects.filter(account__owner=small_user).count()
+    return {
+        "page_first": first,
+        "page_deep": deep,
+        "page_small": small,
+        "small_entries": small_entries,
+    }
+
+
+# -- the run -------------------------------------------------------------------------
+
+
+def measure(options: dict) -> dict:
+    from payments.models import LedgerEntry, LedgerTransaction
+
+    rng = random.Random(42)
+    results = {}
+    say(f"  {options['tips']:,} sequential tips")
+    figures, creators, senders = tips_sequential(options["tips"], rng)
+    results.update(figures)
+    say(f"  {options['tips']:,} contended tips on {options['threads']} threads")
+    results.update(tips_contended(options["tips"], options["threads"], rng))
+    say(f"  {options['renewals']:,} subscriptions, then one renewal run")
+    results.update(renewals(options["renewals"]))
+    results.update(statement_paging(options["statement_entries"], creators, senders[0], rng))
+
+    entries = LedgerEntry.objects.count()
+    began = time.perf_counter()
+    said = ledger_check()
+    results["check_seconds"] = time.perf_counter() - began
+    results["check_entries"] = entries
+    results["check_transactions"] = LedgerTransaction.objects.count()
+    say(f"  ledger_check over {entries:,} entries: {said}")
+    return results
+
+
+def child(database: str, options: dict) -> None:
+    """Build a throwaway database, measure it, print the figures as JSON, remove it."""
+    import psycopg
+
+    began = time.perf_counter()
+    admin_url = options["postgres_url"].replace("postgres://", "postgresql://", 1)
+    folder = name = None
+    try:
+        if database == "sqlite":
+            folder = tempfile.mkdtemp(prefix="bench-ledger-")
+            configure(f"sqlite:///{folder}/bench.sqlite3")
+        else:
+            name = f"bench_ledger_{os.getpid()}"
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            configure(options["postgres_url"].rsplit("/", 1)[0] + f"/{name}")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        results = measure(options)
+        results["run_seconds"] = time.perf_counter() - began
+        print(json.dumps(results))
+    finally:
+        from django.apps import apps
+
+        if apps.ready:
+            from django.db import connection, connections
+
+            connections.close_all()
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if name is not None:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_one(database: str, options: dict) -> dict:
+    """Build, fill and measure one database in a child process."""
+    import subprocess
+
+    args = [sys.executable, __file__, "--child", database, json.dumps(options)]
+    output = subprocess.run(args, check=False, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    if output.returncode != 0:
+        raise SystemExit(f"The {database} run failed (see above).")
+    return json.loads(output.stdout.splitlines()[-1])
+
+
+def table(options: dict, results: dict[str, dict]) -> None:
+    tips, threads = options["tips"], options["threads"]
+    entries, renewed = options["statement_entries"], options["renewals"]
+    rows = [
+        (f"sequential tips ({tips:,}): tips/s", "seq_rate", "{:.0f}"),
+        ("sequential tips: median ms per tip", "seq_median", "{:.1f}"),
+        ("sequential tips: p95 ms per tip", "seq_p95", "{:.1f}"),
+        (f"contended tips ({threads} threads, one creator): tips/s", "hot_rate", "{:.0f}"),
+        ("contended tips: median ms per tip", "hot_median", "{:.1f}"),
+        ("contended tips: p95 ms per tip", "hot_p95", "{:.1f}"),
+        ("contended tips: failed", "hot_errors", "{:d}"),
+        (f"subscription_create ({renewed:,}, setup): per s", "subscribe_rate", "{:.0f}"),
+        (f"subscriptions_renew ({renewed:,} due): renewals/s", "renew_rate", "{:.0f}"),
+        (f"statement, {entries:,} entries: page 1 (ms)", "page_first", "{:.1f}"),
+        (f"statement, {entries:,} entries: page half-way (ms)", "page_deep", "{:.1f}"),
+        ("statement: half-way / page 1", None, "{:.2f}"),
+        ("statement, user with {small} old entries: page 1 (ms)", "page_small", "{:.1f}"),
+        ("ledger_check over {entries_all} entries (s)", "check_seconds", "{:.2f}"),
+        ("whole run (s)", "run_seconds", "{:.0f}"),
+    ]
+    databases = list(results)
+    print("| measure | " + " | ".join(databases) + " |")
+    print("| --- |" + " ---: |" * len(databases))
+    first = results[databases[0]]
+    for label, key, shape in rows:
+        label = label.format(
+            small=first["small_entries"], entries_all=f"{first['check_entries']:,}"
+        )
+        cells = []
+        for database in databases:
+            figures = results[database]
+            value = figures["page_deep"] / figures["page_first"] if key is None else figures[key]
+            cells.append(shape.format(value))
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], json.loads(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
+    parser.add_argument("--tips", type=int, default=2_000, help="tips in each tip scenario")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--renewals", type=int, default=2_000)
+    parser.add_argument("--statement-entries", type=int, default=100_000)
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    options = vars(parser.parse_args())
+    databases = options.pop("database") or ["sqlite", "postgres"]
+    results = {}
+    for database in databases:
+        say(f"{database}:")
+        results[database] = run_one(database, options)
+        say(f"{database}: done in {results[database]['run_seconds']:.0f} s")
+    table(options, results)
+
+
+if __name__ == "__main__":
+    main()
