@@ -13,11 +13,9 @@ whatever the depth or the table size; absolute times depend on the machine.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -26,24 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import throwaway_database  # noqa: E402 - needs ROOT on the path
+
 BATCH = 20_000
 OWNERS = 2_000
 REPEAT = 25
 PAGE_SIZE = 20
-
-
-def configure(database_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["THROTTLE_ANONYMOUS_RATE"] = "1000000/min"
-    os.environ["THROTTLE_USER_RATE"] = "1000000/min"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    import django
-
-    django.setup()
 
 
 def seed(count: int) -> None:
@@ -190,27 +176,13 @@ def run_one(database: str, count: int, postgres_url: str) -> list[tuple[str, flo
 
 
 def child(database: str, count: int, postgres_url: str) -> None:
-    if database == "sqlite":
-        folder = tempfile.mkdtemp(prefix="bench-feeds-")
-        configure(f"sqlite:///{folder}/bench.sqlite3")
-    else:
-        import psycopg
-
-        name = f"bench_feeds_{count}"
-        admin_url = postgres_url.replace("postgres://", "postgresql://", 1)
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
-        configure(postgres_url.rsplit("/", 1)[0] + f"/{name}")
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    print(f"{database}: seeding {count:,} videos", file=sys.stderr)
-    began = time.perf_counter()
-    seed(count)
-    print(f"{database}: seeded in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    for name, first, deep in measure(count):
-        print(f"{name}\t{first:.3f}\t{deep:.3f}")
+    with throwaway_database(database, postgres_url=postgres_url, name=f"bench_feeds_{count}"):
+        print(f"{database}: seeding {count:,} videos", file=sys.stderr)
+        began = time.perf_counter()
+        seed(count)
+        print(f"{database}: seeded in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        for name, first, deep in measure(count):
+            print(f"{name}\t{first:.3f}\t{deep:.3f}")
 
 
 def main() -> None:

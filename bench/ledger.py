@@ -31,10 +31,8 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -46,6 +44,8 @@ from urllib.parse import parse_qs, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import throwaway_database  # noqa: E402 - needs ROOT on the path
+
 BATCH = 5_000
 CREATORS = 20
 TIP_MAX = 100  # tips are 1 to TIP_MAX coins
@@ -54,23 +54,6 @@ TIER_PRICE = 300
 REPEAT = 25
 PAGE_SIZE = 20
 STATEMENT_URL = f"/api/v1/wallet/transactions/?page_size={PAGE_SIZE}"
-
-
-def configure(database_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["THROTTLE_ANONYMOUS_RATE"] = "1000000/min"
-    os.environ["THROTTLE_USER_RATE"] = "1000000/min"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    # Tips and subscriptions email the creator (eagerly, in-process): keep the emails
-    # in memory rather than on the console, whose output is the child's answer.
-    os.environ["EMAIL_URL"] = "memorymail://"
-    import django
-
-    django.setup()
 
 
 def say(message: str) -> None:
@@ -479,40 +462,18 @@ def measure(options: dict) -> dict:
 
 def child(database: str, options: dict) -> None:
     """Build a throwaway database, measure it, print the figures as JSON, remove it."""
-    import psycopg
-
     began = time.perf_counter()
-    admin_url = options["postgres_url"].replace("postgres://", "postgresql://", 1)
-    folder = name = None
-    try:
-        if database == "sqlite":
-            folder = tempfile.mkdtemp(prefix="bench-ledger-")
-            configure(f"sqlite:///{folder}/bench.sqlite3")
-        else:
-            name = f"bench_ledger_{os.getpid()}"
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            configure(options["postgres_url"].rsplit("/", 1)[0] + f"/{name}")
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    # Tips and subscriptions email the creator (eagerly, in-process): keep the emails
+    # in memory rather than on the console, whose output is the child's answer.
+    with throwaway_database(
+        database,
+        postgres_url=options["postgres_url"],
+        name=f"bench_ledger_{os.getpid()}",
+        EMAIL_URL="memorymail://",
+    ):
         results = measure(options)
         results["run_seconds"] = time.perf_counter() - began
         print(json.dumps(results))
-    finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connection, connections
-
-            connections.close_all()
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        if name is not None:
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_one(database: str, options: dict) -> dict:
