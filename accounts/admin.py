@@ -7,7 +7,7 @@ sign-in attempts are read-only. Passwords show only as Django's masked hash summ
 
 from collections.abc import Callable
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -28,35 +28,9 @@ from accounts.services.moderation import (
     user_sessions_end,
     user_suspend,
 )
+from core.admin import ReadOnlyAdminMixin, actions_report
 
 ADMIN_SITE_REASON = "Via the admin site"
-
-
-class ReadOnlyAdminMixin:
-    """A record to look at, never to add, edit or delete by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-def _report(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    *,
-    done: int,
-    done_message: str,
-    refusals: list[str],
-) -> None:
-    """One success line with the count, and one warning listing what was refused."""
-    modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
-    if refusals:
-        modeladmin.message_user(request, "Refused: " + "; ".join(refusals), messages.WARNING)
 
 
 # -- users ------------------------------------------------------------------------------
@@ -220,7 +194,7 @@ class UserAdmin(DjangoUserAdmin):
                 refusals.append(f"{user.username}: {error.detail}")
             else:
                 done += 1
-        _report(self, request, done=done, done_message=done_message, refusals=refusals)
+        actions_report(self, request, done=done, done_message=done_message, refusals=refusals)
 
     @admin.action(description="Suspend the selected users", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -249,7 +223,7 @@ class UserAdmin(DjangoUserAdmin):
                 refusals.append(f"{user.username}: {error.detail}")
             else:
                 done += 1
-        _report(
+        actions_report(
             self,
             request,
             done=done,
@@ -324,7 +298,7 @@ class AuthSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 refusals.append(f"{session.user.username}: {error.detail}")
             else:
                 done += int(ended)
-        _report(
+        actions_report(
             self, request, done=done, done_message="Ended {count} session(s).", refusals=refusals
         )
 

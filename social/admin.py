@@ -8,17 +8,13 @@ acted on (hide the target, suspend its owner) with `social.services.reports`, wh
 record the reviewer and the time. A refused action says why, row by row.
 """
 
-from collections.abc import Callable
-
 from django.contrib import admin
-from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
 
-from accounts.admin import ReadOnlyAdminMixin, _report
+from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from social.models import Block, Bookmark, Comment, CommentLike, Follow, Report, Share, VideoLike
 from social.selectors import report_queryset_summarised
 from social.services.comments import comment_delete, comment_hide, comment_unhide
@@ -29,34 +25,6 @@ LIST_TEXT_LENGTH = 80
 
 def _shorten(text: str) -> str:
     return text if len(text) <= LIST_TEXT_LENGTH else text[: LIST_TEXT_LENGTH - 1] + "…"
-
-
-class ModerateActionsMixin:
-    """Rows are never edited by hand, yet staff who may change them run the actions."""
-
-    def has_moderate_permission(self, request: HttpRequest) -> bool:
-        codename = get_permission_codename("change", self.opts)
-        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
-
-    def _each(
-        self,
-        request: HttpRequest,
-        rows,
-        action: Callable,
-        done_message: str,
-        *,
-        label: Callable = str,
-    ) -> None:
-        """Run `action(row)` on each row; count what worked, list what was refused."""
-        done, refusals = 0, []
-        for row in rows:
-            try:
-                changed = action(row)
-            except APIException as error:
-                refusals.append(f"{label(row)}: {error.detail}")
-            else:
-                done += int(changed is not False)
-        _report(self, request, done=done, done_message=done_message, refusals=refusals)
 
 
 # -- follows and blocks -----------------------------------------------------------------
@@ -136,7 +104,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Comment)
-class CommentAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class CommentAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "short_text",
         "author",
@@ -187,7 +155,7 @@ class CommentAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def _label(self, comment: Comment) -> str:
         return f"{comment.author.username}'s comment {comment.pk}"
 
-    @admin.action(description="Hide the selected comments", permissions=["moderate"])
+    @admin.action(description="Hide the selected comments", permissions=["act"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         self._each(
             request,
@@ -197,7 +165,7 @@ class CommentAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             label=self._label,
         )
 
-    @admin.action(description="Show the selected hidden comments", permissions=["moderate"])
+    @admin.action(description="Show the selected hidden comments", permissions=["act"])
     def unhide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         self._each(
             request,
@@ -208,7 +176,7 @@ class CommentAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Delete the selected comments (threads are kept)", permissions=["moderate"]
+        description="Delete the selected comments (threads are kept)", permissions=["act"]
     )
     def delete_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         self._each(
@@ -224,7 +192,7 @@ class CommentAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReportAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "reason",
@@ -278,7 +246,7 @@ class ReportAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def _label(self, report: Report) -> str:
         return f"report {report.pk}"
 
-    @admin.action(description="Dismiss the selected reports", permissions=["moderate"])
+    @admin.action(description="Dismiss the selected reports", permissions=["act"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._each(
             request,
@@ -290,7 +258,7 @@ class ReportAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(
         description="Hide the reported videos (made private) or comments",
-        permissions=["moderate"],
+        permissions=["act"],
     )
     def hide_target(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._each(
@@ -303,7 +271,7 @@ class ReportAdmin(ModerateActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(
         description="Suspend the owners of the reported content or accounts",
-        permissions=["moderate"],
+        permissions=["act"],
     )
     def suspend_owner(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._each(

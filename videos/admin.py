@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from accounts.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from core.tasks import task_enqueue_on_commit
 from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry

@@ -8,14 +8,12 @@ staff do here is review payouts, with the actions on the payout list (which call
 
 from collections.abc import Callable
 
-from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from rest_framework.exceptions import APIException
 
-from accounts.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from payments.admin.reasons import reason_given, reason_page
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from payments.services.payouts import payout_approve, payout_reject
@@ -70,7 +68,7 @@ class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PayoutAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "creator", "amount", "money_amount", "currency", "status")
     list_filter = ("status", "created_at")
     list_select_related = ("creator",)
@@ -89,36 +87,22 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     actions = ["approve_selected", "reject_selected"]
 
-    def has_review_permission(self, request: HttpRequest) -> bool:
-        codename = get_permission_codename("change", self.opts)
-        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
-
     def _review(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Payout],
-        service: Callable[..., Payout],
-        done_message: str,
-        **arguments: str,
+        self, request: HttpRequest, queryset: QuerySet[Payout], service: Callable, done: str, **kw
     ) -> None:
-        """Call `service` on each payout; one line with the count, one per refusal."""
-        done, refusals = 0, []
-        for payout in queryset.select_related("creator"):
-            try:
-                service(payout=payout, staff=request.user, **arguments)
-            except APIException as error:
-                refusals.append(f"{payout.creator} ({payout.amount} coins): {error.detail}")
-            else:
-                done += 1
-        self.message_user(request, done_message.format(count=done), messages.SUCCESS)
-        if refusals:
-            self.message_user(request, "Refused: " + "; ".join(refusals), messages.WARNING)
+        self._each(
+            request,
+            queryset.select_related("creator"),
+            lambda payout: service(payout=payout, staff=request.user, **kw),
+            done,
+            label=lambda payout: f"{payout.creator} ({payout.amount} coins)",
+        )
 
-    @admin.action(description="Approve selected payouts", permissions=["review"])
+    @admin.action(description="Approve selected payouts", permissions=["act"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         self._review(request, queryset, payout_approve, "Approved {count} payout(s).")
 
-    @admin.action(description="Reject selected payouts", permissions=["review"])
+    @admin.action(description="Reject selected payouts", permissions=["act"])
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet[Payout]
     ) -> TemplateResponse | None:

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from payments.models import CreatorTier, Subscription, Tip
 from payments.selectors.subscriptions import tier_list_annotated
 

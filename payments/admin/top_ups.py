@@ -6,13 +6,12 @@ refund paid top-ups, with the action on the top-up list, which calls `top_up_ref
 """
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from rest_framework.exceptions import APIException
 
-from accounts.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from payments.admin.reasons import reason_given, reason_page
 from payments.models import CoinPackage, Refund, TopUp, WebhookEvent
 from payments.services.top_ups import top_up_refund
@@ -29,7 +28,7 @@ class CoinPackageAdmin(admin.ModelAdmin):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TopUpAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "user", "coins", "price", "currency", "provider", "status")
     list_filter = ("status", "provider", "created_at")
     list_select_related = ("user",)
@@ -55,11 +54,7 @@ class TopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     actions = ["refund_selected"]
 
-    def has_refund_permission(self, request: HttpRequest) -> bool:
-        codename = get_permission_codename("change", self.opts)
-        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
-
-    @admin.action(description="Refund selected top-ups", permissions=["refund"])
+    @admin.action(description="Refund selected top-ups", permissions=["act"])
     def refund_selected(
         self, request: HttpRequest, queryset: QuerySet[TopUp]
     ) -> TemplateResponse | None:
