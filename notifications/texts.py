@@ -48,7 +48,8 @@ def notification_text(
     data: Mapping[str, Any] | None = None,
 ) -> str:
     """E.g. "ana and 4 others liked your video"; a video's title is quoted when given,
-    and payments' figures come from `data` (a sentence missing one falls back)."""
+    payments' figures come from `data` (a sentence missing one falls back), and a
+    rejected payout says why when staff said."""
     try:
         sentence = SENTENCES.get(type, FALLBACK_SENTENCE).format(
             **{key: value for key, value in (data or {}).items() if key != "actors"},
@@ -56,6 +57,9 @@ def notification_text(
         )
     except (KeyError, IndexError):
         sentence = FALLBACK_SENTENCE
+    reason = (data or {}).get("reason")
+    if reason and type == NotificationType.PAYOUT_REJECTED:
+        sentence = f"{sentence}: {reason}"
     title = (data or {}).get("video_title")
     if title and type in (NotificationType.VIDEO_PROCESSED, NotificationType.VIDEO_FAILED):
         sentence = sentence.replace("Your video", f'Your video "{title}"')

@@ -151,6 +151,6 @@ def payout_reject(*, payout: Payout, staff: User, reason: str = "") -> Payout:
         actor=None,
         type=NotificationType.PAYOUT_REJECTED,
         target=payout,
-        data={"coins": payout.amount},
+        data={"coins": payout.amount, "reason": payout.reason},
     )
     return payout

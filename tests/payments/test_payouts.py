@@ -301,7 +301,10 @@ def test_rejecting_gives_the_coins_back_and_tells_the_creator(
     notification = Notification.objects.get(
         recipient=earning_creator, type=NotificationType.PAYOUT_REJECTED
     )
-    assert (notification.data, notification.target) == ({"coins": 1000}, payout)
+    assert (notification.data, notification.target) == (
+        {"coins": 1000, "reason": "Bank details missing"},
+        payout,
+    )
     body = make_auth_client(earning_creator).get(payout_url(payout)).json()
     assert (body["status"], body["reason"]) == ("rejected", "Bank details missing")
     assert body["reviewed_at"] is not None
