@@ -71,6 +71,17 @@ def test_anyone_reads_the_active_packages_in_the_staff_order(api_client):
     assert "Hidden" not in [package["name"] for package in body]
 
 
+@pytest.mark.parametrize("extra", [0, 30])
+def test_the_package_list_is_one_query_however_long(api_client, django_assert_num_queries, extra):
+    for n in range(extra):
+        CoinPackageFactory(name=f"Extra {n}")
+
+    with django_assert_num_queries(1):
+        response = api_client.get(PACKAGES)
+
+    assert len(response.json()) == CoinPackage.objects.filter(active=True).count()
+
+
 # -- creating --------------------------------------------------------------------------
 
 
