@@ -8,6 +8,30 @@ from tests.social.factories import SocialGraph
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
+# Who may like or bookmark (201), or is refused, each video of `videos`: the same rule
+# for both (the video's privacy and blocks either way).
+ENGAGE_STATUS = {
+    "public": {
+        "anonymous": 401,
+        "stranger": 201,
+        "follower": 201,
+        "blocked": 404,
+        "blocker": 404,
+        "owner": 201,
+        "staff": 201,
+    },
+    "followers": {
+        "anonymous": 401,
+        "stranger": 404,
+        "follower": 201,
+        "blocked": 404,
+        "blocker": 404,
+        "owner": 201,
+        "staff": 201,
+    },
+}
+ENGAGE_MATRIX = [(kind, viewer) for kind, row in ENGAGE_STATUS.items() for viewer in row]
+
 
 @pytest.fixture
 def graph() -> SocialGraph:

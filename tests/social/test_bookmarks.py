@@ -15,6 +15,7 @@ from accounts.models import User
 from social.models import Bookmark
 from social.services.engagement import video_bookmark
 from tests.accounts.factories import UserFactory
+from tests.social.conftest import ENGAGE_MATRIX, ENGAGE_STATUS
 from tests.social.factories import BookmarkFactory, VideoLikeFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -48,37 +49,15 @@ def listed_titles(client, query: str = "") -> list[str]:
 
 # -- bookmarking: who may --------------------------------------------------------------
 
-BOOKMARK_STATUS = {
-    "public": {
-        "anonymous": 401,
-        "stranger": 201,
-        "follower": 201,
-        "blocked": 404,
-        "blocker": 404,
-        "owner": 201,
-        "staff": 201,
-    },
-    "followers": {
-        "anonymous": 401,
-        "stranger": 404,
-        "follower": 201,
-        "blocked": 404,
-        "blocker": 404,
-        "owner": 201,
-        "staff": 201,
-    },
-}
-MATRIX = [(kind, viewer) for kind, row in BOOKMARK_STATUS.items() for viewer in row]
 
-
-@pytest.mark.parametrize(("kind", "viewer"), MATRIX)
+@pytest.mark.parametrize(("kind", "viewer"), ENGAGE_MATRIX)
 def test_who_may_bookmark_a_video(people, videos, kind, viewer):
     users, clients = people
     video = videos[kind]
 
     response = clients[viewer].post(bookmark_url(video))
 
-    expected = BOOKMARK_STATUS[kind][viewer]
+    expected = ENGAGE_STATUS[kind][viewer]
     assert response.status_code == expected
     if expected == 201:
         assert response.json() == {"bookmarked": True}
@@ -88,7 +67,7 @@ def test_who_may_bookmark_a_video(people, videos, kind, viewer):
         assert not Bookmark.objects.exists()
 
 
-@pytest.mark.parametrize(("kind", "viewer"), MATRIX)
+@pytest.mark.parametrize(("kind", "viewer"), ENGAGE_MATRIX)
 def test_who_may_remove_a_bookmark(people, videos, kind, viewer):
     users, clients = people
     video = videos[kind]
@@ -97,7 +76,7 @@ def test_who_may_remove_a_bookmark(people, videos, kind, viewer):
 
     response = clients[viewer].delete(bookmark_url(video))
 
-    expected = {201: 204}.get(BOOKMARK_STATUS[kind][viewer], BOOKMARK_STATUS[kind][viewer])
+    expected = {201: 204}.get(ENGAGE_STATUS[kind][viewer], ENGAGE_STATUS[kind][viewer])
     assert response.status_code == expected
     assert Bookmark.objects.count() == (0 if expected in (204, 401) else 1)
 

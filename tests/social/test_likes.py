@@ -17,6 +17,7 @@ from notifications.models import Notification
 from social.models import VideoLike
 from social.services.engagement import video_like, video_unlike
 from tests.accounts.factories import UserFactory
+from tests.social.conftest import ENGAGE_MATRIX, ENGAGE_STATUS
 from tests.social.factories import SocialGraph, VideoLikeFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -43,37 +44,15 @@ def like_count(video) -> int:
 
 # -- liking: who may -------------------------------------------------------------------
 
-LIKE_STATUS = {
-    "public": {
-        "anonymous": 401,
-        "stranger": 201,
-        "follower": 201,
-        "blocked": 404,
-        "blocker": 404,
-        "owner": 201,
-        "staff": 201,
-    },
-    "followers": {
-        "anonymous": 401,
-        "stranger": 404,
-        "follower": 201,
-        "blocked": 404,
-        "blocker": 404,
-        "owner": 201,
-        "staff": 201,
-    },
-}
-MATRIX = [(kind, viewer) for kind, row in LIKE_STATUS.items() for viewer in row]
 
-
-@pytest.mark.parametrize(("kind", "viewer"), MATRIX)
+@pytest.mark.parametrize(("kind", "viewer"), ENGAGE_MATRIX)
 def test_who_may_like_a_video(people, videos, kind, viewer):
     _, clients = people
     video = videos[kind]
 
     response = clients[viewer].post(like_url(video))
 
-    expected = LIKE_STATUS[kind][viewer]
+    expected = ENGAGE_STATUS[kind][viewer]
     assert response.status_code == expected
     if expected == 201:
         assert response.json() == {"liked": True, "like_count": 1}
@@ -87,7 +66,7 @@ def test_who_may_like_a_video(people, videos, kind, viewer):
         assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize(("kind", "viewer"), MATRIX)
+@pytest.mark.parametrize(("kind", "viewer"), ENGAGE_MATRIX)
 def test_who_may_take_a_like_back(people, videos, kind, viewer):
     users, clients = people
     video = videos[kind]
@@ -96,7 +75,7 @@ def test_who_may_take_a_like_back(people, videos, kind, viewer):
 
     response = clients[viewer].delete(like_url(video))
 
-    expected = {201: 204}.get(LIKE_STATUS[kind][viewer], LIKE_STATUS[kind][viewer])
+    expected = {201: 204}.get(ENGAGE_STATUS[kind][viewer], ENGAGE_STATUS[kind][viewer])
     assert response.status_code == expected
     likes_left = VideoLike.objects.filter(video=video).count()
     assert likes_left == (0 if expected in (204, 401) else 1)
