@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def cache_tables_create(sender: AppConfig, using: str, **kwargs) -> None:
+    """After every `migrate`, create the table of each database cache configured (the
+    embedded default cache is one), so that no step beyond `migrate` is needed.
+    Django's `createcachetable` leaves tables that exist alone."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class AccountsConfig(AppConfig):
@@ -9,3 +18,5 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI extensions (authentication scheme, private fields).
         from accounts import schema  # noqa: F401
+
+        post_migrate.connect(cache_tables_create, sender=self)

@@ -51,6 +51,14 @@ class TooManySignInAttempts(Throttled):
     default_code = "too_many_attempts"
 
 
+class TwoFactorThrottled(Throttled):
+    """A code sent during django-otp's back-off after a wrong one: not checked at all,
+    so the client waits `Retry-After` seconds and sends it again."""
+
+    default_detail = "Too many wrong one-time codes; wait before trying again."
+    default_code = "two_factor_throttled"
+
+
 class TwoFactorCodeInvalid(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The one-time code is invalid or was already used."

@@ -187,12 +187,22 @@ class AuthSession(BaseModel):
 
 
 class SignInAttempt(BaseModel):
-    """Every attempt to sign in, successful or not, for audits and abuse reviews."""
+    """Every attempt to sign in, successful or not, for audits and abuse reviews.
+
+    Also every password typed to confirm an action (a password change, turning
+    two-factor off, deleting the account), and password resets: the failures in
+    this log are what the per-account sign-in limit counts (`accounts.throttling`).
+    """
 
     class Method(models.TextChoices):
         PASSWORD_GRANT = "password_grant"
         LOGIN = "login"
         TWO_FACTOR = "two_factor"
+        ADMIN = "admin", "admin site"
+        PASSWORD_CHANGE = "password_change"
+        PASSWORD_RESET = "password_reset"
+        TWO_FACTOR_DISABLE = "two_factor_disable"
+        ACCOUNT_DELETE = "account_delete"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success"
@@ -201,6 +211,7 @@ class SignInAttempt(BaseModel):
         TWO_FACTOR_REQUIRED = "two_factor_required"
         TWO_FACTOR_FAILED = "two_factor_failed"
         THROTTLED = "throttled"
+        NOT_STAFF = "not_staff", "not staff (admin site)"
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in_attempts"
@@ -215,6 +226,13 @@ class SignInAttempt(BaseModel):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="accounts_attempt_user_new"),
             models.Index(fields=["ip_address", "-created_at"], name="accounts_attempt_ip_new"),
+            # Failures against names that are no account (accounts.throttling).
+            models.Index(
+                Lower("identifier"),
+                models.F("created_at").desc(),
+                condition=models.Q(user__isnull=True),
+                name="accounts_attempt_name_new",
+            ),
         ]
 
     def __str__(self) -> str:

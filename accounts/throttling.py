@@ -1,58 +1,104 @@
 """Per-account sign-in limits, whatever address the attempts come from.
 
-Failures are counted in the shared cache in fixed windows; once an account reaches
-the limit, every sign-in for it is refused with 429 until the window ends, even with
-the right password. Accounts that do not exist are counted by the name typed, so the
-answers never tell whether an account exists.
+Failures are counted in the database, from the sign-in log (`SignInAttempt`), over a
+sliding window (`ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS`), as django-axes does: every
+worker process and every host sees the same count, whatever cache is configured.
+Once an account has `ACCOUNTS_SIGN_IN_FAILURE_LIMIT` failures in the window, every
+password check for it is refused with 429, even with the right password, until the
+oldest of them leaves the window. A success (a sign-in, or a password reset from the
+account's mailbox) starts the count again. Accounts that do not exist are counted by
+the name typed, so the answers never tell whether an account exists.
+
+Checking and recording are not one atomic step: attempts racing each other may each
+pass the check, so the count can overshoot the limit by the number of requests in
+flight at once for one account (bounded by the per-address throttle and the workers).
 """
 
-import hashlib
-import time
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import takewhile
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.exceptions import TooManySignInAttempts
+from accounts.models import SignInAttempt, User
+from accounts.services.sessions import ClientInfo
+
+Outcome = SignInAttempt.Outcome
+# What counts against the limit: a wrong password, a wrong second-factor code.
+FAILURE_OUTCOMES = (Outcome.BAD_CREDENTIALS, Outcome.TWO_FACTOR_FAILED)
 
 
-def _window() -> tuple[int, int]:
-    length = settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS
-    now = int(time.time())
-    start = now - now % length
-    return start, start + length - now
-
-
-def _key(subject: str) -> str:
-    start, _ = _window()
-    return f"accounts:sign-in-failures:{subject}:{start}"
-
-
-def sign_in_subject(*, user_id: object | None, identifier: str) -> str:
+@dataclass(frozen=True)
+class SignInSubject:
     """What failures are counted against: the account, else the name typed."""
-    if user_id:
-        return f"user:{user_id}"
-    # The name is whatever the client typed: hashed, the cache key stays short and
-    # free of spaces and control characters whatever its length (memcached refuses
-    # keys over 250 bytes).
-    return "name:" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
+
+    user: User | None
+    identifier: str
 
 
-def sign_in_limit_check(*, subject: str) -> None:
-    """Refuse when `subject` reached its failure limit in the current window."""
-    if (cache.get(_key(subject)) or 0) >= settings.ACCOUNTS_SIGN_IN_FAILURE_LIMIT:
-        _, remaining = _window()
-        raise TooManySignInAttempts(wait=remaining)
+def sign_in_subject(*, user: User | None, identifier: str) -> SignInSubject:
+    return SignInSubject(user=user, identifier=identifier.strip()[:254])
 
 
-def sign_in_failure_record(*, subject: str) -> None:
-    key = _key(subject)
-    # add() then incr() is atomic on Redis and per process on local memory.
-    cache.add(key, 0, timeout=settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS)
+def _attempts(subject: SignInSubject) -> QuerySet[SignInAttempt]:
+    if subject.user is not None:
+        return SignInAttempt.objects.filter(user_id=subject.user.pk)  # accounts_attempt_user_new
+    # Lowered on both sides by the database, so both sides agree whatever its rules
+    # for non-ASCII letters (index accounts_attempt_name_new).
+    return SignInAttempt.objects.annotate(name=Lower("identifier")).filter(
+        user__isnull=True, name=Lower(Value(subject.identifier))
+    )
 
 
-def sign_in_failures_clear(*, subject: str) -> None:
-    cache.delete(_key(subject))
+def sign_in_limit_check(*, subject: SignInSubject) -> None:
+    """Raise `TooManySignInAttempts` (with `wait`, whole seconds until the oldest
+    counted failure leaves the window) when `subject` reached its failure limit."""
+    limit = settings.ACCOUNTS_SIGN_IN_FAILURE_LIMIT
+    window = timedelta(seconds=settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS)
+    now = timezone.now()
+    recent = (
+        _attempts(subject)
+        .filter(created_at__gt=now - window, outcome__in=[*FAILURE_OUTCOMES, Outcome.SUCCESS])
+        .order_by("-created_at")
+        .values_list("outcome", "created_at")[:limit]
+    )
+    failures = list(takewhile(lambda row: row[0] != Outcome.SUCCESS, recent))
+    if failures and len(failures) >= limit:
+        oldest_counted = failures[-1][1]
+        wait = math.ceil((oldest_counted + window - now).total_seconds())
+        raise TooManySignInAttempts(wait=max(1, wait))
+
+
+def sign_in_attempt_record(
+    *, subject: SignInSubject, method: str, outcome: str, client: ClientInfo
+) -> None:
+    """Write one row of the sign-in log; failures in it count against the limit.
+
+    Call it outside any transaction that may roll back, or the failure is forgotten.
+    """
+    SignInAttempt.objects.create(
+        user=subject.user,
+        identifier=subject.identifier,
+        method=method,
+        outcome=outcome,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+    )
+
+
+def password_confirm_refused(*, user: User, method: str, client: ClientInfo) -> None:
+    """Log a wrong password typed to confirm an action (`method`): it counts against
+    the account's sign-in failure limit, so a stolen access token cannot be used to
+    guess the password faster than signing in allows. Call it once the action's
+    transaction has rolled back."""
+    sign_in_attempt_record(
+        subject=sign_in_subject(user=user, identifier=user.username),
+        method=method,
+        outcome=Outcome.BAD_CREDENTIALS,
+        client=client,
+    )

@@ -140,7 +140,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, e-mail, CORS ---------------------------------------------------------
 
-CACHES = {"default": env.cache_url_config(env_url("CACHE_URL", "locmemcache://"))}
+# The cache behind DRF's throttles and cached values must be one that every worker
+# process shares. The embedded default is Django's database cache (its table is
+# created by `migrate`, see accounts.apps), shared by every process and host using the
+# database; production sets CACHE_URL to Redis. Sign-in failure limits do not depend
+# on it: they are counted in the database (accounts.throttling).
+CACHES = {
+    "default": env.cache_url_config(
+        env_url("CACHE_URL", "dbcache://django_cache?max_entries=100000")
+    )
+}
 
 EMAIL_CONFIG = env.email_url_config(env_url("EMAIL_URL", "consolemail://"))
 vars().update(EMAIL_CONFIG)

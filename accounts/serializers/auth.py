@@ -129,6 +129,7 @@ class OAuthErrorSerializer(serializers.Serializer):
             "invalid_grant",
             "unsupported_grant_type",
             "temporarily_unavailable",
+            "slow_down",
         ]
     )
     error_description = serializers.CharField()

@@ -19,13 +19,18 @@ from accounts.exceptions import (
     EmailAlreadyVerified,
     LinkTokenInvalid,
 )
-from accounts.models import AuthSession, User
+from accounts.models import AuthSession, SignInAttempt, User
 from accounts.services.emails import password_reset_send
-from accounts.services.sessions import ClientInfo, session_start, sessions_end_for_user
+from accounts.services.sessions import (
+    UNKNOWN_CLIENT,
+    ClientInfo,
+    session_start,
+    sessions_end_for_user,
+)
 from accounts.tasks import email_verification_send_task, password_reset_request_task
 from accounts.throttling import (
-    sign_in_failure_record,
-    sign_in_failures_clear,
+    password_confirm_refused,
+    sign_in_attempt_record,
     sign_in_limit_check,
     sign_in_subject,
 )
@@ -41,7 +46,6 @@ def _new_password_validate(password: str, user: User) -> None:
         raise ValidationError({"new_password": error.detail}) from error
 
 
-@transaction.atomic
 def password_change(
     *, user: User, current_password: str, new_password: str, client: ClientInfo
 ) -> tuple[AuthSession, TokenPair]:
@@ -51,22 +55,23 @@ def password_change(
     a token (or knew the old password) is signed out. Wrong current passwords count
     against the account's sign-in failure limit, so a stolen access token cannot be
     used to guess the password faster than the sign-in endpoints allow. The user row
-    is locked, so two concurrent changes cannot both check the old password.
+    is locked, so two concurrent changes cannot both check the old password. Call
+    outside any transaction: a wrong password is logged once the change rolled back.
     """
-    subject = sign_in_subject(user_id=user.pk, identifier=user.username)
-    sign_in_limit_check(subject=subject)
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if not locked.check_password(current_password):
-        sign_in_failure_record(subject=subject)
-        raise ValidationError({"current_password": [INVALID_PASSWORD]})
-    if new_password == current_password:
-        raise ValidationError({"new_password": [PASSWORD_UNCHANGED]})
-    _new_password_validate(new_password, locked)
-    locked.set_password(new_password)
-    locked.save(update_fields=["password", "updated_at"])
-    user.password = locked.password
-    sessions_end_for_user(user=user, reason=AuthSession.EndReason.PASSWORD_CHANGED)
-    return session_start(user=user, client=client)
+    sign_in_limit_check(subject=sign_in_subject(user=user, identifier=user.username))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.check_password(current_password):
+            if new_password == current_password:
+                raise ValidationError({"new_password": [PASSWORD_UNCHANGED]})
+            _new_password_validate(new_password, locked)
+            locked.set_password(new_password)
+            locked.save(update_fields=["password", "updated_at"])
+            user.password = locked.password
+            sessions_end_for_user(user=user, reason=AuthSession.EndReason.PASSWORD_CHANGED)
+            return session_start(user=user, client=client)
+    password_confirm_refused(user=user, method=SignInAttempt.Method.PASSWORD_CHANGE, client=client)
+    raise ValidationError({"current_password": [INVALID_PASSWORD]})
 
 
 def _user_may_reset_password(user: User) -> bool:
@@ -119,12 +124,15 @@ def _user_from_link(*, uid: str, token: str, token_generator: PasswordResetToken
     return user
 
 
-def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+def password_reset_confirm(
+    *, uid: str, token: str, new_password: str, client: ClientInfo = UNKNOWN_CLIENT
+) -> User:
     """Set a new password from a reset link; every session of the user ends.
 
     The link dies with the old password (Django's token hashes it). The user is not
     signed in, and two-factor stays as it was: the next sign-in still asks for a code.
-    The account's sign-in lockout is lifted, since the owner proved they hold its mailbox.
+    The account's sign-in lockout is lifted, since the owner proved they hold its
+    mailbox: the reset is logged as a success, where the failure count starts again.
     """
     with transaction.atomic():
         user = _user_from_link(uid=uid, token=token, token_generator=default_token_generator)
@@ -134,7 +142,12 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
         sessions_end_for_user(user=user, reason=AuthSession.EndReason.PASSWORD_RESET)
-    sign_in_failures_clear(subject=sign_in_subject(user_id=user.pk, identifier=user.username))
+    sign_in_attempt_record(
+        subject=sign_in_subject(user=user, identifier=user.username),
+        method=SignInAttempt.Method.PASSWORD_RESET,
+        outcome=SignInAttempt.Outcome.SUCCESS,
+        client=client,
+    )
     return user
 
 

@@ -19,9 +19,14 @@ from PIL import Image, ImageOps
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactive
-from accounts.models import AuthSession, TwoFactorChallenge, User
-from accounts.services.sessions import sessions_end_for_user, user_can_sign_in
-from accounts.throttling import sign_in_failure_record, sign_in_limit_check, sign_in_subject
+from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
+from accounts.services.sessions import (
+    UNKNOWN_CLIENT,
+    ClientInfo,
+    sessions_end_for_user,
+    user_can_sign_in,
+)
+from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
 from core.relations import relations
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
@@ -211,8 +216,7 @@ def deleted_user_email(user: User) -> str:
     return f"deleted-{user.pk.hex}@invalid"
 
 
-@transaction.atomic
-def user_delete(*, user: User, password: str) -> User:
+def user_delete(*, user: User, password: str, client: ClientInfo = UNKNOWN_CLIENT) -> User:
     """Delete the account of `user`, who confirms with their password.
 
     The row stays, so the username stays reserved and records pointing at the user
@@ -226,14 +230,20 @@ def user_delete(*, user: User, password: str) -> User:
     A wrong password raises `invalid_password` on `password` and counts against the
     account's sign-in failure limit (then `too_many_attempts`, 429), so a stolen
     access token cannot be used to guess the password. Returns the deleted user.
+    Call outside any transaction: a wrong password is logged once the deletion
+    rolled back.
     """
-    subject = sign_in_subject(user_id=user.pk, identifier=user.username)
-    sign_in_limit_check(subject=subject)
-    locked = _user_lock(user)
-    if not locked.check_password(password):
-        sign_in_failure_record(subject=subject)
-        raise ValidationError({"password": [INVALID_PASSWORD]})
+    sign_in_limit_check(subject=sign_in_subject(user=user, identifier=user.username))
+    with transaction.atomic():
+        locked = _user_lock(user)
+        if locked.check_password(password):
+            return _user_anonymise(locked)
+    password_confirm_refused(user=user, method=SignInAttempt.Method.ACCOUNT_DELETE, client=client)
+    raise ValidationError({"password": [INVALID_PASSWORD]})
 
+
+def _user_anonymise(locked: User) -> User:
+    """The deletion itself; the caller holds the user's lock."""
     _avatar_file_delete_on_commit(locked.avatar.name)
     locked.status = User.Status.DELETED
     locked.email = deleted_user_email(locked)

@@ -19,6 +19,9 @@ class ClientInfo:
     user_agent: str = ""
 
 
+UNKNOWN_CLIENT = ClientInfo()  # for services called outside a request
+
+
 def user_can_sign_in(user: User) -> bool:
     if user.status == User.Status.ACTIVE:
         return True

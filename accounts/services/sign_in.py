@@ -1,8 +1,10 @@
 """Signing in with a password, and the second step for accounts with two-factor on.
 
-Every attempt is recorded (`SignInAttempt`), and failures count against the account
-whatever address they come from. Wrong passwords and unknown accounts get the same
-answer in comparable time: the password hasher runs either way.
+Every attempt is recorded in the sign-in log (`SignInAttempt`), and the failures in it
+count against the account whatever address they come from (`accounts.throttling`).
+Wrong passwords and unknown accounts get the same answer in comparable time: the
+password hasher runs either way. The admin site signs in through
+`sign_in_password_check` too, so it shares the limit and the log.
 """
 
 import hashlib
@@ -21,14 +23,15 @@ from accounts.exceptions import (
     InvalidCredentials,
     TooManySignInAttempts,
     TwoFactorCodeInvalid,
+    TwoFactorThrottled,
 )
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.services.moderation import user_suspension_lift_if_expired
 from accounts.services.sessions import ClientInfo, session_start, user_can_sign_in
 from accounts.services.two_factor import two_factor_code_verify, two_factor_is_enabled
 from accounts.throttling import (
-    sign_in_failure_record,
-    sign_in_failures_clear,
+    SignInSubject,
+    sign_in_attempt_record,
     sign_in_limit_check,
     sign_in_subject,
 )
@@ -68,17 +71,44 @@ def user_find_for_sign_in(identifier: str) -> User | None:
     return User.objects.filter(**{lookup: identifier}).first()
 
 
-def sign_in_attempt_record(
-    *, user: User | None, identifier: str, method: str, outcome: str, client: ClientInfo
-) -> None:
-    SignInAttempt.objects.create(
-        user=user,
-        identifier=identifier[:254],
-        method=method,
-        outcome=outcome,
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-    )
+def sign_in_password_check(
+    *, identifier: str, password: str, client: ClientInfo, method: str
+) -> tuple[User, SignInSubject]:
+    """The account `identifier` names, once its password checked out and it may sign in.
+
+    Refused attempts are logged here: `TooManySignInAttempts` (the account's failure
+    limit), `InvalidCredentials` (wrong password or no such account, counted as a
+    failure), `AccountInactive`. The caller logs how the sign-in ends (with the
+    subject returned). Call outside any transaction, so that failures stay counted.
+    """
+    user = user_find_for_sign_in(identifier)
+    subject = sign_in_subject(user=user, identifier=identifier)
+    try:
+        sign_in_limit_check(subject=subject)
+    except TooManySignInAttempts:
+        sign_in_attempt_record(
+            subject=subject, method=method, outcome=Outcome.THROTTLED, client=client
+        )
+        raise
+
+    if user is None:
+        make_password(password)  # the same work as checking a real password
+        password_ok = False
+    else:
+        password_ok = user.check_password(password)
+    if not password_ok:
+        sign_in_attempt_record(
+            subject=subject, method=method, outcome=Outcome.BAD_CREDENTIALS, client=client
+        )
+        raise InvalidCredentials()
+
+    user = user_suspension_lift_if_expired(user=user)
+    if not user_can_sign_in(user):
+        sign_in_attempt_record(
+            subject=subject, method=method, outcome=Outcome.ACCOUNT_INACTIVE, client=client
+        )
+        raise AccountInactive()
+    return user, subject
 
 
 def sign_in_with_password(
@@ -94,41 +124,24 @@ def sign_in_with_password(
 
     With two-factor on: a given `otp_code` is checked at once (the OAuth2 password
     grant sends it with the password); without one, a challenge is returned when
-    `allow_challenge`, else `TwoFactorRequired` is raised.
+    `allow_challenge`, else `TwoFactorRequired` is raised. A code sent during
+    django-otp's back-off after a wrong one raises `TwoFactorThrottled`.
     """
-    user = user_find_for_sign_in(identifier)
-    subject = sign_in_subject(user_id=user.pk if user else None, identifier=identifier)
+    user, subject = sign_in_password_check(
+        identifier=identifier, password=password, client=client, method=method
+    )
 
     def record(outcome: str) -> None:
-        sign_in_attempt_record(
-            user=user, identifier=identifier, method=method, outcome=outcome, client=client
-        )
-
-    try:
-        sign_in_limit_check(subject=subject)
-    except TooManySignInAttempts:
-        record(Outcome.THROTTLED)
-        raise
-
-    if user is None:
-        make_password(password)  # the same work as checking a real password
-        password_ok = False
-    else:
-        password_ok = user.check_password(password)
-    if not password_ok:
-        sign_in_failure_record(subject=subject)
-        record(Outcome.BAD_CREDENTIALS)
-        raise InvalidCredentials()
-
-    user = user_suspension_lift_if_expired(user=user)
-    if not user_can_sign_in(user):
-        record(Outcome.ACCOUNT_INACTIVE)
-        raise AccountInactive()
+        sign_in_attempt_record(subject=subject, method=method, outcome=outcome, client=client)
 
     if two_factor_is_enabled(user):
         if otp_code is not None:
-            if not two_factor_code_verify(user=user, code=otp_code):
-                sign_in_failure_record(subject=subject)
+            try:
+                verified = two_factor_code_verify(user=user, code=otp_code)
+            except TwoFactorThrottled:
+                record(Outcome.THROTTLED)
+                raise
+            if not verified:
                 record(Outcome.TWO_FACTOR_FAILED)
                 raise TwoFactorCodeInvalid()
         elif allow_challenge:
@@ -140,9 +153,8 @@ def sign_in_with_password(
             record(Outcome.TWO_FACTOR_REQUIRED)
             raise TwoFactorRequired()
 
-    sign_in_failures_clear(subject=subject)
     session, tokens = session_start(user=user, client=client)
-    record(Outcome.SUCCESS)
+    record(Outcome.SUCCESS)  # which starts the failure count again
     return SignInResult(user=user, session=session, tokens=tokens)
 
 
@@ -168,8 +180,9 @@ def challenge_verify(*, challenge_token: str, code: str, client: ClientInfo) -> 
     """Finish a sign-in with the one-time code (TOTP or backup code).
 
     A challenge allows `CHALLENGE_MAX_ATTEMPTS` codes within `CHALLENGE_LIFETIME` and
-    succeeds once. The row is locked while it is checked, so concurrent attempts are
-    counted one by one.
+    succeeds once; a code sent during django-otp's back-off raises `TwoFactorThrottled`
+    and does not use an attempt up. The row is locked while it is checked, so
+    concurrent attempts are counted one by one.
     """
     with transaction.atomic():
         challenge = (
@@ -187,22 +200,27 @@ def challenge_verify(*, challenge_token: str, code: str, client: ClientInfo) -> 
         ):
             raise ChallengeInvalid()
         user = challenge.user
-        verified = two_factor_code_verify(user=user, code=code)
+        throttled = None
+        try:
+            verified = two_factor_code_verify(user=user, code=code)
+        except TwoFactorThrottled as error:  # not a wrong code: the attempt is not used up
+            verified, throttled = False, error
         if verified:
             challenge.used_at = timezone.now()
             challenge.save(update_fields=["used_at", "updated_at"])
-        else:
+        elif throttled is None:
             TwoFactorChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+
+    subject = sign_in_subject(user=user, identifier=user.username)
 
     def record(outcome: str) -> None:
         sign_in_attempt_record(
-            user=user,
-            identifier=user.username,
-            method=Method.TWO_FACTOR,
-            outcome=outcome,
-            client=client,
+            subject=subject, method=Method.TWO_FACTOR, outcome=outcome, client=client
         )
 
+    if throttled is not None:
+        record(Outcome.THROTTLED)
+        raise throttled
     if not verified:
         record(Outcome.TWO_FACTOR_FAILED)
         raise TwoFactorCodeInvalid()

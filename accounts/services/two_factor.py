@@ -6,13 +6,16 @@ on (setup, then confirmation with a first code), new backup codes, turning it of
 """
 
 import io
+import math
 import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 
 import segno
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import ValidationError
@@ -23,10 +26,11 @@ from accounts.exceptions import (
     TwoFactorCodeInvalid,
     TwoFactorNotEnabled,
     TwoFactorNotSetUp,
+    TwoFactorThrottled,
 )
-from accounts.models import AuthSession, User
-from accounts.services.sessions import sessions_end_for_user
-from accounts.throttling import sign_in_failure_record, sign_in_limit_check, sign_in_subject
+from accounts.models import AuthSession, SignInAttempt, User
+from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
+from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
 
 BACKUP_CODE_COUNT = 10
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -54,13 +58,29 @@ def backup_code_generate() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+def _device_verify(device: Device, token: str) -> bool:
+    """django-otp's check of `token` against `device` (the caller holds its lock).
+
+    After a wrong code django-otp refuses every code for 1, 2, 4, ... seconds without
+    looking at it; that is `TwoFactorThrottled` (with the whole seconds left to wait),
+    never a wrong code, so a client can tell "wait" from "wrong".
+    """
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (details or {}).get("locked_until")
+        wait = (locked_until - timezone.now()).total_seconds() if locked_until else 1
+        raise TwoFactorThrottled(wait=max(1, math.ceil(wait)))
+    return device.verify_token(token)
+
+
 def two_factor_code_verify(*, user: User, code: str) -> bool:
     """Whether `code` is the user's current TOTP code or one of their backup codes.
 
     A TOTP code is accepted once (django-otp keeps the last time step used); a
     backup code is deleted when used. Failures are throttled per device by django-otp
-    (1, 2, 4, ... seconds between attempts), whatever the client's address. The
-    device row is locked while checked, so a code cannot be used twice concurrently.
+    (1, 2, 4, ... seconds between attempts), whatever the client's address: a code sent
+    meanwhile raises `TwoFactorThrottled`. The device row is locked while checked, so
+    a code cannot be used twice concurrently.
     """
     code = "".join(code.split())
     if not code:
@@ -70,9 +90,9 @@ def two_factor_code_verify(*, user: User, code: str) -> bool:
             device = (
                 TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
             )
-            return device is not None and device.verify_token(code)
+            return device is not None and _device_verify(device, code)
         device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-        return device is not None and device.verify_token(backup_code_digest(code))
+        return device is not None and _device_verify(device, backup_code_digest(code))
 
 
 # --- Turning two-factor on and off ----------------------------------------------------
@@ -150,7 +170,8 @@ def two_factor_setup_confirm(
 
     Every other session of the user ends: they were opened without a second factor.
     Raises `TwoFactorNotSetUp` when no setup is pending (or two-factor is already on),
-    `TwoFactorCodeInvalid` for a wrong, reused or throttled code.
+    `TwoFactorCodeInvalid` for a wrong or reused code, `TwoFactorThrottled` for a
+    code sent during the back-off after a wrong one.
     """
     code = "".join(code.split())
     backup_codes: list[str] = []
@@ -159,7 +180,7 @@ def two_factor_setup_confirm(
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
         if device is None or two_factor_is_enabled(user):
             raise TwoFactorNotSetUp()
-        verified = device.verify_token(code)  # throttled; records last_t
+        verified = _device_verify(device, code)  # throttled; records last_t
         if verified:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
@@ -178,7 +199,8 @@ def backup_codes_regenerate(*, user: User, code: str) -> list[str]:
     """New backup codes for a user with two-factor on, who proves it with a current
     TOTP code or a backup code; the old codes stop working.
 
-    Raises `TwoFactorNotEnabled`, or `TwoFactorCodeInvalid` for a bad code.
+    Raises `TwoFactorNotEnabled`, `TwoFactorCodeInvalid` for a bad code, or
+    `TwoFactorThrottled`.
     """
     backup_codes: list[str] = []
     with transaction.atomic():
@@ -194,27 +216,30 @@ def backup_codes_regenerate(*, user: User, code: str) -> list[str]:
 
 
 def two_factor_disable(
-    *, user: User, password: str, code: str, current_session_id: object | None = None
+    *,
+    user: User,
+    password: str,
+    code: str,
+    current_session_id: object | None = None,
+    client: ClientInfo = UNKNOWN_CLIENT,
 ) -> None:
     """Turn two-factor off: delete the user's TOTP device and backup codes.
 
     Needs the password and a current TOTP or backup code. Wrong passwords count
-    against the account's sign-in failure limit, so this is no way around it. Every
-    other session of the user ends.
+    against the account's sign-in failure limit (logged after the transaction rolled
+    back), so this is no way around it. Every other session of the user ends.
 
     Raises `TwoFactorNotEnabled`, `TooManySignInAttempts`, a validation error
-    `invalid_password` on `password`, or `TwoFactorCodeInvalid`.
+    `invalid_password` on `password`, `TwoFactorCodeInvalid` or `TwoFactorThrottled`.
     """
-    subject = sign_in_subject(user_id=user.pk, identifier=user.username)
+    subject = sign_in_subject(user=user, identifier=user.username)
     with transaction.atomic():
         user = _user_lock(user)
         if not two_factor_is_enabled(user):
             raise TwoFactorNotEnabled()
         sign_in_limit_check(subject=subject)
-        if not user.check_password(password):
-            sign_in_failure_record(subject=subject)
-            raise ValidationError({"password": [INVALID_PASSWORD]})
-        verified = two_factor_code_verify(user=user, code=code)
+        password_ok = user.check_password(password)
+        verified = password_ok and two_factor_code_verify(user=user, code=code)
         if verified:
             TOTPDevice.objects.filter(user=user).delete()
             StaticDevice.objects.filter(user=user).delete()
@@ -223,5 +248,10 @@ def two_factor_disable(
                 reason=AuthSession.EndReason.TWO_FACTOR_CHANGED,
                 except_session_id=current_session_id,
             )
+    if not password_ok:
+        password_confirm_refused(
+            user=user, method=SignInAttempt.Method.TWO_FACTOR_DISABLE, client=client
+        )
+        raise ValidationError({"password": [INVALID_PASSWORD]})
     if not verified:
         raise TwoFactorCodeInvalid()

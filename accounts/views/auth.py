@@ -12,7 +12,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import SessionJWTAuthentication
-from accounts.exceptions import AccountInactive, TooManySignInAttempts, TwoFactorCodeInvalid
+from accounts.exceptions import (
+    AccountInactive,
+    TooManySignInAttempts,
+    TwoFactorCodeInvalid,
+    TwoFactorThrottled,
+)
 from accounts.models import AuthSession, SignInAttempt
 from accounts.serializers.auth import (
     LoginSerializer,
@@ -128,7 +133,13 @@ class OAuthTokenView(PublicAuthView):
             400: OpenApiResponse(
                 OAuthErrorSerializer, description="RFC 6749 error (`invalid_grant`, ...)."
             ),
-            429: OpenApiResponse(OAuthErrorSerializer, description="Too many attempts."),
+            429: OpenApiResponse(
+                OAuthErrorSerializer,
+                description="`temporarily_unavailable`: too many requests from this "
+                "address, or too many failed sign-ins for this account; `slow_down`: "
+                "`otp_code` came during the back-off after a wrong code and was not "
+                "checked. Wait `Retry-After` seconds.",
+            ),
         },
         summary="OAuth2 token endpoint (password and refresh_token grants)",
         description="`grant_type=password` with `username` (or email) and `password`, "
@@ -178,13 +189,16 @@ class OAuthTokenView(PublicAuthView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Throttled):
-            response = self.error(
-                "temporarily_unavailable",
-                str(TooManySignInAttempts.default_detail)
-                if isinstance(exc, TooManySignInAttempts)
-                else "Too many requests.",
-                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+            if isinstance(exc, TwoFactorThrottled):
+                # RFC 8628's token-endpoint error for "poll more slowly" (IANA OAuth
+                # Extensions Error registry): the code was not checked, send it again.
+                code, description = "slow_down", str(TwoFactorThrottled.default_detail)
+            elif isinstance(exc, TooManySignInAttempts):
+                code = "temporarily_unavailable"
+                description = str(TooManySignInAttempts.default_detail)
+            else:
+                code, description = "temporarily_unavailable", "Too many requests."
+            response = self.error(code, description, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
             if exc.wait is not None:
                 response["Retry-After"] = str(int(exc.wait))
             return response

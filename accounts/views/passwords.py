@@ -110,6 +110,7 @@ class PasswordResetConfirmView(PublicAuthView):
             uid=serializer.validated_data["uid"],
             token=serializer.validated_data["token"],
             new_password=serializer.validated_data["new_password"],
+            client=client_info(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

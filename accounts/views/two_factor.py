@@ -21,12 +21,13 @@ from accounts.services.two_factor import (
     two_factor_setup_confirm,
 )
 from accounts.tokens import SESSION_CLAIM
-from accounts.views.auth import NO_STORE
+from accounts.views.auth import NO_STORE, client_info
 
 THROTTLED_CODES = (
-    "Failed codes are throttled per device (django-otp): after a failure, another "
-    "check within 1, 2, 4, ... seconds fails with `invalid_otp` whatever the code. "
-    "A TOTP code is accepted once."
+    "Failed codes are throttled per device (django-otp): after a failure, a code sent "
+    "within 1, 2, 4, ... seconds is not checked and answers `two_factor_throttled` "
+    "(429, with `Retry-After` in whole seconds); send it again then. A TOTP code is "
+    "accepted once."
 )
 
 
@@ -120,5 +121,6 @@ class TwoFactorDisableView(APIView):
             password=serializer.validated_data["password"],
             code=serializer.validated_data["code"],
             current_session_id=request.auth[SESSION_CLAIM],
+            client=client_info(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

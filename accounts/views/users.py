@@ -28,6 +28,7 @@ from accounts.services.profiles import (
     user_delete,
     user_profile_update,
 )
+from accounts.views.auth import client_info
 
 AUTHENTICATION_CODES = (
     "`not_authenticated`, `token_not_valid`, `token_expired`, `session_ended`, "
@@ -93,7 +94,11 @@ class CurrentUserView(APIView):
     def delete(self, request: Request) -> Response:
         serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_delete(user=request.user, password=serializer.validated_data["password"])
+        user_delete(
+            user=request.user,
+            password=serializer.validated_data["password"],
+            client=client_info(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -318,21 +318,6 @@ def test_confirm_with_a_wrong_code_leaves_two_factor_off(auth_client, user, cloc
     assert two_factor_is_enabled(user) is False
 
 
-def test_confirm_after_a_failure_waits_for_the_throttle_delay(auth_client, user, clock):
-    auth_client.post(SETUP_URL)
-    right = Authenticator(TOTPDevice.objects.get(user=user), clock).code()
-    wrong = "000000" if right != "000000" else "111111"
-    auth_client.post(CONFIRM_URL, {"code": wrong}, format="json")
-
-    too_soon = auth_client.post(CONFIRM_URL, {"code": right}, format="json")
-    throttle_delay_pass(user)
-    after_the_delay = auth_client.post(CONFIRM_URL, {"code": right}, format="json")
-
-    assert too_soon.status_code == 400
-    assert too_soon.json() == client_error(TwoFactorCodeInvalid)
-    assert after_the_delay.status_code == 200
-
-
 def test_confirm_without_a_setup_is_refused(auth_client, user):
     response = auth_client.post(CONFIRM_URL, {"code": "123456"}, format="json")
 
@@ -524,21 +509,6 @@ def test_the_fifth_attempt_can_still_succeed(api_client, account):
     response = verify(api_client, challenge, account.authenticator.next_code())
 
     assert response.status_code == 200
-
-
-def test_code_checks_are_throttled_per_device_across_challenges(api_client, account):
-    """A failure makes the next check wait, whatever challenge (or address) it comes from."""
-    right = account.authenticator.next_code()
-    wrong = "000000" if right != "000000" else "111111"
-    verify(api_client, challenge_for(api_client, account.user), wrong)
-
-    too_soon = verify(api_client, challenge_for(api_client, account.user), right)
-    throttle_delay_pass(account.user)
-    after_the_delay = verify(api_client, challenge_for(api_client, account.user), right)
-
-    assert too_soon.status_code == 400
-    assert too_soon.json() == client_error(TwoFactorCodeInvalid)
-    assert after_the_delay.status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
@@ -801,21 +771,121 @@ def test_disable_validates_its_input(account_client, account, body, errors):
     assert validation_errors(response) == errors
 
 
-@pytest.mark.parametrize(("url", "success"), [(BACKUP_CODES_URL, 200), (DISABLE_URL, 204)])
-def test_a_failed_code_is_throttled_at_every_endpoint(account_client, account, url, success):
-    """The failure is recorded even though the request is refused: the next check, even
-    with the right code, has to wait."""
-    right = account.authenticator.next_code()
+# --- django-otp's back-off: "wait", never "wrong" ---------------------------------------------
+
+
+@pytest.fixture
+def now_frozen() -> Iterator[list]:
+    """Stops `timezone.now()`, which django-otp's back-off reads; `now_frozen[0] +=
+    timedelta(...)` moves it."""
+    frozen = [timezone.now()]
+    with patch("django.utils.timezone.now", side_effect=lambda: frozen[0]):
+        yield frozen
+
+
+TWO_FACTOR_THROTTLED = {
+    "type": "client_error",
+    "errors": [
+        {
+            "code": "two_factor_throttled",
+            "detail": "Too many wrong one-time codes; wait before trying again. "
+            "Expected available in 1 second.",
+            "attr": None,
+        }
+    ],
+}
+SLOW_DOWN = {
+    "error": "slow_down",
+    "error_description": "Too many wrong one-time codes; wait before trying again.",
+}
+
+
+def _endpoint_send(endpoint: str, api_client, make_auth_client, account):
+    """How `endpoint` is sent a code, and the status of a success."""
+    if endpoint == "verify":
+        return lambda code: verify(api_client, challenge_for(api_client, account.user), code), 200
+    if endpoint == "token":
+        return lambda code: password_grant(api_client, account.user, otp_code=code), 200
+    client = make_auth_client(account.user)
+    url, success = {
+        "backup-codes": (BACKUP_CODES_URL, 200),
+        "disable": (DISABLE_URL, 204),
+    }[endpoint]
+    return lambda code: client.post(url, {"password": PASSWORD, "code": code}, format="json"), (
+        success
+    )
+
+
+@pytest.mark.parametrize("endpoint", ["verify", "token", "backup-codes", "disable"])
+@pytest.mark.parametrize("kind", ["totp", "backup"])
+def test_a_right_code_during_the_back_off_is_told_to_wait_not_refused(
+    api_client, make_auth_client, account, now_frozen, endpoint, kind
+):
+    """After a wrong code, django-otp checks no code of that device for 1 s: a right one
+    sent meanwhile answers 429 with `Retry-After` (whole seconds) and is not spent."""
+    send, success = _endpoint_send(endpoint, api_client, make_auth_client, account)
+    right = account.authenticator.next_code() if kind == "totp" else account.backup_codes[0]
     wrong = "000000" if right != "000000" else "111111"
-    account_client.post(url, {"password": PASSWORD, "code": wrong}, format="json")
+    if kind == "backup":
+        wrong = "aaaaa-aaaaa"
 
-    too_soon = account_client.post(url, {"password": PASSWORD, "code": right}, format="json")
-    throttle_delay_pass(account.user)
-    after_the_delay = account_client.post(url, {"password": PASSWORD, "code": right}, format="json")
+    first = send(wrong)
+    now_frozen[0] += timedelta(milliseconds=250)
+    too_soon = send(right)
+    now_frozen[0] += timedelta(milliseconds=750)
+    after_the_wait = send(right)
 
-    assert too_soon.status_code == 400
-    assert too_soon.json() == client_error(TwoFactorCodeInvalid)
-    assert after_the_delay.status_code == success
+    assert first.status_code == 400
+    assert too_soon.status_code == 429
+    assert too_soon["Retry-After"] == "1"
+    assert too_soon.json() == (SLOW_DOWN if endpoint == "token" else TWO_FACTOR_THROTTLED)
+    assert after_the_wait.status_code == success
+
+
+def test_the_back_off_doubles_and_retry_after_rounds_up(api_client, account, now_frozen):
+    wrong = "aaaaa-aaaaa"
+    verify(api_client, challenge_for(api_client, account.user), wrong)
+    now_frozen[0] += timedelta(seconds=1)
+    verify(api_client, challenge_for(api_client, account.user), wrong)  # the 2nd: 2 s
+    now_frozen[0] += timedelta(milliseconds=500)
+
+    response = verify(api_client, challenge_for(api_client, account.user), account.backup_codes[0])
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "2"  # 1.5 s left, rounded up
+
+
+def test_confirm_during_the_back_off_is_told_to_wait(auth_client, user, clock, now_frozen):
+    auth_client.post(SETUP_URL)
+    right = Authenticator(TOTPDevice.objects.get(user=user), clock).code()
+    wrong = "000000" if right != "000000" else "111111"
+
+    first = auth_client.post(CONFIRM_URL, {"code": wrong}, format="json")
+    too_soon = auth_client.post(CONFIRM_URL, {"code": right}, format="json")
+    now_frozen[0] += timedelta(seconds=1)
+    after_the_wait = auth_client.post(CONFIRM_URL, {"code": right}, format="json")
+
+    assert first.status_code == 400
+    assert (too_soon.status_code, too_soon["Retry-After"]) == (429, "1")
+    assert too_soon.json() == TWO_FACTOR_THROTTLED
+    assert after_the_wait.status_code == 200
+    assert two_factor_is_enabled(user) is True
+
+
+def test_a_code_during_the_back_off_uses_no_challenge_attempt_and_is_logged(
+    api_client, account, now_frozen
+):
+    challenge = challenge_for(api_client, account.user)
+    verify(api_client, challenge, "aaaaa-aaaaa")
+
+    verify(api_client, challenge, account.backup_codes[0])
+
+    assert TwoFactorChallenge.objects.get(user=account.user).attempts == 1
+    assert sorted(attempts(account.user)) == [
+        ("login", "two_factor_required"),
+        ("two_factor", "throttled"),
+        ("two_factor", "two_factor_failed"),
+    ]
 
 
 # --- The whole journey, through the API only ---------------------------------------------------
