@@ -1,6 +1,7 @@
 """Signing in: the OAuth2 token endpoint, JSON login, refresh rotation and logout."""
 
 import time
+from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
 
@@ -8,6 +9,7 @@ import jwt
 import pytest
 from django.conf import settings
 from django.contrib.auth import hashers
+from django.core.cache import cache
 from django.utils import timezone
 from oauthlib.oauth2 import LegacyApplicationClient
 from rest_framework.test import APIClient
@@ -282,6 +284,38 @@ def test_a_success_clears_the_failure_count(api_client, ada):
     assert login(api_client, "ada").status_code == 200
     for _ in range(9):
         assert login(api_client, "ada", "wrong").status_code == 401
+
+
+def test_failures_are_counted_in_the_database_not_the_cache(api_client, ada):
+    """Every worker process reads the same count: it is the sign-in log's."""
+    for _ in range(10):
+        login(api_client, "ada", "wrong")
+    cache.clear()
+    assert login(api_client, "ada").status_code == 429
+    assert SignInAttempt.objects.filter(user=ada, outcome="bad_credentials").count() == 10
+
+
+def test_the_lock_lasts_until_the_oldest_counted_failure_leaves_the_window(api_client, ada):
+    for _ in range(10):
+        login(api_client, "ada", "wrong")
+    window = settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS
+    failures = SignInAttempt.objects.filter(user=ada, outcome="bad_credentials")
+    failures.update(created_at=timezone.now() - timedelta(seconds=window - 100))
+
+    locked = login(api_client, "ada")
+    failures.update(created_at=timezone.now() - timedelta(seconds=window + 1))
+    unlocked = login(api_client, "ada")
+
+    assert locked.status_code == 429
+    assert 99 <= int(locked["Retry-After"]) <= 100
+    assert unlocked.status_code == 200
+
+
+def test_names_that_are_no_account_are_counted_whatever_their_case(api_client):
+    for name in ["Ghost", "ghost", " GHOST ", "gHoSt", "ghost"] * 2:
+        assert login(api_client, name, "wrong").status_code == 401
+    assert login(api_client, "ghost", "wrong").status_code == 429
+    assert login(api_client, "other-ghost", "wrong").status_code == 401
 
 
 def test_the_sign_in_endpoints_are_throttled_per_address(api_client, ada):
