@@ -149,7 +149,10 @@ class AuthSession(BaseModel):
     """One signed-in device: the tokens issued to it share this session's id.
 
     Only the newest refresh token (`refresh_jti`) may be exchanged; presenting an
-    older one means it was copied, and ends the session.
+    older one means it was copied, and ends the session. One exception: the token
+    it replaced (`previous_refresh_jti`), presented again within
+    `JWT_REFRESH_GRACE_SECONDS` of `refreshed_at`, gets the newest pair once more (a
+    client that refreshed twice at once keeps its session).
     """
 
     class EndReason(models.TextChoices):
@@ -165,6 +168,10 @@ class AuthSession(BaseModel):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_sessions")
     refresh_jti = models.CharField(max_length=64, unique=True)
+    previous_refresh_jti = models.CharField(max_length=64, blank=True)
+    refreshed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the newest refresh token was issued."
+    )
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

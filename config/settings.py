@@ -166,6 +166,9 @@ AUTH_USER_MODEL = "accounts.User"
 # so logging out or a moderation action ends them at once.
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_SECONDS", default=900))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=14))
+# A refresh token presented again this soon after it was exchanged gets the same new
+# pair (a client that refreshed twice at once keeps its session); later, reuse ends it.
+JWT_REFRESH_GRACE_SECONDS = env.int("JWT_REFRESH_GRACE_SECONDS", default=5)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": JWT_ACCESS_TOKEN_LIFETIME,
     "REFRESH_TOKEN_LIFETIME": JWT_REFRESH_TOKEN_LIFETIME,

@@ -1,6 +1,7 @@
 """Sign-in sessions: start one, rotate its refresh token, end one or all."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -49,12 +50,28 @@ def session_start(*, user: User, client: ClientInfo) -> tuple[AuthSession, Token
     return session, pair
 
 
+def _refresh_is_repeated_within_grace(session: AuthSession, token_jti: str, now) -> bool:
+    """Whether `token_jti` is the refresh token the session's newest one replaced,
+    presented again within the grace period."""
+    grace = timedelta(seconds=settings.JWT_REFRESH_GRACE_SECONDS)
+    return (
+        bool(session.previous_refresh_jti)
+        and token_jti == session.previous_refresh_jti
+        and session.refreshed_at is not None
+        and now - session.refreshed_at <= grace
+    )
+
+
 def session_refresh(*, refresh_token: str, client: ClientInfo) -> tuple[AuthSession, TokenPair]:
     """Exchange the session's newest refresh token for a new pair.
 
     An older refresh token of a live session means a copy is in someone else's hands:
-    the session ends and `RefreshTokenReused` is raised. The session row is locked
-    while it rotates, so two exchanges of one token cannot both succeed.
+    the session ends and `RefreshTokenReused` is raised. Except within
+    `JWT_REFRESH_GRACE_SECONDS` of a rotation, when the token just replaced is
+    presented again (a client that refreshed twice at once, or retried a refresh
+    whose answer it lost): it gets the same new pair as the first exchange, re-issued
+    from the session's row, and the session lives. The session row is locked while it
+    rotates, so exchanges of one token run one by one.
     """
     token = refresh_token_decode(refresh_token)
     reused = False
@@ -70,19 +87,22 @@ def session_refresh(*, refresh_token: str, client: ClientInfo) -> tuple[AuthSess
         now = timezone.now()
         if not session.is_active or not user_can_sign_in(session.user):
             raise SessionEnded()
-        if session.refresh_jti != token["jti"]:
-            session_end(session_id=session.pk, reason=AuthSession.EndReason.REFRESH_REUSE)
-            reused = True
-        else:
-            pair = token_pair_issue(user_id=str(session.user_id), session_id=str(session.pk))
+        if session.refresh_jti == token["jti"]:
+            pair = token_pair_issue(
+                user_id=str(session.user_id), session_id=str(session.pk), issued_at=now
+            )
+            session.previous_refresh_jti = session.refresh_jti
             session.refresh_jti = pair.refresh_jti
+            session.refreshed_at = now
             session.last_used_at = now
             session.expires_at = now + settings.JWT_REFRESH_TOKEN_LIFETIME
             session.ip_address = client.ip_address
             session.user_agent = client.user_agent
             session.save(
                 update_fields=[
+                    "previous_refresh_jti",
                     "refresh_jti",
+                    "refreshed_at",
                     "last_used_at",
                     "expires_at",
                     "ip_address",
@@ -90,6 +110,16 @@ def session_refresh(*, refresh_token: str, client: ClientInfo) -> tuple[AuthSess
                     "updated_at",
                 ]
             )
+        elif _refresh_is_repeated_within_grace(session, token["jti"], now):
+            pair = token_pair_issue(
+                user_id=str(session.user_id),
+                session_id=str(session.pk),
+                refresh_jti=session.refresh_jti,
+                issued_at=session.refreshed_at,
+            )
+        else:
+            session_end(session_id=session.pk, reason=AuthSession.EndReason.REFRESH_REUSE)
+            reused = True
     if reused:  # raised outside the block so the ending is committed
         raise RefreshTokenReused()
     return session, pair

@@ -274,8 +274,10 @@ class TokenRefreshView(PublicAuthView):
         request=RefreshSerializer,
         responses={200: TokenPairSerializer},
         summary="Exchange a refresh token for a new pair",
-        description="The refresh token used is dead afterwards. Presenting it again ends "
-        "the session (`refresh_token_reused`, 401). Other codes: `token_not_valid`, "
+        description="The refresh token used is dead afterwards. Presented again within "
+        "`JWT_REFRESH_GRACE_SECONDS` (5 s by default) it gets the same new pair; later, "
+        "or once the new token was exchanged, it ends the session "
+        "(`refresh_token_reused`, 401). Other codes: `token_not_valid`, "
         "`token_expired`, `session_ended`.",
     )
     def post(self, request: Request) -> Response:

@@ -363,9 +363,10 @@ def test_an_access_token_is_not_a_refresh_token(api_client, ada):
     assert response.json()["errors"][0]["code"] == "token_not_valid"
 
 
-def test_reusing_a_refresh_token_ends_the_whole_session(api_client, ada):
+def test_reusing_a_refresh_token_ends_the_whole_session(api_client, ada, now_frozen):
     first = login(api_client, "ada").json()
     second = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]}).json()
+    now_frozen[0] += timedelta(seconds=settings.JWT_REFRESH_GRACE_SECONDS + 1)
     stolen = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
     assert stolen.status_code == 401
     assert stolen.json()["errors"][0]["code"] == "refresh_token_reused"
@@ -376,6 +377,80 @@ def test_reusing_a_refresh_token_ends_the_whole_session(api_client, ada):
     again = api_client.post(REFRESH, {"refresh_token": second["refresh_token"]})
     assert again.status_code == 401
     assert again.json()["errors"][0]["code"] == "session_ended"
+
+
+@pytest.mark.parametrize("seconds_later", [0, 1, settings.JWT_REFRESH_GRACE_SECONDS])
+def test_a_refresh_repeated_within_the_grace_period_gets_the_same_pair(
+    api_client, ada, now_frozen, seconds_later
+):
+    first = login(api_client, "ada").json()
+    rotated = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+    now_frozen[0] += timedelta(seconds=seconds_later)
+    repeated = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+    via_token_endpoint = token_request(
+        api_client, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    )
+
+    assert (rotated.status_code, repeated.status_code, via_token_endpoint.status_code) == (
+        200,
+        200,
+        200,
+    )
+    assert repeated.json() == rotated.json() == via_token_endpoint.json()
+    session = AuthSession.objects.get()
+    assert (session.ended_at, session.end_reason) == (None, "")
+    assert bearer(rotated.json()["access_token"]).get(SESSIONS).status_code == 200
+    onwards = api_client.post(REFRESH, {"refresh_token": rotated.json()["refresh_token"]})
+    assert onwards.status_code == 200
+
+
+def test_after_the_grace_period_a_repeated_refresh_ends_the_session(api_client, ada, now_frozen):
+    first = login(api_client, "ada").json()
+    rotated = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]}).json()
+    now_frozen[0] += timedelta(seconds=settings.JWT_REFRESH_GRACE_SECONDS, microseconds=1)
+
+    late = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+
+    assert late.status_code == 401
+    assert late.json()["errors"][0]["code"] == "refresh_token_reused"
+    assert AuthSession.objects.get().end_reason == "refresh_reuse"
+    assert bearer(rotated["access_token"]).get(SESSIONS).status_code == 401
+
+
+def test_only_the_token_just_replaced_has_a_grace_period(api_client, ada, now_frozen):
+    """Two rotations later, the first token is a copy, however soon it comes back."""
+    first = login(api_client, "ada").json()
+    second = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]}).json()
+    third = api_client.post(REFRESH, {"refresh_token": second["refresh_token"]})
+
+    replay = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+
+    assert third.status_code == 200
+    assert replay.status_code == 401
+    assert replay.json()["errors"][0]["code"] == "refresh_token_reused"
+    assert AuthSession.objects.get().end_reason == "refresh_reuse"
+
+
+def test_the_grace_period_is_a_setting(api_client, ada, settings):
+    settings.JWT_REFRESH_GRACE_SECONDS = 0
+    first = login(api_client, "ada").json()
+    api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+
+    repeated = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]})
+
+    assert repeated.status_code == 401
+    assert repeated.json()["errors"][0]["code"] == "refresh_token_reused"
+
+
+def test_the_database_keeps_no_usable_token(api_client, ada):
+    """What the session row holds of its tokens are their ids: no token without the key."""
+    first = login(api_client, "ada").json()
+    rotated = api_client.post(REFRESH, {"refresh_token": first["refresh_token"]}).json()
+    row = AuthSession.objects.values().get()
+    stored = " ".join(str(value) for value in row.values())
+    for token in (first["refresh_token"], rotated["refresh_token"], rotated["access_token"]):
+        assert token not in stored
+        assert token.split(".")[2] not in stored  # nor a signature
 
 
 def test_an_expired_refresh_token_is_refused(api_client, ada):

@@ -774,15 +774,6 @@ def test_disable_validates_its_input(account_client, account, body, errors):
 # --- django-otp's back-off: "wait", never "wrong" ---------------------------------------------
 
 
-@pytest.fixture
-def now_frozen() -> Iterator[list]:
-    """Stops `timezone.now()`, which django-otp's back-off reads; `now_frozen[0] +=
-    timedelta(...)` moves it."""
-    frozen = [timezone.now()]
-    with patch("django.utils.timezone.now", side_effect=lambda: frozen[0]):
-        yield frozen
-
-
 TWO_FACTOR_THROTTLED = {
     "type": "client_error",
     "errors": [
