@@ -8,6 +8,7 @@ sign-in attempts are read-only. Passwords show only as Django's masked hash summ
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import APIException
 
+from accounts.exceptions import AccountInactive, InvalidCredentials, TooManySignInAttempts
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.selectors import user_list_annotated
 from accounts.services.moderation import (
@@ -28,9 +30,64 @@ from accounts.services.moderation import (
     user_sessions_end,
     user_suspend,
 )
+from accounts.services.sessions import ClientInfo
+from accounts.services.sign_in import sign_in_password_check
+from accounts.throttling import sign_in_attempt_record
 from core.admin import ReadOnlyAdminMixin, actions_report
+from core.requests import client_ip, client_user_agent
 
 ADMIN_SITE_REASON = "Via the admin site"
+
+
+# -- signing in -------------------------------------------------------------------------
+
+
+class AdminSignInForm(AdminAuthenticationForm):
+    """The admin site's sign-in, through the API's password check: it shares the
+    per-account failure limit (an account locked for the API is locked here, and
+    wrong passwords here count there) and writes the sign-in log (method `admin`)."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "too_many_attempts": (
+            "Too many failed sign-in attempts for this account. Try again in %(minutes)d minute(s)."
+        ),
+    }
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        client = ClientInfo(
+            ip_address=client_ip(self.request), user_agent=client_user_agent(self.request)
+        )
+        method = SignInAttempt.Method.ADMIN
+        try:
+            user, subject = sign_in_password_check(
+                identifier=username, password=password, client=client, method=method
+            )
+        except TooManySignInAttempts as error:
+            raise ValidationError(
+                self.error_messages["too_many_attempts"],
+                code="too_many_attempts",
+                params={"minutes": -(-error.wait // 60)},
+            ) from error
+        except (InvalidCredentials, AccountInactive) as error:
+            raise self.get_invalid_login_error() from error
+        if not user.is_staff:
+            outcome = SignInAttempt.Outcome.NOT_STAFF
+            sign_in_attempt_record(subject=subject, method=method, outcome=outcome, client=client)
+            raise self.get_invalid_login_error()
+        sign_in_attempt_record(
+            subject=subject, method=method, outcome=SignInAttempt.Outcome.SUCCESS, client=client
+        )
+        user.backend = "django.contrib.auth.backends.ModelBackend"  # as authenticate() sets
+        self.user_cache = user
+        return self.cleaned_data
+
+
+admin.site.login_form = AdminSignInForm
 
 
 # -- users ------------------------------------------------------------------------------

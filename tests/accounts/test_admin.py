@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.services.moderation import user_ban
 from accounts.services.sessions import ClientInfo, session_start
-from tests.accounts.factories import AdminFactory, ModeratorFactory, UserFactory
+from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -412,3 +412,89 @@ def test_the_moderation_log_is_read_only(admin_client, admin_user):
     )
     assert listing.context["action_form"] is None  # no actions, not even "delete selected"
     assert ModerationAction.objects.filter(pk=entry.pk).exists()
+
+
+# -- signing in to the admin site: the API's limit and log --------------------------------
+
+ADMIN_LOGIN = "/admin/login/"
+API_LOGIN = "/api/v1/auth/login/"
+
+
+def admin_sign_in(client: Client, username: str, password: str):
+    return client.post(ADMIN_LOGIN, {"username": username, "password": password, "next": "/admin/"})
+
+
+def form_errors(response) -> list[str]:
+    return response.context["form"].non_field_errors() if response.context else []
+
+
+def admin_log(user: User) -> list[tuple[str, str]]:
+    return list(
+        SignInAttempt.objects.filter(user=user)
+        .order_by("created_at", "id")
+        .values_list("method", "outcome")
+    )
+
+
+def test_a_staff_member_signs_in_and_it_is_logged(admin_user):
+    client = Client()
+
+    response = admin_sign_in(client, "boss", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert admin_log(admin_user) == [("admin", "success")]
+
+
+def test_wrong_passwords_at_the_admin_lock_the_account_for_the_api_too(admin_user, api_client):
+    client = Client()
+    answers = [admin_sign_in(client, "boss", "wrong") for _ in range(40)]
+
+    right = admin_sign_in(client, "boss", PASSWORD)
+    api = api_client.post(API_LOGIN, {"username": "boss", "password": PASSWORD}, format="json")
+
+    assert [response.status_code for response in answers] == [200] * 40
+    assert all("Please enter the correct" in form_errors(r)[0] for r in answers[:10])
+    assert form_errors(answers[10]) == [
+        "Too many failed sign-in attempts for this account. Try again in 15 minute(s)."
+    ]
+    assert right.status_code == 200
+    assert form_errors(right) == form_errors(answers[10])
+    assert client.get("/admin/").status_code == 302  # still signed out
+    assert api.status_code == 429
+    assert admin_log(admin_user) == [("admin", "bad_credentials")] * 10 + [
+        ("admin", "throttled")
+    ] * 31 + [("login", "throttled")]
+
+
+def test_an_account_locked_by_the_api_is_locked_at_the_admin(admin_user, api_client):
+    for _ in range(10):
+        api_client.post(API_LOGIN, {"username": "boss", "password": "wrong"}, format="json")
+
+    response = admin_sign_in(Client(), "boss", PASSWORD)
+
+    assert response.status_code == 200
+    assert form_errors(response)[0].startswith("Too many failed sign-in attempts")
+
+
+def test_a_right_password_of_someone_not_staff_is_refused_and_logged():
+    member = UserFactory(username="member")
+
+    response = admin_sign_in(Client(), "member", PASSWORD)
+
+    assert response.status_code == 200
+    assert (
+        "Please enter the correct username and password for a staff account"
+        in (form_errors(response)[0])
+    )
+    assert admin_log(member) == [("admin", "not_staff")]
+
+
+def test_a_staff_member_who_may_not_sign_in_is_refused(admin_user):
+    User.objects.filter(pk=admin_user.pk).update(status=User.Status.SUSPENDED)
+
+    response = admin_sign_in(Client(), "boss", PASSWORD)
+
+    assert response.status_code == 200
+    assert admin_log(admin_user) == [("admin", "account_inactive")]
