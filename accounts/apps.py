@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
+from django.urls import register_converter
 
 
 def cache_tables_create(sender: AppConfig, using: str, **kwargs) -> None:
@@ -18,5 +19,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI extensions (authentication scheme, private fields).
         from accounts import schema  # noqa: F401
+        from accounts.converters import UsernameConverter
 
+        # Before any URLconf is read: every app's `users/<username:username>/` routes.
+        register_converter(UsernameConverter, "username")
         post_migrate.connect(cache_tables_create, sender=self)

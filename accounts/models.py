@@ -14,8 +14,10 @@ from core.models import BaseModel, MetadataMixin
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 30
 
+USERNAME_PATTERN = r"[A-Za-z0-9_.]+"  # also the `<username:...>` path converter's
+
 username_validator = RegexValidator(
-    regex=r"^[A-Za-z0-9_.]+\Z",
+    regex=rf"^{USERNAME_PATTERN}\Z",
     message="Usernames may contain only letters, digits, underscores and dots.",
     code="invalid",
 )

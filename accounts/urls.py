@@ -49,14 +49,18 @@ urlpatterns = [
     path("users/", users.UserListView.as_view(), name="user-list"),
     path("users/me/", users.CurrentUserView.as_view(), name="user-me"),
     path("users/me/avatar/", users.CurrentUserAvatarView.as_view(), name="user-me-avatar"),
-    path("users/<str:username>/", users.UserDetailView.as_view(), name="user-detail"),
+    path("users/<username:username>/", users.UserDetailView.as_view(), name="user-detail"),
     # Staff actions and the moderation log (views/staff.py)
-    path("users/<str:username>/suspend/", staff.UserSuspendView.as_view(), name="user-suspend"),
-    path("users/<str:username>/ban/", staff.UserBanView.as_view(), name="user-ban"),
     path(
-        "users/<str:username>/reinstate/", staff.UserReinstateView.as_view(), name="user-reinstate"
+        "users/<username:username>/suspend/", staff.UserSuspendView.as_view(), name="user-suspend"
     ),
-    path("users/<str:username>/role/", staff.UserRoleChangeView.as_view(), name="user-role"),
+    path("users/<username:username>/ban/", staff.UserBanView.as_view(), name="user-ban"),
+    path(
+        "users/<username:username>/reinstate/",
+        staff.UserReinstateView.as_view(),
+        name="user-reinstate",
+    ),
+    path("users/<username:username>/role/", staff.UserRoleChangeView.as_view(), name="user-role"),
     path("moderation-log/", staff.ModerationLogView.as_view(), name="moderation-log"),
     *router.urls,
 ]

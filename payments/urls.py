@@ -62,7 +62,7 @@ urlpatterns = [
         name="creator-me-subscriber-list",
     ),
     path(
-        "users/<str:username>/tiers/",
+        "users/<username:username>/tiers/",
         subscriptions.UserTierListView.as_view(),
         name="user-tiers",
     ),

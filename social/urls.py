@@ -9,14 +9,14 @@ router = SimpleRouter()
 
 urlpatterns = [
     # Follows and blocks (views/follows.py)
-    path("users/<str:username>/follow/", follows.UserFollowView.as_view(), name="user-follow"),
+    path("users/<username:username>/follow/", follows.UserFollowView.as_view(), name="user-follow"),
     path(
-        "users/<str:username>/followers/",
+        "users/<username:username>/followers/",
         follows.UserFollowerListView.as_view(),
         name="user-followers",
     ),
     path(
-        "users/<str:username>/following/",
+        "users/<username:username>/following/",
         follows.UserFollowingListView.as_view(),
         name="user-following",
     ),
@@ -31,7 +31,7 @@ urlpatterns = [
         follows.FollowRequestRejectView.as_view(),
         name="follow-request-reject",
     ),
-    path("users/<str:username>/block/", follows.UserBlockView.as_view(), name="user-block"),
+    path("users/<username:username>/block/", follows.UserBlockView.as_view(), name="user-block"),
     path("blocks/", follows.BlockListView.as_view(), name="block-list"),
     # Likes, bookmarks and shares (views/engagement.py)
     path("videos/<str:video_id>/like/", engagement.VideoLikeView.as_view(), name="video-like"),

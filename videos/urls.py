@@ -10,7 +10,9 @@ router.register("videos", videos.VideoViewSet, basename="video")
 
 urlpatterns = [
     # Discovery and feeds (views/feeds.py)
-    path("users/<str:username>/videos/", feeds.UserVideoListView.as_view(), name="user-videos"),
+    path(
+        "users/<username:username>/videos/", feeds.UserVideoListView.as_view(), name="user-videos"
+    ),
     path("feed/following/", feeds.FollowingFeedView.as_view(), name="feed-following"),
     path("feed/trending/", feeds.TrendingFeedView.as_view(), name="feed-trending"),
     path("feed/for-you/", feeds.ForYouFeedView.as_view(), name="feed-for-you"),

@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.exceptions import (
     AccountInactive,
@@ -39,6 +40,10 @@ from accounts.tokens import TokenPair
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_MAX_ATTEMPTS = 5
+
+NULL_CHARACTERS_NOT_ALLOWED = ErrorDetail(
+    "Null characters are not allowed.", code="null_characters_not_allowed"
+)  # DRF's own code and sentence for the same refusal in a CharField
 
 Method = SignInAttempt.Method
 Outcome = SignInAttempt.Outcome
@@ -76,11 +81,14 @@ def sign_in_password_check(
 ) -> tuple[User, SignInSubject]:
     """The account `identifier` names, once its password checked out and it may sign in.
 
-    Refused attempts are logged here: `TooManySignInAttempts` (the account's failure
+    A name with a NUL character is a validation error (`null_characters_not_allowed`
+    on `username`). Refused attempts are logged here: `TooManySignInAttempts` (the account's failure
     limit), `InvalidCredentials` (wrong password or no such account, counted as a
     failure), `AccountInactive`. The caller logs how the sign-in ends (with the
     subject returned). Call outside any transaction, so that failures stay counted.
     """
+    if "\x00" in identifier:  # no account has one, and PostgreSQL refuses it in a query
+        raise ValidationError({"username": [NULL_CHARACTERS_NOT_ALLOWED]})
     user = user_find_for_sign_in(identifier)
     subject = sign_in_subject(user=user, identifier=identifier)
     try:
