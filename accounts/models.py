@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MinLengthValidator, RegexValidator
@@ -136,7 +137,7 @@ class User(AbstractBaseUser, PermissionsMixin, MetadataMixin):
 
     @property
     def is_active(self) -> bool:  # Django's auth (the admin site) reads this
-        return self.status in (self.Status.ACTIVE, self.Status.PENDING)
+        return self.status in user_visible_statuses()
 
     @property
     def is_moderator(self) -> bool:
@@ -145,6 +146,22 @@ class User(AbstractBaseUser, PermissionsMixin, MetadataMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+def user_visible_statuses() -> tuple[str, ...]:
+    """The statuses of accounts that may act on the platform: the one rule for who may
+    sign in and whom others may find and reach (profiles, search, follows and blocks,
+    mentions, the owners of videos and comments, tip and subscription recipients,
+    notifications). `active`, and `pending` (email not verified yet) unless
+    `ACCOUNTS_REQUIRE_EMAIL_VERIFICATION`: where a user can act, they can be found.
+    Everyone else (suspended, banned, deactivated, deleted) is hidden from all but staff.
+
+    Read it through `accounts.selectors.user_visible_statuses`; it lives here because
+    `User.is_active` needs it too.
+    """
+    if settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION:
+        return (User.Status.ACTIVE,)
+    return (User.Status.ACTIVE, User.Status.PENDING)
 
 
 class AuthSession(BaseModel):

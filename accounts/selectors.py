@@ -1,11 +1,22 @@
-"""Accounts app: reads, with their joins and annotations."""
+"""Accounts app: reads, with their joins and annotations, and who may be seen
+(`user_visible_statuses`, the one rule every app reads)."""
+
+__all__ = [
+    "moderation_action_list",
+    "session_list_live",
+    "user_list_annotated",
+    "user_list_for_viewer",
+    "user_list_search",
+    "user_profile_get",
+    "user_visible_statuses",
+]
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuthSession, ModerationAction, User
+from accounts.models import AuthSession, ModerationAction, User, user_visible_statuses
 from core.relations import relations
 
 
@@ -47,23 +58,24 @@ def user_profile_get(*, username: str, viewer: User) -> User:
     `two_factor_enabled` and `follow_status` annotated; raises Http404 when there is
     none.
 
-    Deleted and banned accounts, and users on either side of a block with `viewer`,
-    are hidden from everyone but staff.
+    Accounts that may not act (`user_visible_statuses`), and users on either side of
+    a block with `viewer`, are hidden from everyone but staff.
     """
     users = user_list_annotated()
     if not viewer.is_moderator:
-        users = users.exclude(status__in=[User.Status.DELETED, User.Status.BANNED])
+        users = users.filter(status__in=user_visible_statuses())
     return get_object_or_404(user_list_for_viewer(users, viewer=viewer), username__iexact=username)
 
 
 def user_list_search(*, search: str = "", viewer: User) -> QuerySet[User]:
-    """Active users whose username or display name starts with `search`, whatever
-    the case (every active user when it is empty), with `two_factor_enabled` and
+    """Users who may act (`user_visible_statuses`: pending ones too, unless email
+    verification is required) whose username or display name starts with `search`,
+    whatever the case (all of them when it is empty), with `two_factor_enabled` and
     `follow_status`, as `viewer` may see them (`user_list_for_viewer`).
 
     Unordered: the paginator orders by username (index `accounts_user_status_name`).
     """
-    users = User.objects.filter(status=User.Status.ACTIVE)
+    users = User.objects.filter(status__in=user_visible_statuses())
     if search:
         users = users.filter(Q(username__istartswith=search) | Q(display_name__istartswith=search))
     return user_list_for_viewer(user_list_annotated(users), viewer=viewer)

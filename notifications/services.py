@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from accounts.services.sessions import user_can_sign_in
 from core.relations import relations
 from core.tasks import task_enqueue_on_commit
@@ -230,13 +230,6 @@ def notify_followers_of_new_video(
     )
 
 
-def _users_who_may_sign_in() -> Q:
-    statuses = [User.Status.ACTIVE]
-    if not settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION:
-        statuses.append(User.Status.PENDING)
-    return Q(status__in=statuses)
-
-
 def notification_fan_out(
     *,
     actor_id: str,
@@ -262,7 +255,9 @@ def notification_fan_out(
         return 0
     target_uuid = uuid.UUID(str(target_object_id))
     candidates = (
-        User.objects.filter(_users_who_may_sign_in(), pk__in=relations().follower_user_ids(actor))
+        User.objects.filter(
+            status__in=user_visible_statuses(), pk__in=relations().follower_user_ids(actor)
+        )
         .exclude(pk=actor.pk)
         .exclude(pk__in=relations().blocked_user_ids(actor))
         .exclude(

@@ -23,17 +23,17 @@ from django.db.models import (
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED
 from social.exceptions import PrivateAccount
 from social.models import Block, Bookmark, Comment, CommentLike, Follow, Report, VideoLike
 from videos.models import Video
-from videos.selectors import OWNER_VISIBLE_STATUSES, access_video, video_queryset_visible
+from videos.selectors import access_video, video_queryset_visible
 
 # -- Follows and blocks (views/follows.py) ---------------------------------------------
 
-# Accounts nobody but staff sees: their profiles are 404, they cannot be followed or
-# blocked (as `accounts.selectors.user_profile_get` decides for profiles).
-USER_HIDDEN_STATUSES = (User.Status.DELETED, User.Status.BANNED)
+# Accounts nobody but staff sees (`user_visible_statuses` says who may be seen): their
+# profiles are 404, they cannot be followed or blocked, and lists leave them out.
 
 
 def _is_signed_in(viewer) -> bool:
@@ -95,7 +95,7 @@ def user_follow_lists_get(*, username: str, viewer: User) -> User:
     """
     users = User.objects.filter(username__iexact=username)
     if not _is_staff(viewer):
-        users = users.exclude(status__in=USER_HIDDEN_STATUSES).exclude(
+        users = users.filter(status__in=user_visible_statuses()).exclude(
             pk__in=blocked_user_ids(viewer)
         )
     user = users.order_by("pk").first()
@@ -116,7 +116,7 @@ def _follow_list(follows: QuerySet[Follow], *, side: str, viewer: User) -> Query
     from `viewer` (deleted, banned, blocked either way) are left out."""
     follows = follows.filter(status=Follow.Status.ACCEPTED).select_related(side)
     if not _is_staff(viewer):
-        follows = follows.exclude(**{f"{side}__status__in": USER_HIDDEN_STATUSES}).exclude(
+        follows = follows.filter(**{f"{side}__status__in": user_visible_statuses()}).exclude(
             **{f"{side}_id__in": blocked_user_ids(viewer)}
         )
     return follows.annotate(
@@ -164,7 +164,7 @@ def follow_request_list_incoming(*, user: User) -> QuerySet[Follow]:
     return (
         _follows_to(user)
         .filter(status=Follow.Status.PENDING)
-        .exclude(follower__status__in=USER_HIDDEN_STATUSES)
+        .filter(follower__status__in=user_visible_statuses())
     )
 
 
@@ -210,7 +210,7 @@ def comment_visibility_filter(*, viewer) -> Q:
     """
     if _is_staff(viewer):
         return Q()
-    author_shown = Q(author__status__in=OWNER_VISIBLE_STATUSES)
+    author_shown = Q(author__status__in=user_visible_statuses())
     if _is_signed_in(viewer):
         author_shown &= ~Q(author_id__in=blocked_user_ids(viewer))
     return Q(is_hidden=False) & (Q(deleted_at__isnull=False) | author_shown)
@@ -353,7 +353,7 @@ def video_like_list(*, video: Video, viewer) -> QuerySet[VideoLike]:
     `social_video_likers`)."""
     likes = VideoLike.objects.filter(video=video).select_related("user")
     if not _is_staff(viewer):
-        likes = likes.exclude(user__status__in=USER_HIDDEN_STATUSES).exclude(
+        likes = likes.filter(user__status__in=user_visible_statuses()).exclude(
             user_id__in=blocked_user_ids(viewer)
         )
     return likes.annotate(

@@ -35,6 +35,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from core.arrays import array_item_counts
 from core.relations import relations
 from core.search import SearchMatch, search_words
@@ -48,7 +49,6 @@ from videos.models import (
 )
 
 Visibility = Video.Visibility
-OWNER_VISIBLE_STATUSES = (User.Status.ACTIVE, User.Status.PENDING)
 
 
 def _is_staff(viewer) -> bool:
@@ -66,7 +66,7 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
     # (WHERE status = 'ready' AND visibility = 'public') only for the equality form;
     # with IN it sorts the whole table (8.6 s instead of 4 ms at 1M videos).
     open_filter = Q(visibility=Visibility.PUBLIC) if listed else Q(visibility__in=open_to_all)
-    others = Q(status=Video.Status.READY, owner__status__in=OWNER_VISIBLE_STATUSES) & (
+    others = Q(status=Video.Status.READY, owner__status__in=user_visible_statuses()) & (
         open_filter & Q(owner__is_private=False)
     )
     if viewer is None or not viewer.is_authenticated:
@@ -74,13 +74,13 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
     followed = relations().followed_user_ids(viewer)
     to_followers = Q(
         status=Video.Status.READY,
-        owner__status__in=OWNER_VISIBLE_STATUSES,
+        owner__status__in=user_visible_statuses(),
         visibility__in=[*open_to_all, Visibility.FOLLOWERS],
         owner_id__in=followed,
     )
     to_subscribers = Q(
         status=Video.Status.READY,
-        owner__status__in=OWNER_VISIBLE_STATUSES,
+        owner__status__in=user_visible_statuses(),
         visibility=Visibility.SUBSCRIBERS,
         owner_id__in=subscriptions().subscribed_creator_ids(viewer),
     )
@@ -186,7 +186,7 @@ def video_profile_owner_get(*, username: str, viewer) -> User:
     them and `viewer`."""
     users = User.objects.filter(username__iexact=username)
     if not _is_staff(viewer):
-        may_list = Q(status__in=OWNER_VISIBLE_STATUSES)
+        may_list = Q(status__in=user_visible_statuses())
         if viewer is not None and viewer.is_authenticated:
             may_list |= Q(pk=viewer.pk)
             users = users.exclude(pk__in=relations().blocked_user_ids(viewer))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.exceptions import RefreshTokenReused, SessionEnded, TokenNotValid
 from accounts.models import AuthSession, User
+from accounts.selectors import user_visible_statuses
 from accounts.tokens import SESSION_CLAIM, TokenPair, refresh_token_decode, token_pair_issue
 
 
@@ -24,11 +25,7 @@ UNKNOWN_CLIENT = ClientInfo()  # for services called outside a request
 
 
 def user_can_sign_in(user: User) -> bool:
-    if user.status == User.Status.ACTIVE:
-        return True
-    if user.status == User.Status.PENDING:
-        return not settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION
-    return False
+    return user.status in user_visible_statuses()
 
 
 @transaction.atomic

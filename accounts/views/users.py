@@ -153,8 +153,10 @@ class UserDetailView(APIView):
         description="Private fields (`email`, `phone_number`, `last_login`, "
         "`two_factor_enabled`) appear only for the user themself and staff; "
         "`follow_status` and `is_following` give the caller's follow of the user. Error "
-        "codes: `not_found` (404, no such user; or, unless the caller is staff, deleted "
-        f"or banned, or either of the two blocked the other); {AUTHENTICATION_CODES}.",
+        "codes: `not_found` (404, no such user; or, unless the caller is staff, one "
+        "who may not act (suspended, banned, deactivated, deleted; pending when email "
+        "verification is required), or either of the two blocked the other); "
+        f"{AUTHENTICATION_CODES}.",
     )
     def get(self, request: Request, username: str) -> Response:
         return user_response(request, user_profile_get(username=username, viewer=request.user))
@@ -182,8 +184,10 @@ class UserListView(generics.ListAPIView):
         operation_id="users_list",
         tags=["users"],
         parameters=[UserSearchQuerySerializer],
-        summary="Search active users by the start of their username or display name",
-        description="Ordered by username; users on either side of a block with the "
+        summary="Search users by the start of their username or display name",
+        description="Lists the users who may act: `active` ones, and `pending` ones "
+        "(email not verified yet) unless email verification is required. "
+        "Ordered by username; users on either side of a block with the "
         "caller are left out (except for staff), and `follow_status` gives the caller's "
         "follow of each. Error codes (400): `max_length` (`search` "
         "over 50 characters), `null_characters_not_allowed`, `invalid_cursor`, "

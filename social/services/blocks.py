@@ -11,9 +11,9 @@ from django.db.models import Q
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from social.exceptions import CannotBlockSelf
 from social.models import Block, Follow
-from social.selectors import USER_HIDDEN_STATUSES
 from social.services.follows import follow_counters_move, users_lock
 
 
@@ -25,7 +25,7 @@ def block_create(*, blocker: User, blocked: User) -> tuple[Block, bool]:
     if blocker.pk == blocked.pk:
         raise CannotBlockSelf()
     target = users_lock([blocker.pk, blocked.pk]).get(blocked.pk)
-    if target is None or target.status in USER_HIDDEN_STATUSES:
+    if target is None or target.status not in user_visible_statuses():
         raise NotFound()
     existing = Block.objects.filter(blocker=blocker, blocked=target).first()
     if existing is not None:

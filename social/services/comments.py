@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from core.relations import relations
 from notifications.models import NotificationType
 from notifications.services import notify
@@ -29,7 +30,7 @@ from social.exceptions import CannotPinReply, CommentsDisabled, EditWindowClosed
 from social.models import Comment, CommentLike
 from social.selectors import comment_visibility_filter
 from videos.models import Video
-from videos.selectors import OWNER_VISIBLE_STATUSES, video_queryset_visible
+from videos.selectors import video_queryset_visible
 
 EDIT_WINDOW = timedelta(hours=24)
 MENTIONS_MAX = 10  # the first ten distinct @names of a text are linked; the rest stay text
@@ -79,7 +80,7 @@ def comment_mentions_resolve(*, text: str, author: User, video: Video) -> list[U
     candidates = {
         user.username.upper(): user
         for user in User.objects.annotate(username_upper=Upper("username"))
-        .filter(username_upper__in=wanted, status__in=OWNER_VISIBLE_STATUSES)
+        .filter(username_upper__in=wanted, status__in=user_visible_statuses())
         .exclude(pk__in=relations().blocked_user_ids(author))
     }
     linked: list[User] = []
@@ -149,7 +150,7 @@ def comment_create(
         answered is not None
         and answered.pk != author.pk
         and answered not in mentioned
-        and answered.status in OWNER_VISIBLE_STATUSES
+        and answered.status in user_visible_statuses()
         and _video_visible_to(video=video, user=answered)
     ):
         mentioned = [answered, *mentioned][:MENTIONS_MAX]

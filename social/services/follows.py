@@ -20,11 +20,11 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from accounts.selectors import user_visible_statuses
 from notifications.services import notify
 from social.exceptions import AlreadyFollowing, AlreadyRequested, CannotFollowSelf
 from social.models import Follow
 from social.selectors import (
-    USER_HIDDEN_STATUSES,
     block_exists_between,
     follow_request_id_valid,
 )
@@ -70,7 +70,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
     if follower.pk == followed.pk:
         raise CannotFollowSelf()
     target = users_lock([follower.pk, followed.pk]).get(followed.pk)
-    if target is None or target.status in USER_HIDDEN_STATUSES:
+    if target is None or target.status not in user_visible_statuses():
         raise NotFound()
     if block_exists_between(follower.pk, target.pk):
         raise NotFound()

@@ -611,15 +611,21 @@ def test_a_profile_is_found_whatever_the_case_of_the_username(make_auth_client):
         assert response.json() == public_body(target)
 
 
-@pytest.mark.parametrize(
-    "status",
-    [User.Status.PENDING, User.Status.SUSPENDED, User.Status.DEACTIVATED],
-)
-def test_profiles_of_accounts_that_are_not_deleted_or_banned_are_shown(auth_client, status):
+@pytest.mark.parametrize("status", [User.Status.ACTIVE, User.Status.PENDING])
+def test_profiles_of_accounts_that_may_act_are_shown(auth_client, status):
     target = UserFactory(status=status)
     response = auth_client.get(profile_url(target.username))
     assert response.status_code == 200
     assert response.json()["status"] == status
+
+
+@pytest.mark.parametrize("status", [User.Status.SUSPENDED, User.Status.DEACTIVATED])
+def test_profiles_of_accounts_that_may_not_act_are_404_for_users(auth_client, status):
+    """One rule with their videos, search and follows (`user_visible_statuses`)."""
+    target = UserFactory(status=status)
+    response = auth_client.get(profile_url(target.username))
+    assert response.status_code == 404
+    assert response.json() == error("not_found", "Not found.")
 
 
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
@@ -691,10 +697,48 @@ def test_search_matches_the_start_of_display_names_whatever_the_case(viewer_clie
     assert usernames(viewer_client.get(USERS_URL, {"search": "margaret h"})) == ["u1"]
 
 
-def test_search_lists_only_active_users(viewer_client):
+def test_search_lists_the_users_who_may_act_pending_ones_too(viewer_client):
+    for status in User.Status:
+        UserFactory(username=f"kim.{status}", status=status)
+    assert usernames(viewer_client.get(USERS_URL, {"search": "kim."})) == [
+        "kim.active",
+        "kim.pending",
+    ]
+
+
+def test_search_leaves_pending_users_out_when_verification_is_required(viewer_client, settings):
+    settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = True
     for status in User.Status:
         UserFactory(username=f"kim.{status}", status=status)
     assert usernames(viewer_client.get(USERS_URL, {"search": "kim."})) == ["kim.active"]
+
+
+# A pending (not yet verified) user, seen by someone else wherever users are found.
+WHERE_USERS_ARE_FOUND = {
+    "profile": ("get", "/api/v1/users/{}/", 200),
+    "videos": ("get", "/api/v1/users/{}/videos/", 200),
+    "followers": ("get", "/api/v1/users/{}/followers/", 200),
+    "tiers": ("get", "/api/v1/users/{}/tiers/", 200),
+    "follow": ("post", "/api/v1/users/{}/follow/", 201),
+}
+
+
+@pytest.mark.parametrize("where", WHERE_USERS_ARE_FOUND)
+@pytest.mark.parametrize("verification_required", [False, True])
+def test_pending_users_are_found_where_they_can_act_and_hidden_alike_otherwise(
+    viewer_client, settings, where, verification_required
+):
+    settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = verification_required
+    pending = UserFactory(username="newcomer", status=User.Status.PENDING)
+    method, url, found = WHERE_USERS_ARE_FOUND[where]
+
+    response = getattr(viewer_client, method)(url.format(pending.username))
+    search = usernames(viewer_client.get(USERS_URL, {"search": "newc"}))
+
+    if verification_required:
+        assert (response.status_code, search) == (404, [])
+    else:
+        assert (response.status_code, search) == (found, ["newcomer"])
 
 
 def test_search_treats_like_wildcards_as_plain_characters(viewer_client):
