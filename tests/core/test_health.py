@@ -40,8 +40,12 @@ print(json.dumps({"status": response.status_code, "body": response.json()}))
     ("variables", "status", "body"),
     [
         pytest.param(
-            # A database file in a directory that does not exist cannot be opened.
-            {"DATABASE_URL": "sqlite:////nonexistent/directory/db.sqlite3"},
+            # A database file in a directory that does not exist cannot be opened. (The
+            # default cache lives in the database: a cache of its own keeps answering.)
+            {
+                "DATABASE_URL": "sqlite:////nonexistent/directory/db.sqlite3",
+                "CACHE_URL": "locmemcache://",
+            },
             503,
             {"status": "unavailable", "database": "unavailable", "cache": "ok"},
             id="database-down",

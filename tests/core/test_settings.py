@@ -102,7 +102,7 @@ def test_urls_in_variables_may_be_left_empty():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.db.DatabaseCache",
         "django.core.mail.backends.console.EmailBackend",
         "True",
     ]
