@@ -17,11 +17,10 @@ flight at once for one account (bounded by the per-address throttle and the work
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import takewhile
 
 from django.conf import settings
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 
 from accounts.exceptions import TooManySignInAttempts
@@ -57,20 +56,28 @@ def _attempts(subject: SignInSubject) -> QuerySet[SignInAttempt]:
 
 def sign_in_limit_check(*, subject: SignInSubject) -> None:
     """Raise `TooManySignInAttempts` (with `wait`, whole seconds until the oldest
-    counted failure leaves the window) when `subject` reached its failure limit."""
+    counted failure leaves the window) when `subject` reached its failure limit.
+
+    One query, whatever the limit or the log's size: the `limit`-th newest failure
+    since the window's start or the latest success, whichever is later.
+    """
     limit = settings.ACCOUNTS_SIGN_IN_FAILURE_LIMIT
     window = timedelta(seconds=settings.ACCOUNTS_SIGN_IN_FAILURE_WINDOW_SECONDS)
     now = timezone.now()
-    recent = (
-        _attempts(subject)
-        .filter(created_at__gt=now - window, outcome__in=[*FAILURE_OUTCOMES, Outcome.SUCCESS])
-        .order_by("-created_at")
-        .values_list("outcome", "created_at")[:limit]
+    attempts = _attempts(subject)
+    latest_success = (
+        attempts.filter(outcome=Outcome.SUCCESS).order_by("-created_at").values("created_at")[:1]
     )
-    failures = list(takewhile(lambda row: row[0] != Outcome.SUCCESS, recent))
-    if failures and len(failures) >= limit:
-        oldest_counted = failures[-1][1]
-        wait = math.ceil((oldest_counted + window - now).total_seconds())
+    counted_since = Greatest(
+        Value(now - window), Coalesce(Subquery(latest_success), Value(now - window))
+    )
+    oldest_counted = (
+        attempts.filter(outcome__in=FAILURE_OUTCOMES, created_at__gt=counted_since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[limit - 1 : limit]
+    )
+    for created_at in oldest_counted:
+        wait = math.ceil((created_at + window - now).total_seconds())
         raise TooManySignInAttempts(wait=max(1, wait))
 
 
