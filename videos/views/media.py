@@ -213,8 +213,9 @@ def _uri_presigned(uri: str, *, playlist: str, folder: str, expire: int) -> str:
 
 def _bucket_response(name: str, *, folder: str, expires: int, max_age: int) -> HttpResponse:
     """A signed address of a file in a private bucket: the playlist rewritten, or a
-    redirect to the file's presigned address, both expiring with the signature."""
-    expire = max(1, expires - int(time.time()))
+    redirect to the file's presigned address, both expiring with the signature (or
+    sooner: a presigned address lives 7 days at most)."""
+    expire = min(max(1, expires - int(time.time())), settings.S3_PRESIGNED_MAX_SECONDS)
     if not name.endswith(PLAYLIST_EXTENSION):
         response = HttpResponseRedirect(default_storage.url(name, expire=expire))
     else:
