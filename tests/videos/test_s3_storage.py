@@ -241,13 +241,13 @@ def test_upload_processing_and_playback_go_through_the_private_bucket(
     video = uploaded_and_processed(make_auth_client(owner), video_small, visibility=visibility)
     folder = video.media_folder
     assert bucket.keys(folder) == {
-        f"{KEY_PREFIX}/{folder}/{name}"
+        f"{KEY_PREFIX}/{name}"
         for name in (
-            "source.mp4",
-            "thumbnail.jpg",
-            "hls/master.m3u8",
-            "hls/120p/index.m3u8",
-            "hls/120p/segment_00000.ts",
+            video.source_file.name,
+            f"{folder}/thumbnail.jpg",
+            f"{folder}/hls/master.m3u8",
+            f"{folder}/hls/120p/index.m3u8",
+            f"{folder}/hls/120p/segment_00000.ts",
         )
     }
     assert bucket.read(video.source_file.name) == video_small.read_bytes()
