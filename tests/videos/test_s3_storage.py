@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import boto3
 import pytest
 import requests
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, clear_url_caches, resolve
@@ -312,6 +313,10 @@ def test_a_private_videos_playlists_answer_only_a_valid_signature(
     response = api_client.get(expired)
     assert response.status_code == 403
     assert error_code(response) == "signature_expired"
+    missing = hls_url.replace("/master.m3u8", "/240p/index.m3u8")
+    response = api_client.get(missing)
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
 
 
 def test_presigned_segment_addresses_expire_with_the_apps_signature(
@@ -336,6 +341,26 @@ def test_presigned_segment_addresses_expire_with_the_apps_signature(
     )
     (segment,) = playlist_uris(app_get(api_client, variant).text)
     assert presigned_lifetime(segment) == week
+
+
+def test_only_the_folders_own_media_files_are_presigned_in_a_playlist(api_client, bucket):
+    video = VideoFactory(visibility=V.PRIVATE)
+    folder = video.media_folder
+    name = f"{folder}/hls/120p/index.m3u8"
+    lines = [
+        "segment_00000.ts",
+        "../../source.mp4",
+        "../../../0123abcd/hls/120p/segment_00000.ts",
+        "https://elsewhere.example/segment.ts",
+    ]
+    playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n" + "".join(
+        f"#EXTINF:1.0,\n{line}\n" for line in lines
+    )
+    default_storage.save(name, ContentFile(playlist.encode()))
+    signed = media_path_signed(name=name, folder=folder, expires=media_signature_expiry())
+    uris = playlist_uris(app_get(api_client, signed).text)
+    assert is_presigned(uris[0], bucket, f"{folder}/hls/120p/segment_00000.ts")
+    assert uris[1:] == lines[1:]
 
 
 def test_other_signed_files_redirect_to_their_presigned_address(

@@ -203,10 +203,11 @@ def _uri_presigned(uri: str, *, playlist: str, folder: str, expire: int) -> str:
     if uri.endswith(PLAYLIST_EXTENSION) or urlsplit(uri).scheme or uri.startswith("/"):
         return uri
     name = posixpath.normpath(posixpath.join(posixpath.dirname(playlist), uri))
+    if not name.startswith(f"{folder}/"):
+        return uri
     try:
-        if not name.startswith(f"{folder}/") or _video_folder_split(name) is None:
-            return uri
-    except MediaError:  # the source
+        _video_folder_split(name)
+    except MediaError:  # the source: never given out
         return uri
     return default_storage.url(name, expire=expire)
 
