@@ -200,11 +200,6 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=500)
 VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 60 * 60)
-# The app serves MEDIA_URL itself (embedded default); turn off when object storage or
-# a web server serves media.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
-# How long the signed media URLs handed out for videos that are not public stay valid.
-MEDIA_URL_SIGNATURE_SECONDS = env.int("MEDIA_URL_SIGNATURE_SECONDS", default=6 * 60 * 60)
 
 # --- Payments ---------------------------------------------------------------------
 # Coins are integers; real money is integer minor units of an ISO 4217 currency.
@@ -284,9 +279,91 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# How long the signed media URLs handed out for videos that are not public stay valid.
+MEDIA_URL_SIGNATURE_SECONDS = env.int("MEDIA_URL_SIGNATURE_SECONDS", default=6 * 60 * 60)
+
+# Media lives in MEDIA_ROOT unless S3_BUCKET names a bucket of an S3-compatible object
+# store (AWS S3, MinIO, Ceph, Cloudflare R2, ...): then django-storages keeps every
+# upload and processed file there, under S3_KEY_PREFIX. S3_URL_MODE says how clients
+# reach the files: "signed" (the bucket stays private; every address is presigned and
+# expires after MEDIA_URL_SIGNATURE_SECONDS, HLS playlists are rewritten by the app)
+# or "public" (the bucket, or the CDN at S3_CUSTOM_DOMAIN, serves plain addresses).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # unset: AWS
+S3_REGION = env.str("S3_REGION", default="")
+# Unset keys: boto3 finds credentials itself (instance roles, AWS_* variables).
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_KEY_PREFIX = env.str("S3_KEY_PREFIX", default="").strip("/")
+S3_URL_MODE = env.str("S3_URL_MODE", default="signed")
+S3_CUSTOM_DOMAIN = env.str("S3_CUSTOM_DOMAIN", default="")
+# "path" (https://host/bucket/key) or "virtual" (https://bucket.host/key); unset: boto3's choice.
+S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="")
+if S3_ADDRESSING_STYLE not in ("", "path", "virtual"):
+    raise ImproperlyConfigured('S3_ADDRESSING_STYLE must be "path" or "virtual".')
+# AWS signature version 4 caps a presigned URL's life at 7 days.
+S3_PRESIGNED_MAX_SECONDS = 7 * 24 * 60 * 60
+if S3_URL_MODE not in ("signed", "public"):
+    raise ImproperlyConfigured('S3_URL_MODE must be "signed" or "public".')
+if S3_BUCKET and S3_URL_MODE == "signed" and S3_CUSTOM_DOMAIN:
+    raise ImproperlyConfigured(
+        "S3_CUSTOM_DOMAIN serves plain addresses: it needs S3_URL_MODE=public."
+    )
+if S3_BUCKET and S3_URL_MODE == "signed" and MEDIA_URL_SIGNATURE_SECONDS > S3_PRESIGNED_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        "With S3_URL_MODE=signed, MEDIA_URL_SIGNATURE_SECONDS can be at most 604800 (7 days)."
+    )
+# The app serves MEDIA_URL from MEDIA_ROOT itself (embedded default); turn off when a
+# web server serves media. With S3 the bucket serves it: the app never serves local files.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not S3_BUCKET)
+if S3_BUCKET and SERVE_MEDIA:
+    raise ImproperlyConfigured(
+        "SERVE_MEDIA serves files from MEDIA_ROOT; with S3_BUCKET set the bucket serves "
+        "media. Unset SERVE_MEDIA."
+    )
+
+
+def media_storage(**overrides) -> dict:
+    """The default storage's STORAGES entry: the local folder, or the S3 bucket (what
+    the tests call with the address of their local S3 server)."""
+    s3 = {
+        "bucket": S3_BUCKET,
+        "url_mode": S3_URL_MODE,
+        "custom_domain": S3_CUSTOM_DOMAIN,
+        "endpoint_url": S3_ENDPOINT_URL,
+        "region": S3_REGION,
+        "access_key": S3_ACCESS_KEY_ID,
+        "secret_key": S3_SECRET_ACCESS_KEY,
+        "key_prefix": S3_KEY_PREFIX,
+        "addressing_style": S3_ADDRESSING_STYLE,
+        "signature_seconds": MEDIA_URL_SIGNATURE_SECONDS,
+        **overrides,
+    }
+    if not s3["bucket"]:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    signed = s3["url_mode"] == "signed"
+    return {
+        "BACKEND": "videos.storage.MediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": s3["bucket"],
+            "endpoint_url": s3["endpoint_url"] or None,
+            "region_name": s3["region"] or None,
+            "access_key": s3["access_key"] or None,
+            "secret_key": s3["secret_key"] or None,
+            "location": s3["key_prefix"],
+            "addressing_style": s3["addressing_style"] or None,
+            "signature_version": "s3v4",
+            "querystring_auth": signed,
+            "querystring_expire": s3["signature_seconds"],
+            "custom_domain": None if signed else (s3["custom_domain"] or None),
+            # Processing writes every output at its exact name (playlists name them).
+            "file_overwrite": True,
+        },
+    }
+
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {
         # Hashed, compressed files from `collectstatic` in production; the plain
         # finder-backed storage while developing, so no collectstatic is needed.

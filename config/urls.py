@@ -30,8 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.SERVE_MEDIA:  # the app serves MEDIA_URL itself (videos/views/media.py)
-    urlpatterns += media_urlpatterns()
+# MEDIA_URL, when the app serves it (SERVE_MEDIA, or S3's signed playlists).
+urlpatterns += media_urlpatterns()
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME

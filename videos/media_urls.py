@@ -14,6 +14,14 @@ same signed prefix and every segment a player fetches is signed, with no playlis
 rewritten. A signature stays valid until it expires, even if the video is made
 private or deleted meanwhile (deleted files are gone, though): issue short lifetimes
 (`MEDIA_URL_SIGNATURE_SECONDS`) where that matters. `videos/views/media.py` checks them.
+
+With media in an S3 bucket the bucket serves the files. In `S3_URL_MODE=signed` the
+bucket is private and every video's files (public ones too) get presigned addresses
+from the store, valid as long; only HLS playlists keep the app's signed address above,
+because a presigned address signs one object and the relative URIs inside a playlist
+would not be: the app answers them rewritten, every URI presigned (see
+`videos/views/media.py`). In `S3_URL_MODE=public` every file has its plain object
+address (or the CDN's), and the bucket's policy decides who reads what.
 """
 
 import logging
@@ -32,6 +40,7 @@ from rest_framework.request import Request
 
 from videos.models import Video
 from videos.selectors import video_queryset_visible, video_visibility_filter
+from videos.storage import PLAYLIST_EXTENSION, media_urls_presigned
 
 logger = logging.getLogger(__name__)
 
@@ -186,14 +195,20 @@ def video_file_url(*, request: Request | None, video: Video, name: str) -> str |
     Public videos' files get their plain address. Others get a signed address valid for
     `MEDIA_URL_SIGNATURE_SECONDS`: the caller has been shown the video, so it may fetch
     its files. Without `SERVE_MEDIA`, whatever serves the storage decides, and the
-    storage's own URL is returned. Without a request the URL is relative to the site.
+    storage's own URL is returned (presigned, in a private bucket), but for HLS
+    playlists in a private bucket (see the module docstring). Without a request the
+    URL is relative to the site.
     """
     if not name:
         return None
     if not name.startswith(f"{video.media_folder}/"):
         logger.error("Video %s names a file outside its folder: %r.", video.pk, name)
         return None
-    if not settings.SERVE_MEDIA or video_files_are_public(video):
+    if media_urls_presigned():
+        is_served_by_storage = not name.endswith(PLAYLIST_EXTENSION)
+    else:
+        is_served_by_storage = not settings.SERVE_MEDIA or video_files_are_public(video)
+    if is_served_by_storage:
         url = default_storage.url(name)
     else:
         url = media_path_signed(

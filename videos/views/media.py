@@ -19,9 +19,14 @@ Answers stream from `default_storage`, with a content type for HLS and images, a
 single byte range when asked (`Range: bytes=...`, for MP4 players), and
 `Cache-Control`: public and a day long for public files; private and never longer
 than the signature for signed ones. Error answers use the API's error shape.
+
+With media in an S3 bucket the app never serves a file itself: plain addresses answer
+404, and a signed address, checked as above, answers an HLS playlist rewritten so that
+each segment URI is a presigned address of the bucket expiring with the signature
+(variant playlists stay relative, so the player comes back here for them), and any
+other file with a redirect (302) to its presigned address.
 """
 
-import mimetypes
 import posixpath
 import re
 import time
@@ -30,28 +35,28 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_safe
 
 from core.errors import error_body
 from videos.media_urls import SIGNED_PREFIX, media_folder_signature_valid, media_key_is_public
+from videos.storage import (
+    PLAYLIST_EXTENSION,
+    PUBLIC_MAX_AGE_SECONDS,
+    SIGNED_MAX_AGE_SECONDS,
+    media_content_type,
+    media_on_s3,
+    media_urls_presigned,
+)
 
-PUBLIC_MAX_AGE_SECONDS = 24 * 60 * 60
-SIGNED_MAX_AGE_SECONDS = 60 * 60
 PATH_MAX_LENGTH = 1024
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".vtt": "text/vtt",
-}
 VIDEO_FOLDER_ROOT = "videos"
 SIGNED_PATTERN = re.compile(
     rf"^{SIGNED_PREFIX}/(?P<expires>[0-9]{{1,12}})/(?P<signature>[A-Za-z0-9_-]{{1,128}})/"
@@ -159,13 +164,6 @@ def _byte_range(request: HttpRequest, size: int) -> tuple[int, int] | None:
     return first_byte, last_byte
 
 
-def _content_type(name: str) -> str:
-    extension = posixpath.splitext(name)[1].lower()
-    return (
-        CONTENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    )
-
-
 def _file_response(request: HttpRequest, name: str, *, cache_control: str) -> HttpResponse:
     try:
         file = default_storage.open(name, "rb")
@@ -177,7 +175,7 @@ def _file_response(request: HttpRequest, name: str, *, cache_control: str) -> Ht
     except BaseException:
         file.close()
         raise
-    content_type = _content_type(name)
+    content_type = media_content_type(name)
     if byte_range is None:
         response = FileResponse(file, content_type=content_type)
         response["Content-Length"] = str(size)
@@ -193,6 +191,48 @@ def _file_response(request: HttpRequest, name: str, *, cache_control: str) -> Ht
     response["Cache-Control"] = cache_control
     # Web players (hls.js) fetch with XHR from the app's own origin; the address is the
     # only credential, so any origin may read what it can name.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _uri_presigned(uri: str, *, playlist: str, folder: str, expire: int) -> str:
+    """`uri`, a line of `playlist` (in the video folder `folder`), as a client should
+    fetch it: a relative playlist stays relative (the app signs it); a relative media
+    file of the folder gets its presigned address; anything else (the source, other
+    folders, absolute addresses) is left as it is, and leads nowhere."""
+    if uri.endswith(PLAYLIST_EXTENSION) or urlsplit(uri).scheme or uri.startswith("/"):
+        return uri
+    name = posixpath.normpath(posixpath.join(posixpath.dirname(playlist), uri))
+    if not name.startswith(f"{folder}/"):
+        return uri
+    try:
+        _video_folder_split(name)
+    except MediaError:  # the source: never given out
+        return uri
+    return default_storage.url(name, expire=expire)
+
+
+def _bucket_response(name: str, *, folder: str, expires: int, max_age: int) -> HttpResponse:
+    """A signed address of a file in a private bucket: the playlist rewritten, or a
+    redirect to the file's presigned address, both expiring with the signature (or
+    sooner: a presigned address lives 7 days at most)."""
+    expire = min(max(1, expires - int(time.time())), settings.S3_PRESIGNED_MAX_SECONDS)
+    if not name.endswith(PLAYLIST_EXTENSION):
+        response = HttpResponseRedirect(default_storage.url(name, expire=expire))
+    else:
+        try:
+            with default_storage.open(name, "rb") as file:
+                text = file.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:  # missing, unreadable
+            raise _not_found() from error
+        lines = [
+            line
+            if not line.strip() or line.startswith("#")
+            else _uri_presigned(line.strip(), playlist=name, folder=folder, expire=expire)
+            for line in text.splitlines()
+        ]
+        response = HttpResponse("\n".join(lines) + "\n", content_type=media_content_type(name))
+    response["Cache-Control"] = f"private, max-age={max_age}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -229,8 +269,9 @@ def _signed(request: HttpRequest, path: str) -> HttpResponse:
         raise MediaError(403, "signature_invalid", "This address is not validly signed.")
     expires = int(match["expires"])
     media_key, _ = folder
+    folder_name = f"{VIDEO_FOLDER_ROOT}/{media_key}"
     if not media_folder_signature_valid(
-        folder=f"{VIDEO_FOLDER_ROOT}/{media_key}", expires=expires, signature=match["signature"]
+        folder=folder_name, expires=expires, signature=match["signature"]
     ):
         raise MediaError(403, "signature_invalid", "This address is not validly signed.")
     remaining = expires - int(time.time())
@@ -239,6 +280,8 @@ def _signed(request: HttpRequest, path: str) -> HttpResponse:
             403, "signature_expired", "This address has expired: ask the API for a fresh one."
         )
     max_age = min(remaining, SIGNED_MAX_AGE_SECONDS)
+    if media_on_s3():
+        return _bucket_response(name, folder=folder_name, expires=expires, max_age=max_age)
     return _file_response(request, name, cache_control=f"private, max-age={max_age}")
 
 
@@ -248,14 +291,19 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponse:
     try:
         if path.startswith(f"{SIGNED_PREFIX}/"):
             return _signed(request, path)
+        if media_on_s3():
+            raise _not_found()  # the bucket serves its files, never the app
         return _plain(request, media_name_clean(path))
     except MediaError as error:
         return _error_response(error)
 
 
 def media_urlpatterns() -> list[URLPattern]:
-    """The route serving `MEDIA_URL`, for `config/urls.py` to add when `SERVE_MEDIA` is
-    on. `MEDIA_URL` must then be a path on this site (`/media/`)."""
+    """The route serving `MEDIA_URL`, for `config/urls.py`: there when `SERVE_MEDIA` is
+    on, or when media is in a private bucket (for the signed playlists); otherwise
+    none. `MEDIA_URL` must then be a path on this site (`/media/`)."""
+    if not (settings.SERVE_MEDIA or media_urls_presigned()):
+        return []
     prefix = urlsplit(settings.MEDIA_URL)
     if prefix.scheme or prefix.netloc or not prefix.path.startswith("/"):
         raise ImproperlyConfigured(
