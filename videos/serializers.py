@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import FormInputMixin
 from videos.media_urls import video_file_url
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -146,8 +147,8 @@ def language_validate(value: str) -> str:
     return value
 
 
-class VideoWriteFields(serializers.Serializer):
-    """The fields an owner sets, at upload or later."""
+class VideoWriteFields(FormInputMixin, serializers.Serializer):
+    """The fields an owner sets, at upload or later (multipart, form or JSON)."""
 
     title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
     description = serializers.CharField(

@@ -279,3 +279,39 @@ def test_deleting_removes_the_files_after_commit(
     assert response.status_code == 204
     assert storage_tree_names(video.media_folder) == []
     assert User.objects.get(pk=user.pk).video_count == 0
+
+
+# -- form fields left out ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sent", "expected"), [(None, True), ("false", False), ("true", True)])
+def test_allow_comments_left_out_of_the_upload_form_means_the_default(
+    auth_client, clip, sent, expected
+):
+    fields = {} if sent is None else {"allow_comments": sent}
+    response = upload(auth_client, clip, **fields)
+    assert response.status_code == 201, response.json()
+    assert response.json()["allow_comments"] is expected
+    assert Video.objects.get().allow_comments is expected
+
+
+def test_an_upload_form_with_only_the_file_and_title_takes_every_default(auth_client, clip):
+    response = upload(auth_client, clip)
+    body = response.json()
+    assert (body["visibility"], body["tags"], body["category"], body["language"]) == (
+        "public",
+        [],
+        None,
+        "",
+    )
+    assert (body["description"], body["allow_comments"]) == ("", True)
+
+
+@pytest.mark.parametrize(("sent", "expected"), [(None, True), ("false", False), ("true", True)])
+def test_a_multipart_edit_leaves_out_what_it_does_not_send(auth_client, video, sent, expected):
+    fields = {"title": "After"} if sent is None else {"title": "After", "allow_comments": sent}
+    response = auth_client.patch(f"{URL}{video.pk}/", fields, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["title"], response.json()["allow_comments"]) == ("After", expected)
+    video.refresh_from_db()
+    assert (video.title, video.allow_comments) == ("After", expected)
