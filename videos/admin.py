@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from core.tasks import task_enqueue_on_commit
+from core.tasks import task_enqueue_detached_on_commit
 from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry
 from videos.services.videos import video_delete, video_update
@@ -184,7 +184,7 @@ class VideoAdmin(admin.ModelAdmin):
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         with transaction.atomic():
             for video_id in ids:
-                task_enqueue_on_commit(video_process_task, video_id)
+                task_enqueue_detached_on_commit(video_process_task, video_id)
         self.message_user(request, f"Queued processing of {len(ids)} video(s).", messages.SUCCESS)
 
     @admin.action(

@@ -175,7 +175,11 @@ def _source_local_path(video: Video, workdir: Path) -> Path:
 
 def _outputs_make(video: Video, workdir: Path, *, heartbeat: Callable[..., None]) -> _Outputs:
     source = _source_local_path(video, workdir)
-    info = media_probe(str(source), max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS)
+    info = media_probe(
+        str(source),
+        max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS,
+        max_pixels=settings.VIDEO_MAX_PIXELS,
+    )
     heartbeat()
     folder = workdir / "outputs"
     folder.mkdir()
