@@ -1,8 +1,9 @@
 """Uploading, editing and deleting videos."""
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from accounts.models import User
 from core.tasks import task_enqueue_detached_on_commit
 from videos.media import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong, media_probe
 from videos.models import Category, Video
+from videos.services.processing import SourceMissing, video_reprocessing_check
 from videos.storage import storage_tree_delete
 from videos.tags import tags_with_hashtags
 from videos.tasks import video_process_task
@@ -148,3 +150,26 @@ def video_delete(*, video: Video) -> None:
             video_count=F("video_count") - 1
         )
         transaction.on_commit(partial(storage_tree_delete, folder))
+
+
+@dataclass(frozen=True)
+class VideosReprocessQueued:
+    queued: int
+    skipped_source_missing: int
+
+
+def videos_reprocess_enqueue(*, videos: Iterable[Video]) -> VideosReprocessQueued:
+    """Queue processing again for each of `videos` once the transaction commits,
+    except ready videos whose source file is gone (processing could only make them
+    fail: `video_reprocessing_check`), which are counted instead."""
+    queued = skipped = 0
+    with transaction.atomic():
+        for video in videos:
+            try:
+                video_reprocessing_check(video)
+            except SourceMissing:
+                skipped += 1
+                continue
+            task_enqueue_detached_on_commit(video_process_task, str(video.pk))
+            queued += 1
+    return VideosReprocessQueued(queued=queued, skipped_source_missing=skipped)
