@@ -79,6 +79,12 @@ class VideoSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, video: Video) -> dict:
+        # The owner carries the caller's follow of them: `owner_follow_status`, which
+        # `videos.selectors` annotate (null on a video loaded some other way).
+        video.owner.follow_status = getattr(video, "owner_follow_status", None)
+        return super().to_representation(video)
+
     def _url(self, video: Video, name: str) -> str | None:
         return video_file_url(request=self.context.get("request"), video=video, name=name)
 
