@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def me():
-    return UserFactory(username="me")
-
-
-@pytest.fixture
-def my_client(make_auth_client, me):
-    return make_auth_client(me)
-
-
-@pytest.fixture
 def followed(graph, me):
     user = UserFactory(username="followed")
     graph.follow(me, user)
