@@ -200,6 +200,11 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=500)
 VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 60 * 60)
+# The largest frame accepted, in pixels (by the size the file declares, before decoding).
+VIDEO_MAX_PIXELS = env.int("VIDEO_MAX_PIXELS", default=8192 * 4320)
+# Without a broker, videos are processed beside the requests, at most this many at a
+# time per process (the others wait their turn).
+VIDEO_PROCESSING_CONCURRENCY = env.int("VIDEO_PROCESSING_CONCURRENCY", default=2)
 
 # --- Payments ---------------------------------------------------------------------
 # Coins are integers; real money is integer minor units of an ISO 4217 currency.
@@ -420,6 +425,7 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER_RATE", default="10/hour"),
         "account_email": env.str("THROTTLE_ACCOUNT_EMAIL_RATE", default="5/hour"),
         "share": env.str("THROTTLE_SHARE_RATE", default="30/min"),
+        "upload": env.str("THROTTLE_UPLOAD_RATE", default="20/hour"),
     },
     # drf-standardized-errors' schema, with the error codes our own exceptions answer.
     "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
@@ -488,8 +494,13 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Eager tasks whose duration must not show in a response run in a thread of their own.
+# Eager tasks whose duration must not show in a response run beside it, in a pool of
+# threads per task of this many threads (TASKS_EAGER_DETACHED_THREADS by default).
 TASKS_EAGER_RUN_DETACHED = True
+TASKS_EAGER_DETACHED_THREADS = 4
+TASKS_EAGER_DETACHED_THREADS_BY_TASK = {
+    "videos.tasks.video_process_task": VIDEO_PROCESSING_CONCURRENCY,
+}
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None

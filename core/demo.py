@@ -469,14 +469,16 @@ class _Showcase:
 
     def _video_upload(self, owner: User, key: str, fields: dict, path: Path) -> Video:
         """A real upload through `video_upload`: processed at once when tasks run
-        eagerly (thumbnail, HLS), else queued for the workers."""
+        eagerly inline (thumbnail, HLS), else queued: for the workers, or for this
+        process's threads, which finish before the command exits."""
         with path.open("rb") as handle:
             video = video_upload(owner=owner, upload=File(handle, name="demo.mp4"), **fields)
         # The key is what a second run looks for; processing keeps the metadata.
         video.refresh_from_db()
         video.metadata = {**video.metadata, "demo_key": key}
         video.save(update_fields=["metadata", "updated_at"])
-        if video.status != Video.Status.READY and settings.CELERY_TASK_ALWAYS_EAGER:
+        inline = settings.CELERY_TASK_ALWAYS_EAGER and not settings.TASKS_EAGER_RUN_DETACHED
+        if video.status != Video.Status.READY and inline:
             # Inside an outer transaction (tests) the queued processing waits for a
             # commit that is not coming: process now (it is idempotent).
             video = video_process(video_id=video.pk)

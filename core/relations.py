@@ -33,9 +33,10 @@ class Relations(Protocol):
         """Accept every pending request to follow `user` (their account became public);
         returns how many."""
 
-    def follow_status_expression(self, viewer) -> Expression | None:
-        """For annotating users: `"following"`, `"requested"` or NULL for `viewer`'s
-        follow of each row (the row is `OuterRef("pk")`); None when there is no graph."""
+    def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
+        """For annotating rows: `"following"`, `"requested"` or NULL for `viewer`'s
+        follow of the user whose id is the row's `user_field` (`"pk"` for users,
+        `"owner_id"` for videos: `OuterRef(user_field)`); None when there is no graph."""
 
     def video_liked_expression(self, viewer) -> Expression | None:
         """For annotating videos: whether `viewer` liked each row (`OuterRef("pk")`)."""
@@ -62,7 +63,7 @@ class NoRelations:
     def follow_requests_accept_all(self, user) -> int:
         return 0
 
-    def follow_status_expression(self, viewer) -> Expression | None:
+    def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         return None
 
     def video_liked_expression(self, viewer) -> Expression | None:

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -24,20 +25,47 @@ def task_enqueue_on_commit(task: Task, /, *args: Any, **kwargs: Any) -> None:
 
 def task_enqueue_detached_on_commit(task: Task, /, *args: Any, **kwargs: Any) -> None:
     """Like `task_enqueue_on_commit`, for tasks whose duration must not show in the
-    response (what a password-reset task finds must not be told by timing).
+    response (what a password-reset task finds must not be told by timing; a video's
+    processing takes minutes).
 
     With a broker that is so already. When tasks run eagerly (no broker), the task runs
-    in a thread of its own once the transaction commits, unless
+    beside the request once the transaction commits (`task_run_detached`), unless
     `TASKS_EAGER_RUN_DETACHED` is off (the test suite runs it inline, to observe it).
     """
     if not (settings.CELERY_TASK_ALWAYS_EAGER and settings.TASKS_EAGER_RUN_DETACHED):
         task_enqueue_on_commit(task, *args, **kwargs)
         return
-    transaction.on_commit(partial(task_run_in_thread, task, args, kwargs))
+    transaction.on_commit(partial(task_run_detached, task, args, kwargs))
 
 
-def task_run_in_thread(task: Task, args: tuple, kwargs: dict) -> threading.Thread:
-    """Run `task` in this process, in a new daemon thread; returns the thread."""
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _task_pool(task: Task) -> ThreadPoolExecutor:
+    """This process's threads for `task`: `TASKS_EAGER_DETACHED_THREADS_BY_TASK[name]`
+    of them, or `TASKS_EAGER_DETACHED_THREADS`. Made on first use (in each process a
+    server forks)."""
+    with _pools_lock:
+        pool = _pools.get(task.name)
+        if pool is None:
+            threads = settings.TASKS_EAGER_DETACHED_THREADS_BY_TASK.get(
+                task.name, settings.TASKS_EAGER_DETACHED_THREADS
+            )
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, threads), thread_name_prefix=f"task:{task.name}"
+            )
+            _pools[task.name] = pool
+        return pool
+
+
+def task_run_detached(task: Task, args: tuple, kwargs: dict) -> Future:
+    """Run `task` in this process, in its pool of threads: at most that many of its
+    runs at a time, the others queued in order. Returns the run's future.
+
+    Runs are not kept anywhere else: those queued when the process stops are lost
+    (work that must survive that is found again by its own means, as
+    `manage.py process_videos` finds videos left processing)."""
 
     def run() -> None:
         try:
@@ -47,6 +75,4 @@ def task_run_in_thread(task: Task, args: tuple, kwargs: dict) -> threading.Threa
         finally:
             connections.close_all()  # this thread's own connections
 
-    thread = threading.Thread(target=run, name=f"task:{task.name}", daemon=True)
-    thread.start()
-    return thread
+    return _task_pool(task).submit(run)

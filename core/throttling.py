@@ -18,3 +18,9 @@ class UserRateThrottle(throttling.UserRateThrottle):
     """Requests with credentials, counted per account."""
 
     scope = "user"
+
+
+class UploadRateThrottle(throttling.UserRateThrottle):
+    """Uploads, counted per account (an upload needs one): `THROTTLE_UPLOAD_RATE`."""
+
+    scope = "upload"

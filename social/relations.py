@@ -38,8 +38,8 @@ class SocialRelations:
     def follow_requests_accept_all(self, user) -> int:
         return follow_requests_accept_all(user=user)
 
-    def follow_status_expression(self, viewer) -> Expression | None:
-        return follow_status_expression(viewer=viewer, user_ref=OuterRef("pk"))
+    def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
+        return follow_status_expression(viewer=viewer, user_ref=OuterRef(user_field))
 
     def video_liked_expression(self, viewer) -> Expression | None:
         if not _is_signed_in(viewer):

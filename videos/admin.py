@@ -14,12 +14,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from core.tasks import task_enqueue_on_commit
 from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry
-from videos.services.videos import video_delete, video_update
+from videos.services.videos import video_delete, video_update, videos_reprocess_enqueue
 from videos.tags import InvalidTag, tag_normalize
-from videos.tasks import video_process_task
 
 THUMBNAIL_LIST_HEIGHT = 36
 THUMBNAIL_PAGE_HEIGHT = 180
@@ -181,11 +179,17 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reprocess the selected videos", permissions=["change"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
-        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
-        with transaction.atomic():
-            for video_id in ids:
-                task_enqueue_on_commit(video_process_task, video_id)
-        self.message_user(request, f"Queued processing of {len(ids)} video(s).", messages.SUCCESS)
+        result = videos_reprocess_enqueue(videos=queryset.select_related(None))
+        self.message_user(
+            request, f"Queued processing of {result.queued} video(s).", messages.SUCCESS
+        )
+        if result.skipped_source_missing:
+            self.message_user(
+                request,
+                f"Skipped {result.skipped_source_missing} ready video(s) whose source file "
+                "is missing: they stay ready.",
+                messages.WARNING,
+            )
 
     @admin.action(
         description="Hide the selected videos (make them private)", permissions=["change"]

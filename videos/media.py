@@ -35,8 +35,30 @@ INPUT_OPTIONS = {
 # Errors PyAV and the OS raise on bad input; all become `InvalidMedia`.
 MEDIA_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError, ArithmeticError, IndexError)
 
-# Frames larger than this on either side are refused (8K is 7680x4320).
+# Frames larger than this on either side are refused (8K is 7680x4320), and so are
+# frames of more pixels than the caller allows (`media_probe(max_pixels=)`): checked on
+# the size the stream declares, before anything is decoded. Decoders refuse frames of
+# more than DECODER_MAX_PIXELS whatever a stream declares (FFmpeg's `max_pixels`), so a
+# frame that grows mid-stream cannot take a worker's memory either.
 MAX_DIMENSION = 8192
+MAX_PIXELS = 8192 * 4320  # DCI 8K
+DECODER_MAX_PIXELS = MAX_DIMENSION * MAX_DIMENSION
+# The upload check decodes at most this many video packets (from the first keyframe,
+# for the first frame); everything else it checks by reading packets, not decoding.
+PROBE_DECODE_PACKETS_MAX = 16
+# Codecs whose packets may legitimately be all zero bytes (a black raw frame).
+UNCOMPRESSED_CODECS = ("rawvideo",)
+# The file extension a source is stored under, by the demuxer that read it.
+CONTAINER_EXTENSIONS = {
+    "avi": "avi",
+    "mpegts": "ts",
+    "mpeg": "mpg",
+    "flv": "flv",
+    "asf": "wmv",
+    "ogg": "ogv",
+}
+WEBM_VIDEO_CODECS = ("vp8", "vp9", "av1")
+WEBM_AUDIO_CODECS = ("vorbis", "opus")
 # A file whose packets end this much before its stated duration is truncated.
 TRUNCATION_TOLERANCE_SECONDS = 0.5
 TRUNCATION_TOLERANCE_RATIO = 0.01
@@ -79,6 +101,19 @@ class InvalidMedia(Exception):
     """The file is not a video that can be processed; `str(error)` says why, for people."""
 
 
+class MediaFrameTooLarge(InvalidMedia):
+    """The video's frames are larger than allowed (on a side, or in pixels)."""
+
+    def __init__(self, *, width: int, height: int, max_pixels: int) -> None:
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+        super().__init__(
+            f"The video is {width}x{height} pixels; at most {MAX_DIMENSION} pixels a side "
+            f"and {max_pixels:,} pixels a frame are accepted."
+        )
+
+
 class MediaTooLong(Exception):
     """The video lasts longer than allowed."""
 
@@ -108,6 +143,7 @@ class MediaInfo:
     frame_rate: float | None
     format_name: str
     rotation: int = 0
+    extension: str = "mp4"  # of the container, as a source file is named: "webm"
 
 
 @dataclass(frozen=True)
@@ -190,15 +226,23 @@ def duration_text(seconds: float) -> str:
 # --- Probing ------------------------------------------------------------------------
 
 
-def media_probe(path: str | Path, *, max_duration_seconds: float | None = None) -> MediaInfo:
+def media_probe(
+    path: str | Path,
+    *,
+    max_duration_seconds: float | None = None,
+    max_pixels: int = MAX_PIXELS,
+) -> MediaInfo:
     """Check that `path` is a complete, decodable video and describe it.
 
     Opens the file with an allow-list of containers, requires a video stream (cover
-    art does not count), demuxes every packet (reading, not decoding: cheap) to check
-    the data reaches the stated duration with no cut packet, decodes the first video
-    frame and the whole last group of pictures. Raises `InvalidMedia` for anything
-    that is not such a video, and `MediaTooLong` when it lasts more than
-    `max_duration_seconds` (checked from the header first, before reading it all).
+    art does not count) whose declared frame size is within `MAX_DIMENSION` a side and
+    `max_pixels` (else `MediaFrameTooLarge`, before anything is decoded), demuxes every
+    packet (reading, not decoding: work in proportion to the file's size) to check the
+    data reaches the stated duration with no cut or blank packet, and decodes the
+    first video frame, at most `PROBE_DECODE_PACKETS_MAX` packets. Raises
+    `InvalidMedia` for anything that is not such a video, and `MediaTooLong` when it
+    lasts more than `max_duration_seconds` (checked from the header first, before
+    reading it all).
     """
     try:
         if os.path.getsize(path) == 0:
@@ -211,7 +255,9 @@ def media_probe(path: str | Path, *, max_duration_seconds: float | None = None) 
         ) from error
     try:
         with container:
-            return _container_probe(container, max_duration_seconds=max_duration_seconds)
+            return _container_probe(
+                container, max_duration_seconds=max_duration_seconds, max_pixels=max_pixels
+            )
     except MEDIA_ERRORS as error:
         raise InvalidMedia(
             "The video cannot be decoded: the file is damaged or truncated."
@@ -223,11 +269,13 @@ def _input_open(path: str | Path) -> av.container.InputContainer:
 
 
 def _video_stream(container: av.container.InputContainer) -> av.VideoStream:
-    """The first real video stream (not a cover picture), or `InvalidMedia`."""
+    """The first real video stream (not a cover picture), or `InvalidMedia`; its
+    decoder refuses frames of more than `DECODER_MAX_PIXELS`."""
     for stream in container.streams.video:
         if not stream.disposition & (
             av.stream.Disposition.attached_pic | av.stream.Disposition.still_image
         ):
+            stream.codec_context.options = {"max_pixels": str(DECODER_MAX_PIXELS)}
             return stream
     raise InvalidMedia("The file has no video stream (is it an audio file?).")
 
@@ -251,12 +299,15 @@ class _PacketScan:
     start_seconds: float | None = None
     end_seconds: float | None = None
     is_cut: bool = False
-    last_keyframe_pts: int | None = None
+    packets_decoded: int = 0
+    has_keyframe: bool = False
 
 
 def _packets_scan(container: av.container.InputContainer, video: av.VideoStream) -> _PacketScan:
     """Read every packet of the file once: where the data starts and ends, whether a
-    packet was cut short, where the last video keyframe is; decode the first frame.
+    packet was cut short or holds nothing but zero bytes (data never written: a
+    broken copy, a preallocated file); decode the first frame, from the first
+    keyframe on, at most `PROBE_DECODE_PACKETS_MAX` packets.
 
     Hours of video are hundreds of thousands of packets: timestamps are kept per
     stream in its own integer units and turned into seconds once, at the end.
@@ -265,6 +316,7 @@ def _packets_scan(container: av.container.InputContainer, video: av.VideoStream)
     first: dict[int, int] = {}  # stream index -> smallest timestamp
     last: dict[int, int] = {}  # stream index -> largest timestamp + duration
     video_index = video.index
+    may_be_blank = video.codec_context.name in UNCOMPRESSED_CODECS
     for packet in container.demux():
         if packet.size == 0:  # the flush packet at the end of a stream
             continue
@@ -282,17 +334,22 @@ def _packets_scan(container: av.container.InputContainer, video: av.VideoStream)
                 last[index] = end
         if index != video_index:
             continue
-        if packet.is_keyframe and packet.pts is not None:
-            scan.last_keyframe_pts = packet.pts
-        if scan.first_frame is None:
-            try:
-                frames = video.decode(packet)
-            except av.error.InvalidDataError:
-                continue  # leading packets that need earlier references
-            if frames:
-                scan.first_frame = frames[0]
-    if scan.first_frame is None:
-        frames = video.decode(None)
+        if not may_be_blank and bytes(packet).count(0) == packet.size:
+            scan.is_cut = True
+        scan.has_keyframe = scan.has_keyframe or packet.is_keyframe
+        # Packets before the first keyframe need references the file does not hold.
+        if scan.first_frame is None and scan.has_keyframe:
+            _first_frame_decode(scan, video, packet)
+    if scan.first_frame is None and not scan.has_keyframe:
+        # A container that flags no keyframe: try the first packets as they come.
+        container.seek(0)
+        for packet in container.demux(video):
+            if scan.first_frame is not None or scan.packets_decoded >= PROBE_DECODE_PACKETS_MAX:
+                break
+            if packet.size:
+                _first_frame_decode(scan, video, packet)
+    if scan.first_frame is None and scan.packets_decoded:
+        frames = video.decode(None)  # what the decoder still holds
         scan.first_frame = frames[0] if frames else None
     time_bases = {stream.index: stream.time_base for stream in container.streams}
     starts = [
@@ -304,21 +361,40 @@ def _packets_scan(container: av.container.InputContainer, video: av.VideoStream)
     return scan
 
 
-def _tail_decodes(
-    container: av.container.InputContainer, video: av.VideoStream, keyframe_pts: int | None
-) -> bool:
-    """Whether the last group of pictures (from the last keyframe on) decodes."""
-    if keyframe_pts is None:
-        container.seek(0)
-    else:
-        container.seek(keyframe_pts, stream=video, backward=True)
-    decoded = 0
-    for packet in container.demux(video):
-        try:
-            decoded += len(video.decode(packet if packet.size else None))
-        except av.error.InvalidDataError:
-            return False
-    return decoded > 0
+def _first_frame_decode(scan: _PacketScan, video: av.VideoStream, packet: av.Packet) -> None:
+    """Decode `packet` towards the first frame, within the probe's decoding budget."""
+    if scan.packets_decoded >= PROBE_DECODE_PACKETS_MAX:
+        return
+    scan.packets_decoded += 1
+    try:
+        frames = video.decode(packet)
+    except av.error.InvalidDataError:
+        return  # a damaged leading packet: the next ones may decode
+    if frames:
+        scan.first_frame = frames[0]
+
+
+def _declared_size_check(video: av.VideoStream, *, max_pixels: int) -> None:
+    """Refuse a stream whose declared frame size is over the limits (nothing decoded)."""
+    width, height = video.codec_context.width, video.codec_context.height
+    if max(width, height) > MAX_DIMENSION or width * height > max_pixels:
+        raise MediaFrameTooLarge(width=width, height=height, max_pixels=max_pixels)
+
+
+def _container_extension(
+    container: av.container.InputContainer, video: av.VideoStream, audio: av.AudioStream | None
+) -> str:
+    """The file extension of what the file is (not what its name says)."""
+    demuxer = container.format.name.split(",")[0]
+    if demuxer == "mov":
+        brand = (container.metadata.get("major_brand") or "").strip()
+        return "mov" if brand == "qt" else "mp4"
+    if demuxer == "matroska":
+        is_webm = video.codec_context.name in WEBM_VIDEO_CODECS and (
+            audio is None or audio.codec_context.name in WEBM_AUDIO_CODECS
+        )
+        return "webm" if is_webm else "mkv"
+    return CONTAINER_EXTENSIONS.get(demuxer, "bin")
 
 
 def _display_size(frame: av.VideoFrame, video: av.VideoStream, rotation: int) -> tuple[int, int]:
@@ -345,9 +421,10 @@ def _frame_rotation(frame: av.VideoFrame) -> int:
 
 
 def _container_probe(
-    container: av.container.InputContainer, *, max_duration_seconds: float | None
+    container: av.container.InputContainer, *, max_duration_seconds: float | None, max_pixels: int
 ) -> MediaInfo:
     video = _video_stream(container)
+    _declared_size_check(video, max_pixels=max_pixels)
     audio = _audio_stream(container)
     stated = _header_duration(container, video)
     if max_duration_seconds is not None and stated is not None and stated > max_duration_seconds:
@@ -371,14 +448,10 @@ def _container_probe(
         raise InvalidMedia("The video's duration cannot be read.")
     if max_duration_seconds is not None and duration > max_duration_seconds:
         raise MediaTooLong(duration_seconds=duration, max_duration_seconds=max_duration_seconds)
-    if not _tail_decodes(container, video, scan.last_keyframe_pts):
-        raise truncated
     rotation = _frame_rotation(scan.first_frame)
     width, height = _display_size(scan.first_frame, video, rotation)
-    if max(width, height) > MAX_DIMENSION:
-        raise InvalidMedia(
-            f"The video is {width}x{height}; at most {MAX_DIMENSION} pixels a side are accepted."
-        )
+    if max(width, height) > MAX_DIMENSION or width * height > max_pixels:
+        raise MediaFrameTooLarge(width=width, height=height, max_pixels=max_pixels)
     return MediaInfo(
         duration_seconds=round(duration, 3),
         width=width,
@@ -388,6 +461,7 @@ def _container_probe(
         frame_rate=_frame_rate(video),
         format_name=container.format.name,
         rotation=rotation,
+        extension=_container_extension(container, video, audio),
     )
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Expression,
     ExpressionWrapper,
     F,
@@ -92,11 +93,18 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
 
 def video_viewer_flags(viewer) -> dict[str, Expression]:
     """`is_liked` and `is_bookmarked`: whether `viewer` liked or bookmarked each video
-    (`OuterRef("pk")`), as subqueries the social graph gives (`core.relations`);
-    False for an anonymous viewer, or while no graph is registered."""
+    (`OuterRef("pk")`), and `owner_follow_status`: `viewer`'s follow of its owner
+    (`"following"`, `"requested"` or NULL), as subqueries the social graph gives
+    (`core.relations`); False and NULL for an anonymous viewer, or while no graph is
+    registered."""
     graph = relations()
     signed_in = viewer is not None and viewer.is_authenticated
-    flags = {}
+    follow_status = graph.follow_status_expression(viewer, user_field="owner_id")
+    flags = {
+        "owner_follow_status": follow_status
+        if follow_status is not None
+        else Value(None, output_field=CharField())
+    }
     for name, expression in (
         ("is_liked", graph.video_liked_expression),
         ("is_bookmarked", graph.video_bookmarked_expression),
@@ -108,9 +116,9 @@ def video_viewer_flags(viewer) -> dict[str, Expression]:
 
 def video_queryset_visible(*, viewer, listed: bool = True) -> QuerySet[Video]:
     """The videos `viewer` (a user, or anonymous) may see, with owner and category
-    joined and `is_liked` / `is_bookmarked` annotated for `viewer`
-    (`video_viewer_flags`: one subquery each, no query per video). Staff see every
-    video."""
+    joined and `is_liked` / `is_bookmarked` / `owner_follow_status` annotated for
+    `viewer` (`video_viewer_flags`: one subquery each, no query per video). Staff see
+    every video."""
     queryset = Video.objects.select_related("owner", "category").annotate(
         **video_viewer_flags(viewer)
     )

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import FormInputMixin
 from videos.media_urls import video_file_url
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -78,6 +79,12 @@ class VideoSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, video: Video) -> dict:
+        # The owner carries the caller's follow of them: `owner_follow_status`, which
+        # `videos.selectors` annotate (null on a video loaded some other way).
+        video.owner.follow_status = getattr(video, "owner_follow_status", None)
+        return super().to_representation(video)
+
     def _url(self, video: Video, name: str) -> str | None:
         return video_file_url(request=self.context.get("request"), video=video, name=name)
 
@@ -146,8 +153,8 @@ def language_validate(value: str) -> str:
     return value
 
 
-class VideoWriteFields(serializers.Serializer):
-    """The fields an owner sets, at upload or later."""
+class VideoWriteFields(FormInputMixin, serializers.Serializer):
+    """The fields an owner sets, at upload or later (multipart, form or JSON)."""
 
     title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
     description = serializers.CharField(

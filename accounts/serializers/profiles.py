@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import User, phone_number_validator
 from accounts.serializers.auth import password_field, username_field
+from core.serializers import FormInputMixin
 
 SEARCH_MAX_LENGTH = 50
 
@@ -13,7 +14,7 @@ def _max_length(field_name: str) -> int:
     return User._meta.get_field(field_name).max_length
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(FormInputMixin, serializers.Serializer):
     """The fields a user may change about themself; any other field sent is ignored."""
 
     username = username_field(
@@ -34,7 +35,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     is_private = serializers.BooleanField(required=False)
 
 
-class AvatarUploadSerializer(serializers.Serializer):
+class AvatarUploadSerializer(FormInputMixin, serializers.Serializer):
     # An empty file is let through to be refused like any other non-image
     # (`invalid_image`), rather than with a code of its own.
     avatar = serializers.FileField(

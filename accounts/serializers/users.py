@@ -41,9 +41,10 @@ class UserSerializer(serializers.ModelSerializer):
     Lists annotate `two_factor_enabled` in their selector; for a single user it is
     looked up. `follow_status` (the viewer's follow of the user: `following`,
     `requested` or null) and `is_following` come from the `follow_status` annotation
-    that selectors add through `core.relations` (`follow_status_expression`); where a
-    selector did not annotate it (the viewer themself, users nested in other objects)
-    they are null and false.
+    that selectors add through `core.relations` (`follow_status_expression`; a video's
+    owner gets it from the video's `owner_follow_status`); where a selector did not
+    annotate it (the viewer themself, users nested in other objects) they are null and
+    false.
     """
 
     private_fields = ("email", "phone_number", "last_login", "two_factor_enabled")

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import FormInputMixin
 from payments.models import CreatorTier, Subscription
 
 TIER_NAME_MAX_LENGTH = CreatorTier._meta.get_field("name").max_length
@@ -32,7 +33,7 @@ class OwnTierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TierWriteSerializer(serializers.Serializer):
+class TierWriteSerializer(FormInputMixin, serializers.Serializer):
     """The fields of a tier; all required to create one, any subset to change one."""
 
     name = serializers.CharField(max_length=TIER_NAME_MAX_LENGTH)

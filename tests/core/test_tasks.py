@@ -1,14 +1,15 @@
 """Tasks started from a transaction run only once it commits."""
 
-import threading
+import time
+from concurrent.futures import wait
 
 import pytest
 from django.db import transaction
 
-from core.tasks import task_enqueue_detached_on_commit, task_enqueue_on_commit
+from core.tasks import task_enqueue_detached_on_commit, task_enqueue_on_commit, task_run_detached
 from tests.core.factories import EntryFactory
 from tests.testapp.models import Entry
-from tests.testapp.tasks import entry_mark_processed
+from tests.testapp.tasks import Gate, entry_mark_processed, gate_pass
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +42,34 @@ def test_tasks_run_eagerly_without_a_broker(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_detached_task_runs_in_its_own_thread_after_the_commit(settings):
+def test_a_detached_task_runs_in_a_thread_of_its_own_after_the_commit(settings):
     settings.TASKS_EAGER_RUN_DETACHED = True
     entry = EntryFactory()
     with transaction.atomic():
         task_enqueue_detached_on_commit(entry_mark_processed, str(entry.pk))
-        assert not _task_threads()  # nothing starts before the commit
-    for thread in _task_threads():
-        thread.join(timeout=10)
-    entry.refresh_from_db()
-    assert entry.metadata == {"processed": True, "thread": "task:" + entry_mark_processed.name}
+        time.sleep(0.2)
+        entry.refresh_from_db()
+        assert entry.metadata == {}  # nothing starts before the commit
+    deadline = time.monotonic() + 10
+    while not entry.metadata and time.monotonic() < deadline:
+        time.sleep(0.05)
+        entry.refresh_from_db()
+    assert entry.metadata["processed"] is True
+    assert entry.metadata["thread"].startswith("task:" + entry_mark_processed.name)
+
+
+def test_detached_runs_of_a_task_are_bounded_by_its_thread_count(settings):
+    settings.TASKS_EAGER_DETACHED_THREADS_BY_TASK = {gate_pass.name: 2}
+    Gate.reset()
+    futures = [task_run_detached(gate_pass, (), {}) for _ in range(5)]
+    deadline = time.monotonic() + 10
+    while Gate.running < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # time enough for a third run to start, if one could
+    assert (Gate.running, Gate.passed) == (2, 0)
+    Gate.opened.set()
+    wait(futures, timeout=30)
+    assert (Gate.most_running, Gate.passed) == (2, 5)
 
 
 def test_a_detached_task_runs_inline_when_detaching_is_off(django_capture_on_commit_callbacks):
@@ -59,7 +78,3 @@ def test_a_detached_task_runs_inline_when_detaching_is_off(django_capture_on_com
         task_enqueue_detached_on_commit(entry_mark_processed, str(entry.pk))
     entry.refresh_from_db()
     assert entry.metadata["thread"] == "MainThread"
-
-
-def _task_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name.startswith("task:")]

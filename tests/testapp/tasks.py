@@ -17,3 +17,30 @@ def entry_mark_processed(entry_id: str) -> None:
         "thread": threading.current_thread().name,
     }
     entry.save(update_fields=["metadata", "updated_at"])
+
+
+class Gate:
+    """What `gate_pass` runs record, and the gate they wait at (tests only)."""
+
+    lock = threading.Lock()
+    opened = threading.Event()
+    running = 0
+    most_running = 0
+    passed = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.opened.clear()
+        cls.running = cls.most_running = cls.passed = 0
+
+
+@shared_task
+def gate_pass() -> None:
+    """Wait at `Gate` until the test opens it, counting the runs waiting together."""
+    with Gate.lock:
+        Gate.running += 1
+        Gate.most_running = max(Gate.most_running, Gate.running)
+    Gate.opened.wait(timeout=30)
+    with Gate.lock:
+        Gate.running -= 1
+        Gate.passed += 1

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts.factories import UserFactory
 from tests.social.factories import SocialGraph
 from tests.videos import media
 
@@ -138,3 +139,14 @@ def graph(db) -> SocialGraph:
     """Follows and blocks, made through the social app's services: `graph.follow(a, b)`
     (accepted, also of a private account), `graph.block(a, b)`, `graph.unblock(a, b)`."""
     return SocialGraph()
+
+
+@pytest.fixture
+def me(db):
+    """The caller of the feed and follow tests."""
+    return UserFactory(username="me")
+
+
+@pytest.fixture
+def my_client(make_auth_client, me):
+    return make_auth_client(me)

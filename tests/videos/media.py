@@ -5,7 +5,10 @@ can be checked for content; audio is a quiet sine tone.
 """
 
 import math
+import sys
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,7 +27,13 @@ BAND_COLOURS = [
 AUDIO_SAMPLE_RATE = 44100
 AUDIO_FRAME_SAMPLES = 1024
 
-CONTAINER_FORMATS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm"}
+CONTAINER_FORMATS = {
+    "mp4": "mp4",
+    "mov": "mov",
+    "mkv": "matroska",
+    "webm": "webm",
+    "avi": "avi",
+}
 
 
 def frame_pattern_bytes(width: int, height: int, index: int, *, pattern: str = "bands") -> bytes:
@@ -79,7 +88,13 @@ def make_video(
     index first (so a file cut short still opens).
     """
     path = Path(path)
-    encoder = {"h264": "libx264", "mpeg4": "mpeg4", "vp8": "libvpx", "vp9": "libvpx-vp9"}[codec]
+    encoder = {
+        "h264": "libx264",
+        "mpeg4": "mpeg4",
+        "vp8": "libvpx",
+        "vp9": "libvpx-vp9",
+        "mjpeg": "mjpeg",
+    }[codec]
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", format=CONTAINER_FORMATS[container], options=options) as output:
         video_stream = output.add_stream(encoder, rate=fps)
@@ -161,3 +176,38 @@ def make_empty_file(path: str | Path) -> Path:
     path = Path(path)
     path.write_bytes(b"")
     return path
+
+
+def make_mjpeg(path: str | Path, *, width: int, height: int, frames: int = 1) -> Path:
+    """Motion JPEG in AVI of flat grey frames: cheap to write at sizes no other codec
+    here takes (the MJPEG header declares the frame size)."""
+    path = Path(path)
+    with av.open(str(path), "w", format="avi") as output:
+        stream = output.add_stream("mjpeg", rate=1)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+        for index in range(frames):
+            frame = av.VideoFrame(width, height, "yuvj420p")
+            for plane in frame.planes:
+                plane.update(bytes([128]) * plane.buffer_size)
+            frame.pts = index
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
+@contextmanager
+def decoding_counted() -> Iterator[list[str]]:
+    """Counts the packets PyAV decodes in this thread meanwhile: the list gets the name
+    of each decoding call (`VideoStream.decode`, `Packet.decode`, ...) as it is made."""
+    calls: list[str] = []
+
+    def profile(frame, event, function) -> None:
+        if event == "c_call" and getattr(function, "__name__", "") == "decode":
+            calls.append(function.__qualname__)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(previous)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from accounts.models import User
@@ -240,9 +242,9 @@ def test_saving_the_change_page_goes_through_video_update(admin_client):
 
 
 def test_reprocess_queues_the_processing_task_for_each_video_after_commit(
-    admin_client, django_capture_on_commit_callbacks
+    admin_client, django_capture_on_commit_callbacks, media_root
 ):
-    first, second = VideoFactory(), VideoFactory()
+    first, second = video_with_a_source(), video_with_a_source(status=Video.Status.FAILED)
     VideoFactory(title="not selected")
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -256,6 +258,35 @@ def test_reprocess_queues_the_processing_task_for_each_video_after_commit(
             (video_process_task.delay, (str(second.pk),)),
         ]
     )
+
+
+def test_reprocess_skips_ready_videos_whose_source_is_missing(
+    admin_client, django_capture_on_commit_callbacks, media_root
+):
+    whole = video_with_a_source()
+    missing = VideoFactory()  # ready, its source file not in the storage
+    never_ready = VideoFactory(status=Video.Status.FAILED)  # fails again, with a reason
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = run_action(admin_client, "reprocess", [whole, missing, never_ready])
+
+    assert messages_of(response) == [
+        ("success", "Queued processing of 2 video(s)."),
+        ("warning", "Skipped 1 ready video(s) whose source file is missing: they stay ready."),
+    ]
+    assert sorted(callback.args for callback in callbacks) == sorted(
+        [(str(whole.pk),), (str(never_ready.pk),)]
+    )
+    missing.refresh_from_db()
+    assert missing.status == Video.Status.READY
+
+
+def video_with_a_source(**fields) -> Video:
+    """A video whose source file is in the storage (its bytes are not a video: only
+    queueing is looked at here)."""
+    video = VideoFactory(**fields)
+    default_storage.save(video.source_file.name, ContentFile(b"source"))
+    return video
 
 
 def test_hide_makes_the_videos_private(admin_client):

@@ -48,16 +48,6 @@ def walk(client, url: str) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def me():
-    return UserFactory(username="me")
-
-
-@pytest.fixture
-def my_client(make_auth_client, me):
-    return make_auth_client(me)
-
-
 @pytest.mark.parametrize("url", [FOLLOWING, FOR_YOU])
 def test_personal_feeds_need_a_signed_in_caller(api_client, url):
     response = api_client.get(url)

@@ -6,9 +6,13 @@ import av
 import pytest
 from PIL import Image, ImageStat
 
+from tests.videos.media import decoding_counted, make_mjpeg, make_video
 from videos.media import (
+    MAX_DIMENSION,
+    PROBE_DECODE_PACKETS_MAX,
     HlsPlaylistInvalid,
     InvalidMedia,
+    MediaFrameTooLarge,
     MediaInfo,
     MediaTooLong,
     RenditionSize,
@@ -150,6 +154,59 @@ def test_probe_refuses_a_file_whose_last_part_is_garbage(tmp_path, video_faststa
     with pytest.raises(InvalidMedia) as caught:
         media_probe(str(damaged))
     assert str(caught.value) == TRUNCATED
+
+
+def test_probe_decodes_a_bounded_number_of_packets_whatever_the_frame_count(tmp_path):
+    """A small 1080p file with one keyframe: decoding its last group of pictures meant
+    decoding every frame; the check decodes the first frame and reads the rest."""
+    path = make_video(tmp_path / "hd.mp4", width=1920, height=1080, seconds=6, fps=10, audio=False)
+    with av.open(str(path)) as container:
+        packets = [packet for packet in container.demux(video=0) if packet.size]
+    assert (len(packets), sum(packet.is_keyframe for packet in packets)) == (60, 1)
+    with decoding_counted() as decoded:
+        info = media_probe(str(path))
+    assert (info.width, info.height) == (1920, 1080)
+    assert 1 <= len(decoded) <= PROBE_DECODE_PACKETS_MAX + 1  # + the decoder's flush
+
+
+def test_probe_refuses_frames_over_the_pixel_limit_before_decoding(video_small):
+    with decoding_counted() as decoded, pytest.raises(MediaFrameTooLarge) as caught:
+        media_probe(str(video_small), max_pixels=160 * 120 - 1)
+    assert decoded == []
+    assert (caught.value.width, caught.value.height) == (160, 120)
+    assert str(caught.value) == (
+        "The video is 160x120 pixels; at most 8192 pixels a side and 19,199 pixels a frame "
+        "are accepted."
+    )
+
+
+def test_probe_refuses_a_frame_wider_than_the_limit_before_decoding(tmp_path):
+    path = make_mjpeg(tmp_path / "wide.avi", width=MAX_DIMENSION + 8, height=16)
+    with decoding_counted() as decoded, pytest.raises(MediaFrameTooLarge) as caught:
+        media_probe(str(path))
+    assert decoded == []
+    assert (caught.value.width, caught.value.height) == (MAX_DIMENSION + 8, 16)
+
+
+def test_probe_accepts_frames_as_large_as_the_limits(tmp_path, video_small):
+    assert media_probe(str(video_small), max_pixels=160 * 120).width == 160
+    path = make_mjpeg(tmp_path / "wide.avi", width=MAX_DIMENSION, height=16, frames=2)
+    assert media_probe(str(path)).width == MAX_DIMENSION
+
+
+@pytest.mark.parametrize(
+    ("container", "codec", "extension"),
+    [
+        ("mp4", "h264", "mp4"),
+        ("mov", "h264", "mov"),
+        ("webm", "vp8", "webm"),
+        ("mkv", "h264", "mkv"),
+        ("avi", "mpeg4", "avi"),
+    ],
+)
+def test_probe_names_the_container_it_read(tmp_path, container, codec, extension):
+    path = make_video(tmp_path / "clip.bin", container=container, codec=codec, audio=False)
+    assert media_probe(str(path)).extension == extension
 
 
 @pytest.mark.parametrize(

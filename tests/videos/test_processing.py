@@ -13,11 +13,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from PIL import Image, ImageStat
 
+from notifications.models import Notification, NotificationType
 from tests.accounts.factories import UserFactory
+from tests.videos.factories import VideoFactory
 from videos.media import hls_playlist_parse
 from videos.models import Video
 from videos.services.processing import (
     INTERNAL_ERROR_MESSAGE,
+    SourceMissing,
     video_process,
     video_processing_claim,
 )
@@ -481,6 +484,62 @@ def test_the_command_processes_every_video_with_all(video_small):
         f"[{index}/3] {video.pk} ready (T)" for index, video in enumerate(videos, start=1)
     ]
     assert stdout == "Processed 3 video(s): 3 ready, 0 failed, 0 skipped.\n"
+
+
+def bulk_ready_video(**fields) -> Video:
+    """A ready video whose source file is not in the storage (as `seed_demo --bulk`
+    makes them), with outputs processing once made."""
+    return VideoFactory(
+        thumbnail="videos/x/thumbnail.jpg",
+        hls_playlist="videos/x/hls/master.m3u8",
+        renditions=[{"label": "360p", "height": 360, "width": 640, "bitrate": 1, "path": "p"}],
+        **fields,
+    )
+
+
+def video_state(video: Video) -> tuple:
+    video.refresh_from_db()
+    return (video.status, video.processing_error, video.hls_playlist, video.updated_at)
+
+
+def test_the_command_leaves_ready_videos_whose_source_is_missing_ready(mailoutbox, video_small):
+    missing = [bulk_ready_video(), bulk_ready_video()]
+    before = [video_state(video) for video in missing]
+    whole = video_with_source(video_small, status=Status.READY)
+    for _ in range(2):  # safe to run again: nothing piles up
+        stdout, stderr = run_command("--all")
+        assert progress_lines(stderr) == [
+            f"[1/3] {missing[0].pk} skipped: source file missing, left ready (T)",
+            f"[2/3] {missing[1].pk} skipped: source file missing, left ready (T)",
+            f"[3/3] {whole.pk} ready (T)",
+        ]
+        assert stdout == (
+            "Processed 3 video(s): 1 ready, 0 failed, 2 skipped "
+            "(source file missing, left ready: 2).\n"
+        )
+    assert [video_state(video) for video in missing] == before
+    assert not Notification.objects.filter(type=NotificationType.VIDEO_FAILED).exists()
+    assert mailoutbox == []
+
+
+def test_the_command_fails_a_video_never_ready_whose_source_is_missing(video_small):
+    video = video_with_source(video_small, status=Status.FAILED)
+    default_storage.delete(video.source_file.name)
+    stdout, _ = run_command("--failed")
+    assert stdout == "Processed 1 video(s): 0 ready, 1 failed, 0 skipped.\n"
+    assert video_state(video)[:2] == (Status.FAILED, "The uploaded file is missing.")
+
+
+def test_processing_a_ready_video_whose_source_is_missing_changes_nothing():
+    video = bulk_ready_video()
+    before = video_state(video)
+    with pytest.raises(SourceMissing):
+        video_process(video_id=video.pk)
+    with pytest.raises(SourceMissing):
+        video_processing_claim(video_id=video.pk)
+    video_process_task.delay(str(video.pk))  # the task logs it and leaves it
+    assert video_state(video) == before
+    assert not Notification.objects.exists()
 
 
 def test_the_command_is_quiet_at_verbosity_zero(video_small):

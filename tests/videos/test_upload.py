@@ -1,9 +1,11 @@
 """Uploading, editing and deleting videos: who may, and every way a request is refused."""
 
 import io
+import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -279,3 +281,111 @@ def test_deleting_removes_the_files_after_commit(
     assert response.status_code == 204
     assert storage_tree_names(video.media_folder) == []
     assert User.objects.get(pk=user.pk).video_count == 0
+
+
+# -- form fields left out ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sent", "expected"), [(None, True), ("false", False), ("true", True)])
+def test_allow_comments_left_out_of_the_upload_form_means_the_default(
+    auth_client, clip, sent, expected
+):
+    fields = {} if sent is None else {"allow_comments": sent}
+    response = upload(auth_client, clip, **fields)
+    assert response.status_code == 201, response.json()
+    assert response.json()["allow_comments"] is expected
+    assert Video.objects.get().allow_comments is expected
+
+
+def test_an_upload_form_with_only_the_file_and_title_takes_every_default(auth_client, clip):
+    response = upload(auth_client, clip)
+    body = response.json()
+    assert (body["visibility"], body["tags"], body["category"], body["language"]) == (
+        "public",
+        [],
+        None,
+        "",
+    )
+    assert (body["description"], body["allow_comments"]) == ("", True)
+
+
+@pytest.mark.parametrize(("sent", "expected"), [(None, True), ("false", False), ("true", True)])
+def test_a_multipart_edit_leaves_out_what_it_does_not_send(auth_client, video, sent, expected):
+    fields = {"title": "After"} if sent is None else {"title": "After", "allow_comments": sent}
+    response = auth_client.patch(f"{URL}{video.pk}/", fields, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["title"], response.json()["allow_comments"]) == ("After", expected)
+    video.refresh_from_db()
+    assert (video.title, video.allow_comments) == ("After", expected)
+
+
+# -- what is stored, and what is refused before decoding ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sample", "name", "stored"),
+    [
+        ("video_small", "clip.html", "source.mp4"),
+        ("video_small", ".htaccess", "source.mp4"),
+        ("video_webm", "clip.mp4", "source.webm"),
+        ("video_webm", "clip", "source.webm"),
+    ],
+)
+def test_the_source_is_named_by_the_container_found_in_it(
+    request, auth_client, sample, name, stored
+):
+    content = request.getfixturevalue(sample).read_bytes()
+    response = upload(auth_client, content, name=name)
+    assert response.status_code == 201, response.json()
+    video = Video.objects.get()
+    assert video.source_file.name == f"videos/{video.media_key}/{stored}"
+    assert default_storage.exists(video.source_file.name)
+
+
+def test_frames_over_the_pixel_limit_are_refused(auth_client, clip, settings, media_root):
+    settings.VIDEO_MAX_PIXELS = 160 * 120 - 1
+    response = upload(auth_client, clip)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "code": "too_many_pixels",
+            "detail": "The video is 160x120 pixels; at most 8192 pixels a side and 19,199 "
+            "pixels a frame are accepted.",
+            "attr": "file",
+        }
+    ]
+    assert not Video.objects.exists() and stored_files(media_root) == []
+
+
+# -- processing beside the request, and the upload limit -----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_upload_answers_before_processing_runs(auth_client, clip, settings):
+    settings.TASKS_EAGER_RUN_DETACHED = True  # as served: no broker, tasks beside requests
+    response = upload(auth_client, clip)
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["renditions"]) == ("processing", [])
+    video = Video.objects.get()
+    deadline = time.monotonic() + 60
+    while video.status == Video.Status.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.1)
+        video.refresh_from_db()
+    assert video.status == Video.Status.READY
+    assert [rendition["height"] for rendition in video.renditions] == [120]
+
+
+def upload_rate() -> int:
+    return int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["upload"].split("/")[0])
+
+
+def test_uploads_are_throttled_per_account(auth_client, make_auth_client, clip, text_file):
+    for _ in range(upload_rate()):  # refused files count too: the check is the cost
+        assert upload(auth_client, text_file.read_bytes()).status_code == 400
+    response = upload(auth_client, clip)
+    assert response.status_code == 429
+    assert error_codes(response) == [(None, "throttled")]
+    assert int(response["Retry-After"]) > 0
+    assert not Video.objects.exists()
+    assert auth_client.get(URL).status_code == 200  # only uploads are limited
+    assert upload(make_auth_client(UserFactory()), clip).status_code == 201  # another account

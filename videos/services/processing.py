@@ -51,6 +51,15 @@ INTERNAL_ERROR_MESSAGE = (
 )
 
 
+class SourceMissing(Exception):
+    """The video is ready and its source file is not in the storage: processing it
+    again could only make it fail, so it is left as it is."""
+
+    def __init__(self, video_id) -> None:
+        self.video_id = video_id
+        super().__init__(f"Video {video_id} is ready and its source file is missing.")
+
+
 class StorageRenamedFile(Exception):
     """The storage saved an output under another name than asked (so the relative
     addresses inside the playlists would not resolve)."""
@@ -81,10 +90,12 @@ def video_process(*, video_id) -> Video:
     the first time. Idempotent: a re-run replaces every output (the old ones are
     deleted first, so names never change and nothing is duplicated). On any failure
     no output is left, only the source. Raises `Video.DoesNotExist` when the video
-    does not exist or was deleted while being processed (its outputs are removed).
+    does not exist or was deleted while being processed (its outputs are removed),
+    and `SourceMissing`, changing nothing, for a ready video whose source is gone.
     Call outside a transaction.
     """
     video = Video.objects.get(pk=video_id)
+    video_reprocessing_check(video)
     _video_mark_processing(video)
     try:
         with tempfile.TemporaryDirectory(prefix="video-process-") as workdir:
@@ -103,6 +114,19 @@ def video_process(*, video_id) -> Video:
     return result
 
 
+def video_source_exists(video: Video) -> bool:
+    """Whether the video's source file is in the storage."""
+    name = video.source_file.name
+    return bool(name) and default_storage.exists(name)
+
+
+def video_reprocessing_check(video: Video) -> None:
+    """Raise `SourceMissing` for a ready video whose source file is gone (the demo's
+    bulk videos, a lost file): processing must never turn it from ready to failed."""
+    if video.status == Video.Status.READY and not video_source_exists(video):
+        raise SourceMissing(video.pk)
+
+
 def video_processing_claim(
     *,
     video_id,
@@ -113,7 +137,12 @@ def video_processing_claim(
     else got to it first: only when its status is one of `statuses` (any, when None)
     and, with `unchanged_since`, its row has not changed since then. One conditional
     UPDATE, so of two callers racing for a video exactly one wins; returns whether
-    this caller did."""
+    this caller did. Raises `SourceMissing` (and claims nothing) for a ready video
+    whose source is gone (`video_reprocessing_check`)."""
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        return False
+    video_reprocessing_check(video)
     videos = Video.objects.filter(pk=video_id)
     if statuses is not None:
         videos = videos.filter(status__in=list(statuses))
@@ -159,7 +188,7 @@ def _source_local_path(video: Video, workdir: Path) -> Path:
     """A local path to the source for PyAV: the file itself when the storage keeps it
     on this machine's disk, else a copy in `workdir` (object storage, in-memory)."""
     name = video.source_file.name
-    if not name or not default_storage.exists(name):
+    if not video_source_exists(video):
         raise InvalidMedia("The uploaded file is missing.")
     try:
         local = Path(default_storage.path(name))
@@ -175,7 +204,11 @@ def _source_local_path(video: Video, workdir: Path) -> Path:
 
 def _outputs_make(video: Video, workdir: Path, *, heartbeat: Callable[..., None]) -> _Outputs:
     source = _source_local_path(video, workdir)
-    info = media_probe(str(source), max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS)
+    info = media_probe(
+        str(source),
+        max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS,
+        max_pixels=settings.VIDEO_MAX_PIXELS,
+    )
     heartbeat()
     folder = workdir / "outputs"
     folder.mkdir()

@@ -1,9 +1,9 @@
 """Uploading, editing and deleting videos."""
 
-import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -13,9 +13,10 @@ from django.db.models import F
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.models import User
-from core.tasks import task_enqueue_on_commit
-from videos.media import InvalidMedia, MediaTooLong, media_probe
+from core.tasks import task_enqueue_detached_on_commit
+from videos.media import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong, media_probe
 from videos.models import Category, Video
+from videos.services.processing import SourceMissing, video_reprocessing_check
 from videos.storage import storage_tree_delete
 from videos.tags import tags_with_hashtags
 from videos.tasks import video_process_task
@@ -40,18 +41,26 @@ def _local_path(upload: UploadedFile) -> Iterator[str]:
         yield copy.name
 
 
-def video_upload_check(upload: UploadedFile) -> None:
-    """Refuse what is too large, too long or not a decodable video, with `too_large`,
-    `too_long` or `invalid_media` on `file`."""
+def video_upload_check(upload: UploadedFile) -> MediaInfo:
+    """Refuse what is too large, too long, of too large frames or not a decodable
+    video, with `too_large`, `too_long`, `too_many_pixels` or `invalid_media` on
+    `file`; returns what probing found. The work is bounded by the file's size
+    (`media_probe` decodes only the first frame)."""
     limit = settings.VIDEO_MAX_UPLOAD_MB
     if upload.size > limit * MEGABYTE:
         raise _file_error(f"The file is larger than {limit} MB.", "too_large")
     with _local_path(upload) as path:
         try:
-            media_probe(path, max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS)
+            return media_probe(
+                path,
+                max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS,
+                max_pixels=settings.VIDEO_MAX_PIXELS,
+            )
         except MediaTooLong as error:
             seconds = settings.VIDEO_MAX_DURATION_SECONDS
             raise _file_error(f"The video is longer than {seconds} seconds.", "too_long") from error
+        except MediaFrameTooLarge as error:
+            raise _file_error(str(error), "too_many_pixels") from error
         except InvalidMedia as error:
             raise _file_error(
                 f"This file is not a video we can play: {error}", "invalid_media"
@@ -75,10 +84,12 @@ def video_upload(
     """Store an uploaded video and queue its processing; returns it as committed.
 
     The file is checked first (`video_upload_check`): a rejected upload leaves no row
-    and no file. When tasks run eagerly, processing has finished by the time this
-    returns, so the video comes back `ready` (or `failed`).
+    and no file. The source is stored under the extension of the container found in
+    it, whatever the upload's name says. Processing runs after the commit, beside the
+    request (a Celery worker, or this process's bounded pool without a broker), so the
+    video comes back `processing`; the test settings run it inline.
     """
-    video_upload_check(upload)
+    info = video_upload_check(upload)
     video = Video(
         owner=owner,
         title=title,
@@ -90,12 +101,12 @@ def video_upload(
         allow_comments=allow_comments,
         status=Video.Status.PROCESSING,
     )
-    video.source_file.save(os.path.basename(upload.name or "video"), upload, save=False)
+    video.source_file.save(f"source.{info.extension}", upload, save=False)
     try:
         with transaction.atomic():
             video.save(force_insert=True)
             User.objects.filter(pk=owner.pk).update(video_count=F("video_count") + 1)
-            task_enqueue_on_commit(video_process_task, str(video.pk))
+            task_enqueue_detached_on_commit(video_process_task, str(video.pk))
     except BaseException:
         video.source_file.delete(save=False)
         raise
@@ -139,3 +150,26 @@ def video_delete(*, video: Video) -> None:
             video_count=F("video_count") - 1
         )
         transaction.on_commit(partial(storage_tree_delete, folder))
+
+
+@dataclass(frozen=True)
+class VideosReprocessQueued:
+    queued: int
+    skipped_source_missing: int
+
+
+def videos_reprocess_enqueue(*, videos: Iterable[Video]) -> VideosReprocessQueued:
+    """Queue processing again for each of `videos` once the transaction commits,
+    except ready videos whose source file is gone (processing could only make them
+    fail: `video_reprocessing_check`), which are counted instead."""
+    queued = skipped = 0
+    with transaction.atomic():
+        for video in videos:
+            try:
+                video_reprocessing_check(video)
+            except SourceMissing:
+                skipped += 1
+                continue
+            task_enqueue_detached_on_commit(video_process_task, str(video.pk))
+            queued += 1
+    return VideosReprocessQueued(queued=queued, skipped_source_missing=skipped)

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.throttling import UploadRateThrottle
 from videos.filters import VIDEO_ORDERINGS, VideoFilter, video_list_ordering
 from videos.models import Video
 from videos.permissions import IsOwnerOrStaffToDelete
@@ -21,7 +22,9 @@ NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not
 # The list's query parameters: codes that drf-standardized-errors does not find itself.
 @extend_validation_errors(["max_length"], field_name="tag", actions=["list"])
 @extend_validation_errors(
-    ["too_large", "too_long", "invalid_media"], field_name="file", actions=["create"]
+    ["too_large", "too_long", "too_many_pixels", "invalid_media"],
+    field_name="file",
+    actions=["create"],
 )
 @extend_validation_errors(["invalid_tag", "max_length"], field_name="tags", actions=["create"])
 @extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
@@ -56,10 +59,13 @@ NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not
         summary="Upload a video",
         request={"multipart/form-data": VideoUploadSerializer},
         responses={201: VideoSerializer},
-        description="Stores the file and queues processing: the answer's status is "
-        "`processing`, or already `ready`/`failed` when tasks run in-process. `tags` may "
+        description="Checks the file (its work bounded by the file's size: only the first "
+        "frame is decoded), stores it and queues processing: the answer comes at once, "
+        "with status `processing`. Throttled per account (`THROTTLE_UPLOAD_RATE`): "
+        "`throttled` (429, with `Retry-After`). `tags` may "
         "be repeated fields or one comma-separated value; hashtags in the description "
-        "are added. Error codes on `file`: `too_large`, `too_long`, `invalid_media`, "
+        "are added. Error codes on `file`: `too_large`, `too_long`, `too_many_pixels` "
+        "(frames over `VIDEO_MAX_PIXELS` or 8192 pixels a side), `invalid_media`, "
         "`required`, `empty`; `invalid_tag` and `max_length` on `tags`; `does_not_exist` "
         "on `category`; `invalid_choice` on `visibility`; `invalid` on `language`.",
     ),
@@ -99,6 +105,12 @@ class VideoViewSet(
         """The list's `ordering` parameter, which `VideoFilter` has validated."""
         request = getattr(self, "request", None)
         return video_list_ordering(request.query_params.get("ordering") if request else None)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(UploadRateThrottle())
+        return throttles
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

@@ -5,7 +5,9 @@ By default it takes the videos stuck in `uploaded` or `processing` (no sign of l
 `--failed` the failed ones, with `--id` the videos named, with `--all` every video.
 Safe to run twice, even at once: each video is claimed with a conditional update
 before it is processed, so two runs never process the same video together, and a
-second run finds nothing left to do. Progress goes to stderr, the summary to stdout.
+second run finds nothing left to do. A ready video whose source file is missing is
+skipped and stays ready (it can only fail). Progress goes to stderr, the summary (with
+what was skipped, and why) to stdout.
 """
 
 import time
@@ -17,9 +19,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from videos.models import Video
-from videos.services.processing import video_process, video_processing_claim
+from videos.services.processing import SourceMissing, video_process, video_processing_claim
 
 STUCK_MINUTES = 15
+# Why a video was skipped, as the progress lines and the summary say it.
+SKIPPED_CHANGED = "changed meanwhile (deleted or taken by another run)"
+SKIPPED_DELETED = "deleted meanwhile"
+SKIPPED_SOURCE_MISSING = "source file missing, left ready"
 
 
 class Command(BaseCommand):
@@ -80,16 +86,19 @@ class Command(BaseCommand):
             self.stdout.write("No videos to process.")
             return
         outcomes: Counter[str] = Counter()
+        skipped: Counter[str] = Counter()
         total = len(pks)
         for index, pk in enumerate(pks, start=1):
             started = time.monotonic()
             outcome, detail = self._process(pk, claim)
             outcomes[outcome] += 1
+            if outcome == "skipped":
+                skipped[detail] += 1
             if options["verbosity"] >= 1:
                 elapsed = time.monotonic() - started
                 suffix = f": {detail}" if detail else ""
                 self.stderr.write(f"[{index}/{total}] {pk} {outcome}{suffix} ({elapsed:.1f} s)")
-        self.stdout.write(self._summary(total, outcomes))
+        self.stdout.write(self._summary(total, outcomes, skipped))
 
     def _ids_known(self, ids: list[str]) -> list[uuid.UUID]:
         pks = []
@@ -106,17 +115,22 @@ class Command(BaseCommand):
 
     def _process(self, pk: uuid.UUID, claim: dict) -> tuple[str, str]:
         """Process one video; returns its outcome (ready, failed or skipped) and why."""
-        if not video_processing_claim(video_id=pk, **claim):
-            return "skipped", "changed meanwhile (deleted or taken by another run)"
         try:
+            if not video_processing_claim(video_id=pk, **claim):
+                return "skipped", SKIPPED_CHANGED
             video = video_process(video_id=pk)
         except Video.DoesNotExist:
-            return "skipped", "deleted meanwhile"
+            return "skipped", SKIPPED_DELETED
+        except SourceMissing:
+            return "skipped", SKIPPED_SOURCE_MISSING
         return video.status, video.processing_error
 
-    def _summary(self, total: int, outcomes: Counter) -> str:
+    def _summary(self, total: int, outcomes: Counter, skipped: Counter) -> str:
         parts = [f"{outcomes[name]} {name}" for name in ("ready", "failed", "skipped")]
         message = f"Processed {total} video(s): {', '.join(parts)}."
+        if skipped:
+            reasons = "; ".join(f"{reason}: {count}" for reason, count in sorted(skipped.items()))
+            message = f"{message[:-1]} ({reasons})."
         if outcomes["failed"] or outcomes["skipped"]:
             return self.style.WARNING(message)
         return self.style.SUCCESS(message)
