@@ -41,6 +41,7 @@ from accounts.services.sign_in import (
 from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
 from accounts.validators import PASSWORD_ERROR_CODES
+from config.openapi import error_responses
 from core.requests import client_ip, client_user_agent
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1
@@ -215,6 +216,7 @@ class LoginView(PublicAuthView):
                 "(`two_factor_required`, `challenge_token`, `expires_in`) for "
                 "`auth/2fa/verify/`.",
             ),
+            **error_responses(s401="`invalid_credentials`, `account_inactive`."),
         },
         summary="Sign in with a username (or email) and password",
         description="Error codes: `invalid_credentials` (401, wrong password or no such "
@@ -258,7 +260,13 @@ class TokenRefreshView(PublicAuthView):
         operation_id="auth_token_refresh",
         tags=["auth"],
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer},
+        responses={
+            200: TokenPairSerializer,
+            **error_responses(
+                s401="`refresh_token_reused`, `token_not_valid`, `token_expired`, "
+                "`session_ended`."
+            ),
+        },
         summary="Exchange a refresh token for a new pair",
         description="The refresh token used is dead afterwards. Presenting it again ends "
         "the session (`refresh_token_reused`, 401). Other codes: `token_not_valid`, "

@@ -1,5 +1,7 @@
 """The OpenAPI schema and its documentation pages work with no internet access."""
 
+import json
+
 import pytest
 from django.contrib.staticfiles import finders
 
@@ -19,7 +21,7 @@ def test_the_schema_is_openapi_3_and_lists_the_api(api_client):
 def test_the_schema_documents_the_error_shape(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
     components = schema["components"]["schemas"]
-    assert "ErrorCode405Enum" in components
+    assert "ErrorCode406Enum" in components
     assert components["ServiceStatusEnum"]["enum"] == ["ok", "degraded", "unavailable"]
 
 
@@ -54,3 +56,112 @@ def test_private_user_fields_are_optional_in_the_schema(api_client):
         assert private in user["properties"]
         assert private not in user["required"]
     assert "username" in user["required"]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """The schema `/api/schema/` serves, generated once for these tests."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
+
+
+def test_each_request_body_has_one_media_type_multipart_only_for_files(schema):
+    media_types = {
+        operation["operationId"]: list(operation["requestBody"]["content"])
+        for _, _, operation in operations(schema)
+        if "requestBody" in operation
+    }
+    assert {operation_id for operation_id, types in media_types.items() if len(types) != 1} == set()
+    assert {
+        operation_id: types[0]
+        for operation_id, types in media_types.items()
+        if types != ["application/json"]
+    } == {
+        "videos_upload": "multipart/form-data",
+        "users_me_avatar_set": "multipart/form-data",
+        "auth_token": "application/x-www-form-urlencoded",  # RFC 6749
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "method"),
+    [
+        ("/api/v1/auth/login/", "post"),
+        ("/api/v1/auth/register/", "post"),
+        ("/api/v1/auth/token/refresh/", "post"),
+        ("/api/v1/videos/{id}/", "patch"),
+    ],
+)
+def test_json_only_endpoints_refuse_form_data(api_client, url, method):
+    from tests.videos.factories import VideoFactory
+
+    video = VideoFactory()
+    api_client.force_authenticate(video.owner)
+
+    response = getattr(api_client, method)(
+        url.format(id=video.pk), {"title": "x"}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+
+
+def test_an_unknown_response_format_is_not_acceptable_not_a_404(api_client):
+    response = api_client.get("/api/v1/health/?format=xml")
+
+    assert response.status_code == 406
+    assert response.json()["errors"][0]["code"] == "not_acceptable"
+
+
+def test_error_components_are_shared_and_the_schema_is_small(schema):
+    names = set(schema["components"]["schemas"])
+    assert {
+        "ValidationErrorResponse",
+        "ValidationError",
+        "ValidationErrorCodeEnum",
+        "ClientErrorResponse400",
+        "ErrorResponse400",
+    } <= names
+    # No per-operation or per-field error components (`AuthLoginEmailErrorComponent`).
+    assert [name for name in names if name.endswith(("ErrorComponent", "ValidationError"))] == [
+        "ValidationError"
+    ]
+    assert len([name for name in names if "Error" in name]) < 50
+    assert {"Unauthorized", "TooManyRequests"} <= set(schema["components"]["responses"])
+    assert len(json.dumps(schema)) < 350_000  # 590,735 bytes before the error components
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/api/v1/auth/register/", "post", {"201", "400", "406", "415", "429"}),
+        ("/api/v1/auth/login/", "post", {"200", "400", "401", "406", "415", "429"}),
+        ("/api/v1/auth/token/", "post", {"200", "400", "406", "415", "429"}),
+        ("/api/v1/health/", "get", {"200", "406", "503"}),
+        ("/api/v1/wallet/packages/", "get", {"200", "401", "406", "429"}),
+    ],
+)
+def test_operations_list_exactly_the_statuses_they_answer(schema, path, method, statuses):
+    assert set(schema["paths"][path][method]["responses"]) == statuses
+
+
+def test_statuses_follow_from_what_an_operation_is(schema):
+    signs_in = {"auth_login", "auth_token_refresh"}  # a wrong password or token: 401
+    for method, path, operation in operations(schema):
+        responses = set(operation["responses"])
+        anonymous_only = operation.get("security") == [{}]
+        assert "405" not in responses, (method, path)  # other methods are other operations
+        assert ("415" in responses) == ("requestBody" in operation), (method, path)
+        if operation["operationId"] != "payments_webhooks_sandbox":  # 404 unless sandbox
+            assert ("404" in responses) == ("{" in path), (method, path)
+        if anonymous_only and operation["operationId"] not in signs_in:
+            assert "401" not in responses, (method, path)
+        if not anonymous_only:
+            assert "401" in responses, (method, path)
