@@ -202,6 +202,17 @@ class AutoSchema(openapi.AutoSchema):
         # Only a request body has a content type to refuse.
         return self._body_serializer() is not None
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # A PATCH is partial, except where the view validates the whole body
+        # (`patch_is_partial = False`): then its required fields stay required.
+        if self.method == "PATCH" and getattr(self.view, "patch_is_partial", True) is False:
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _body_serializer(self):
         """The request body's serializer, also when declared per media type."""
         if self.method not in ("PUT", "PATCH", "POST"):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import APIException, MethodNotAllowed, Throttled
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -82,6 +82,8 @@ class PublicAuthView(APIView):
 
 
 @extend_validation_errors(PASSWORD_ERROR_CODES, field_name="password", methods=["post"])
+@extend_validation_errors(["email_taken"], field_name="email", methods=["post"])
+@extend_validation_errors(["username_taken"], field_name="username", methods=["post"])
 class RegisterView(PublicAuthView):
     throttle_scope = "register"
 
@@ -189,6 +191,8 @@ class OAuthTokenView(PublicAuthView):
             if exc.wait is not None:
                 response["Retry-After"] = str(int(exc.wait))
             return response
+        if isinstance(exc, MethodNotAllowed):  # HTTP's answer, not an OAuth2 error
+            return super().handle_exception(exc)
         if isinstance(exc, APIException):
             code = "invalid_grant" if exc.status_code == 401 else "invalid_request"
             detail = exc.detail if isinstance(exc.detail, str) else "The request is invalid."
@@ -263,8 +267,7 @@ class TokenRefreshView(PublicAuthView):
         responses={
             200: TokenPairSerializer,
             **error_responses(
-                s401="`refresh_token_reused`, `token_not_valid`, `token_expired`, "
-                "`session_ended`."
+                s401="`refresh_token_reused`, `token_not_valid`, `token_expired`, `session_ended`."
             ),
         },
         summary="Exchange a refresh token for a new pair",

@@ -58,10 +58,8 @@ def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
             "username": fuzz_world.creator.username,
             "video_id": str(fuzz_world.video.pk),
             "comment_id": str(fuzz_world.comment.pk),
-            "/api/v1/videos/{id}/": str(fuzz_world.video.pk),
-            "/api/v1/notifications/{id}/": str(fuzz_world.notification.pk),
-            "/api/v1/notifications/{id}/read/": str(fuzz_world.notification.pk),
-            "/api/v1/auth/sessions/{id}/": str(fuzz_world.session.pk),
+            "notification_id": str(fuzz_world.notification.pk),
+            "session_id": str(fuzz_world.session.pk),
             "tier_id": str(fuzz_world.tier.pk),
             "subscription_id": str(fuzz_world.subscription.pk),
             "top_up_id": str(fuzz_world.top_up.pk),
@@ -79,9 +77,8 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     real = dict(path_parameters)
     for name in path_parameters:
-        key = context.operation.path if name == "id" else name
-        if key in _world_ids:
-            real[name] = _world_ids[key]
+        if name in _world_ids:
+            real[name] = _world_ids[name]
     if real == path_parameters:
         return st.just(path_parameters)
     return st.sampled_from([path_parameters, real])

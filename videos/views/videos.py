@@ -91,6 +91,8 @@ class VideoViewSet(
     serializer_class = VideoSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_url_kwarg = "video_id"  # path parameters name their resource (`{video_id}`)
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 (JSON)
     filterset_class = VideoFilter  # the list's query parameters (videos/filters.py)
 
     @property
@@ -115,7 +117,7 @@ class VideoViewSet(
         )
 
     def get_object(self) -> Video:
-        video = access_video(viewer=self.request.user, video_id=self.kwargs["pk"])
+        video = access_video(viewer=self.request.user, video_id=self.kwargs["video_id"])
         self.check_object_permissions(self.request, video)
         return video
 
