@@ -173,3 +173,34 @@ def test_statuses_follow_from_what_an_operation_is(schema):
             assert "401" not in responses, (method, path)
         if not anonymous_only:
             assert "401" in responses, (method, path)
+
+
+@pytest.mark.parametrize(
+    "operation_id", ["users_follow", "users_block", "videos_like", "videos_bookmark"]
+)
+def test_create_like_actions_document_their_repeat_as_200(schema, operation_id):
+    operation = next(
+        operation
+        for _, _, operation in operations(schema)
+        if operation["operationId"] == operation_id
+    )
+
+    assert {"200", "201"} <= set(operation["responses"])
+    assert "Idempotent" in operation["description"]
+
+
+def test_path_parameters_name_their_resource(schema):
+    import re
+
+    names = {
+        (segment, parameter)
+        for path in schema["paths"]
+        for segment, parameter in re.findall(r"([a-z-]+)/\{([a-z_]+)\}", path)
+    }
+    # `users/{username}`: users are found by name; a follow request is a Follow.
+    assert {
+        (segment, parameter)
+        for segment, parameter in names
+        if parameter != segment.removesuffix("s").replace("-", "_") + "_id"
+    } == {("users", "username"), ("follow-requests", "follow_id")}
+    assert "id" not in {parameter for _, parameter in names}
