@@ -389,6 +389,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "config.openapi.postprocess_error_codes",
         "config.openapi.postprocess_shared_responses",
+        "config.openapi.postprocess_request_patterns",
     ],
 }
 

@@ -22,6 +22,7 @@ def paginated(view_class):
         )
     return view_class
 
+
 # Create-like actions (follow, like, bookmark, block) are idempotent across the API.
 REPEATED_ACTION = (
     "Idempotent: the first time answers 201 when it creates something; repeating it "

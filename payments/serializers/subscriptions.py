@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.strict import StrictBooleanField
 from payments.models import CreatorTier, Subscription
 
 TIER_NAME_MAX_LENGTH = CreatorTier._meta.get_field("name").max_length
@@ -45,9 +46,7 @@ class TierWriteSerializer(serializers.Serializer):
         required=False,
         help_text=f"Up to {TIER_PERKS_MAX} short lines.",
     )
-    active = serializers.BooleanField(
-        required=False, help_text="Inactive tiers take no new subscribers."
-    )
+    active = StrictBooleanField(required=False, help_text="Inactive tiers take no new subscribers.")
 
 
 class SubscriptionCreateSerializer(serializers.Serializer):

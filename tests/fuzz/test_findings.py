@@ -182,3 +182,73 @@ def test_the_preferences_patch_requires_what_the_view_requires(schema):
 
     assert body["required"] is True
     assert schema["components"]["schemas"][component]["required"] == ["preferences"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "attr"),
+    [
+        ("patch", "/api/v1/users/me/", {"is_private": 0}, "is_private"),
+        ("post", "/api/v1/creators/me/tiers/", {"name": "Gold", "price": 1, "active": 0}, "active"),
+        (
+            "patch",
+            "/api/v1/notifications/preferences/",
+            {"preferences": [{"type": "new_follower", "email": 0}]},
+            "preferences.0.email",
+        ),
+        (
+            "patch",
+            "/api/v1/notifications/preferences/",
+            {"preferences": [{"type": "new_follower", "in_app": "yes"}]},
+            "preferences.0.in_app",
+        ),
+    ],
+)
+def test_a_json_boolean_is_true_or_false_as_the_schema_says(
+    auth_client, user, method, url, body, attr
+):
+    # DRF also took 0, 1, "yes" and "on": requests the schema calls invalid were accepted.
+    user.role = user.Role.CREATOR
+    user.save(update_fields=["role"])
+
+    response = getattr(auth_client, method)(url, body)
+
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("invalid", attr)
+    ]
+
+
+def test_json_false_and_form_data_text_are_still_booleans(auth_client, user):
+    from tests.videos.factories import VideoFactory
+
+    video = VideoFactory(owner=user, allow_comments=True)
+    response = auth_client.patch(f"/api/v1/videos/{video.pk}/", {"allow_comments": False})
+    assert (response.status_code, response.json()["allow_comments"]) == (200, False)
+
+    from django.http import QueryDict
+    from rest_framework import serializers
+
+    from core.strict import StrictBooleanField
+
+    class Form(serializers.Serializer):
+        flag = StrictBooleanField()
+
+    form = Form(data=QueryDict("flag=true"))
+    assert form.is_valid(), form.errors
+    assert form.validated_data == {"flag": True}
+
+
+def test_a_video_language_has_its_pattern_in_the_schema(schema):
+    import re
+
+    components = schema["components"]["schemas"]
+    pattern = components["VideoUploadRequest"]["properties"]["language"]["pattern"]
+
+    assert components["PatchedVideoUpdateRequest"]["properties"]["language"]["pattern"] == pattern
+    assert [bool(re.match(pattern, value)) for value in ("", "en", "pt-BR", "0", "EN")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
