@@ -213,9 +213,22 @@ class AutoSchema(openapi.AutoSchema):
                 self.method = "PATCH"
         return super()._get_request_for_media_type(serializer, direction)
 
+    def _reads_delete_body(self) -> bool:
+        """A DELETE whose view reads a body (`delete_has_body = True`: a password)."""
+        return self.method == "DELETE" and getattr(self.view, "delete_has_body", False)
+
+    def _get_request_body(self, direction="request"):
+        if self._reads_delete_body():
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
+
     def _body_serializer(self):
         """The request body's serializer, also when declared per media type."""
-        if self.method not in ("PUT", "PATCH", "POST"):
+        if self.method not in ("PUT", "PATCH", "POST") and not self._reads_delete_body():
             return None
         serializer = self.get_request_serializer()
         if isinstance(serializer, dict):
@@ -230,7 +243,9 @@ class AutoSchema(openapi.AutoSchema):
         return has_body or super()._should_add_validation_error_response()
 
     def _determine_fields_with_error_codes(self):
-        if isinstance(self.get_request_serializer(), dict) and self._body_serializer():
+        if self._reads_delete_body() or (
+            isinstance(self.get_request_serializer(), dict) and self._body_serializer()
+        ):
             fields = openapi.get_flat_serializer_fields(self._body_serializer())
             return openapi.get_serializer_fields_with_error_codes(fields)
         return super()._determine_fields_with_error_codes()

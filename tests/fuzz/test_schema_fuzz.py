@@ -25,6 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from tests.fuzz.checks import (
+    schema_valid_requests_are_well_formed,
+    validation_errors_are_documented,
+)
 from tests.fuzz.conftest import FuzzWorld
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
@@ -38,6 +42,10 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    # This API's own (tests/fuzz/checks.py): each validation code is its operation's,
+    # and a schema-valid request is never refused for its shape.
+    validation_errors_are_documented,
+    schema_valid_requests_are_well_formed,
 ]
 
 # The schema is read once, when the module is collected; pytest-django has set Django
