@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz bench bench-feeds bench-ledger
+.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,10 @@ bench-ledger: install-dev  ## Ledger: tips (sequential, 8 threads on one creator
 
 fuzz: install-dev  ## Fuzz every API operation longer: 100 random examples each, plus boundary values
 	DATABASE_URL=sqlite:///:memory: FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/pytest -n 2 -p no:cacheprovider tests/fuzz
+
+fuzz-live: install-dev  ## Fuzz a live server on SQLite and PostgreSQL: every check and phase, 50 examples each (slow)
+	$(BIN)/python -m tests.fuzz.live --database sqlite --database postgres --examples $(or $(FUZZ_EXAMPLES),50) \
+		--postgres-url $(or $(FUZZ_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/fuzz_live)
 
 clean:  ## Remove the virtual environment, caches and the embedded database
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -9,8 +9,8 @@ with a `status_code` and a `default_code`; they are read from there, once.
 import importlib
 import importlib.util
 import inspect
-import re
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 
 from django.apps import apps
@@ -25,7 +25,6 @@ from drf_standardized_errors.openapi_serializers import (
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
-from rest_framework.views import APIView
 
 # The codes DRF and drf-standardized-errors answer by themselves, by status.
 _LIBRARY_CODES = {
@@ -148,9 +147,30 @@ def error_responses(**descriptions: str) -> dict[int, OpenApiResponse]:
     }
 
 
+class ValidationErrorSerializer(serializers.Serializer):
+    """One invalid input: `attr` names the field (`tags.0` for an item of a list, or
+    `non_field_errors`); the operation's 400 response lists its codes by `attr`."""
+
+    code = serializers.CharField()  # ValidationErrorCodeEnum, by `postprocess_error_codes`
+    detail = serializers.CharField()
+    attr = serializers.CharField()
+
+
+class ValidationErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ValidationErrorEnum.choices)
+    errors = ValidationErrorSerializer(many=True)
+
+
+# The extension of a 400 response that maps each `attr` to the validation codes the
+# operation may answer for it (`tags.INDEX` stands for every item of a list).
+ERROR_CODES_EXTENSION = "x-validation-error-codes"
+
+
 class AutoSchema(openapi.AutoSchema):
-    """drf-standardized-errors' schema, with our codes and the validation errors that
-    views answer beyond their serializers' fields."""
+    """drf-standardized-errors' schema with shared, named error components: one
+    `ValidationErrorResponse` and one `ClientErrorResponse<status>` per status, each
+    operation listing its validation codes by field in its 400 response; and the
+    statuses each operation can answer, no others."""
 
     def _get_error_response_serializer(self, status_code: str):
         if status_code in {"401", "403", "404", "429"}:
@@ -159,12 +179,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def _should_add_http401_error_response(self) -> bool:
         # Authentication runs before permissions: a bad `Authorization` header gets a 401
-        # even where anyone may call, and sign-in itself answers 401.
-        # Sign-in views have no authenticators but answer 401 for a wrong password,
-        # which is why they name an authentication scheme for `WWW-Authenticate`.
-        return bool(self.view.get_authenticators()) or (
-            type(self.view).get_authenticate_header is not APIView.get_authenticate_header
-        )
+        # even where anyone may call. Views without authenticators ignore the header;
+        # those that answer 401 themselves (a wrong password) declare it.
+        return bool(self.view.get_authenticators())
 
     def _should_add_http403_error_response(self) -> bool:
         # Beyond permission classes, services refuse with 403 (not the owner, comments
@@ -172,9 +189,46 @@ class AutoSchema(openapi.AutoSchema):
         permissions = self.view.get_permissions()
         return not (len(permissions) == 1 and type(permissions[0]) is AllowAny)
 
+    def _should_add_http404_error_response(self) -> bool:
+        # Only a path names an object that may be missing; an unknown `?format=` is a
+        # 406 (core.negotiation) and a bad cursor a 400.
+        return any(parameter["in"] == "path" for parameter in self._get_parameters())
+
+    def _should_add_http405_error_response(self) -> bool:
+        # An operation is a method the path answers; other methods are not operations.
+        return False
+
+    def _should_add_http415_error_response(self) -> bool:
+        # Only a request body has a content type to refuse.
+        return self._body_serializer() is not None
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # A PATCH is partial, except where the view validates the whole body
+        # (`patch_is_partial = False`): then its required fields stay required.
+        if self.method == "PATCH" and getattr(self.view, "patch_is_partial", True) is False:
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+    def _reads_delete_body(self) -> bool:
+        """A DELETE whose view reads a body (`delete_has_body = True`: a password)."""
+        return self.method == "DELETE" and getattr(self.view, "delete_has_body", False)
+
+    def _get_request_body(self, direction="request"):
+        if self._reads_delete_body():
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
+
     def _body_serializer(self):
         """The request body's serializer, also when declared per media type."""
-        if self.method not in ("PUT", "PATCH", "POST"):
+        if self.method not in ("PUT", "PATCH", "POST") and not self._reads_delete_body():
             return None
         serializer = self.get_request_serializer()
         if isinstance(serializer, dict):
@@ -189,7 +243,9 @@ class AutoSchema(openapi.AutoSchema):
         return has_body or super()._should_add_validation_error_response()
 
     def _determine_fields_with_error_codes(self):
-        if isinstance(self.get_request_serializer(), dict) and self._body_serializer():
+        if self._reads_delete_body() or (
+            isinstance(self.get_request_serializer(), dict) and self._body_serializer()
+        ):
             fields = openapi.get_flat_serializer_fields(self._body_serializer())
             return openapi.get_serializer_fields_with_error_codes(fields)
         return super()._determine_fields_with_error_codes()
@@ -205,34 +261,111 @@ class AutoSchema(openapi.AutoSchema):
         return extra
 
     def _should_add_parse_error_response(self) -> bool:
-        # Our views raise client errors of their own with 400, parsers or not.
-        return True
+        # Views and services refuse writes with client errors of their own (400), body
+        # or not; a read answers 400 only for invalid parameters (validation errors).
+        return self.method != "GET"
+
+    def _validation_error_codes(self) -> dict[str, list[str]]:
+        """`attr` -> the validation codes this operation may answer for it."""
+        fields = self._determine_fields_with_error_codes()
+        return {
+            (attr or "non_field_errors"): sorted(codes)
+            for attr, codes in sorted(self._get_validation_error_codes_by_field(fields).items())
+            if codes
+        }
 
     def _get_http400_serializer(self):
-        http400_serializers = {}
+        kinds = {}
         if self._should_add_validation_error_response():
-            http400_serializers[ValidationErrorEnum.VALIDATION_ERROR.value] = (
-                self._get_serializer_for_validation_error_response()
-            )
-        http400_serializers[ClientErrorEnum.CLIENT_ERROR.value] = error_response_serializer(400)
+            kinds[ValidationErrorEnum.VALIDATION_ERROR.value] = ValidationErrorResponseSerializer
+        if self._should_add_parse_error_response():
+            kinds[ClientErrorEnum.CLIENT_ERROR.value] = error_response_serializer(400)
+        if len(kinds) == 1:
+            return next(iter(kinds.values()))
         return PolymorphicProxySerializer(
-            component_name=f"{openapi.camelize(self.get_operation_id())}ErrorResponse400",
-            serializers=http400_serializers,
-            resource_type_field_name="type",
+            component_name="ErrorResponse400", serializers=kinds, resource_type_field_name="type"
         )
 
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        validates = serializer is ValidationErrorResponseSerializer or (
+            getattr(serializer, "component_name", None) == "ErrorResponse400"
+        )
+        if str(status_code) == "400" and validates:
+            codes = self._validation_error_codes()
+            response[ERROR_CODES_EXTENSION] = codes
+            response["description"] = (
+                "Validation error codes by `attr`: "
+                + "; ".join(
+                    f"`{attr}`: " + ", ".join(f"`{code}`" for code in field_codes)
+                    for attr, field_codes in codes.items()
+                )
+                + "."
+            )
+        return response
 
-def postprocess_list_index_attrs(result, generator, request, public):
-    """Validation errors inside lists name the item's index (`tags.0`), which the
-    generated schema spells `tags.INDEX`: match such `attr`s by pattern instead."""
-    for schema in result.get("components", {}).get("schemas", {}).values():
-        mapping = schema.get("discriminator", {}).get("mapping", {})
-        if any(".INDEX" in name for name in mapping):
-            del schema["discriminator"]  # `oneOf` still tells the fields apart
-        attr = schema.get("properties", {}).get("attr", {})
-        names = attr.get("enum") or []
-        if len(names) == 1 and ".INDEX" in names[0]:
-            parts = [re.escape(part) for part in names[0].split(".INDEX")]
-            attr.pop("enum")
-            attr["pattern"] = "^" + r"\.[0-9]+".join(parts) + "$"
+
+def postprocess_error_codes(result, generator, request, public):
+    """Name the validation codes of every operation as one enum,
+    `ValidationErrorCodeEnum`, the type of `ValidationError.code`."""
+    codes = {
+        code
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        for field_codes in operation.get("responses", {})
+        .get("400", {})
+        .get(ERROR_CODES_EXTENSION, {})
+        .values()
+        for code in field_codes
+    }
+    schemas = result.get("components", {}).get("schemas", {})
+    if "ValidationError" in schemas:
+        schemas["ValidationErrorCodeEnum"] = {
+            "enum": sorted(codes),
+            "type": "string",
+            "description": "The code of a validation error.",
+        }
+        schemas["ValidationError"]["properties"]["code"] = {
+            "$ref": "#/components/schemas/ValidationErrorCodeEnum"
+        }
+    return result
+
+
+def postprocess_shared_responses(result, generator, request, public):
+    """Error responses every operation answers alike (a 401 with its examples, a 429)
+    are written once, in `components.responses`, and referenced by status."""
+    shared = {}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for status_code, response in operation.get("responses", {}).items():
+                if int(status_code) < 400 or response.get("description") or "$ref" in response:
+                    continue
+                phrase = HTTPStatus(int(status_code)).phrase
+                name = "".join(phrase.title().split())
+                if shared.setdefault(name, response) is not response and shared[name] != {
+                    **response,
+                    "description": phrase,
+                }:
+                    continue  # another shape under the same status stays where it is
+                response["description"] = phrase
+                operation["responses"][status_code] = {"$ref": f"#/components/responses/{name}"}
+    result.setdefault("components", {})["responses"] = dict(sorted(shared.items()))
+    return result
+
+
+def postprocess_request_patterns(result, generator, request, public):
+    """Patterns serializers check in a validator function, which drf-spectacular cannot
+    read: a video's `language` is empty or a BCP 47 tag (`videos.serializers`)."""
+    from videos.serializers import LANGUAGE_PATTERN
+
+    tag = LANGUAGE_PATTERN.pattern.removeprefix("^").removesuffix(r"\Z")
+    patterns = {"language": f"^({tag})?$"}
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field, pattern in patterns.items():
+            if schema.get("properties", {}).get(field, {}).get("type") == "string":
+                schema["properties"][field]["pattern"] = pattern
     return result

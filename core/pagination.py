@@ -114,7 +114,7 @@ class CursorPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "The opaque cursor from a previous page's `next` or "
-                "`previous` link.",
+                "`previous` link; absent or empty for the first page.",
                 "schema": {"type": "string"},
             },
             {
@@ -190,7 +190,7 @@ class CursorPagination(BasePagination):
 
     def decode_cursor(self, request: Request) -> tuple[list[Any] | None, bool]:
         token = request.query_params.get(self.cursor_query_param)
-        if token is None:
+        if not token:  # absent, or empty (`?cursor=`, as clients send "no cursor"): page 1
             return None, False
         try:
             payload = signing.loads(token, salt=CURSOR_SALT)

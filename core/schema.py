@@ -21,3 +21,10 @@ def paginated(view_class):
             view_class
         )
     return view_class
+
+
+# Create-like actions (follow, like, bookmark, block) are idempotent across the API.
+REPEATED_ACTION = (
+    "Idempotent: the first time answers 201 when it creates something; repeating it "
+    "answers 200 with the current state and changes nothing."
+)

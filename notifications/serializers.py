@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.strict import StrictBooleanField
 from notifications.models import Notification, NotificationType
 from notifications.texts import notification_text
 
@@ -79,8 +80,8 @@ class PreferenceSerializer(serializers.Serializer):
     """One type's channels; in a PATCH, `in_app` and `email` may each be left out."""
 
     type = serializers.ChoiceField(choices=NotificationType.choices)
-    in_app = serializers.BooleanField(required=False)
-    email = serializers.BooleanField(required=False)
+    in_app = StrictBooleanField(required=False)
+    email = StrictBooleanField(required=False)
 
 
 class PreferenceListSerializer(serializers.Serializer):

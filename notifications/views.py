@@ -66,15 +66,20 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering = ("-updated_at", "-id")
+    lookup_url_kwarg = "notification_id"  # path parameters name their resource
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 (JSON)
+    patch_is_partial = False  # `preferences/` validates the whole body (config.openapi)
     queryset = Notification.objects.none()  # the schema's model; requests use get_queryset
 
     def get_queryset(self):
         return notification_inbox(user=self.request.user)
 
     def get_object(self) -> Notification:
-        return notification_get(user=self.request.user, notification_id=self.kwargs["pk"])
+        return notification_get(
+            user=self.request.user, notification_id=self.kwargs["notification_id"]
+        )
 
-    def destroy(self, request: Request, pk: str) -> Response:
+    def destroy(self, request: Request, notification_id: str) -> Response:
         notification_delete(notification=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -89,7 +94,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         + NOT_FOUND,
     )
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
+    def read(self, request: Request, notification_id: str) -> Response:
         notification = notification_mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
 

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.strict import StrictBooleanField
 from core.serializers import FormInputMixin
 from videos.media_urls import video_file_url
 from videos.models import (
@@ -168,7 +169,7 @@ class VideoWriteFields(FormInputMixin, serializers.Serializer):
     language = serializers.CharField(
         max_length=16, required=False, allow_blank=True, validators=[language_validate]
     )
-    allow_comments = serializers.BooleanField(required=False)
+    allow_comments = StrictBooleanField(required=False)
 
 
 class VideoUploadSerializer(VideoWriteFields):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import User, phone_number_validator
 from accounts.serializers.auth import password_field, username_field
+from core.strict import StrictBooleanField
 from core.serializers import FormInputMixin
 
 SEARCH_MAX_LENGTH = 50
@@ -32,7 +33,7 @@ class ProfileUpdateSerializer(FormInputMixin, serializers.Serializer):
         validators=[phone_number_validator],
         help_text="E.164, e.g. +14155550123; an empty string clears it.",
     )
-    is_private = serializers.BooleanField(required=False)
+    is_private = StrictBooleanField(required=False)
 
 
 class AvatarUploadSerializer(FormInputMixin, serializers.Serializer):

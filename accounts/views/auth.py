@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import APIException, MethodNotAllowed, Throttled
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -46,6 +46,7 @@ from accounts.services.sign_in import (
 from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
 from accounts.validators import PASSWORD_ERROR_CODES
+from config.openapi import error_responses
 from core.requests import client_ip, client_user_agent
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1
@@ -86,6 +87,8 @@ class PublicAuthView(APIView):
 
 
 @extend_validation_errors(PASSWORD_ERROR_CODES, field_name="password", methods=["post"])
+@extend_validation_errors(["email_taken"], field_name="email", methods=["post"])
+@extend_validation_errors(["username_taken"], field_name="username", methods=["post"])
 class RegisterView(PublicAuthView):
     throttle_scope = "register"
 
@@ -202,6 +205,8 @@ class OAuthTokenView(PublicAuthView):
             if exc.wait is not None:
                 response["Retry-After"] = str(int(exc.wait))
             return response
+        if isinstance(exc, MethodNotAllowed):  # HTTP's answer, not an OAuth2 error
+            return super().handle_exception(exc)
         if isinstance(exc, APIException):
             code = "invalid_grant" if exc.status_code == 401 else "invalid_request"
             detail = exc.detail if isinstance(exc.detail, str) else "The request is invalid."
@@ -229,6 +234,7 @@ class LoginView(PublicAuthView):
                 "(`two_factor_required`, `challenge_token`, `expires_in`) for "
                 "`auth/2fa/verify/`.",
             ),
+            **error_responses(s401="`invalid_credentials`, `account_inactive`."),
         },
         summary="Sign in with a username (or email) and password",
         description="Error codes: `invalid_credentials` (401, wrong password or no such "
@@ -272,7 +278,12 @@ class TokenRefreshView(PublicAuthView):
         operation_id="auth_token_refresh",
         tags=["auth"],
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer},
+        responses={
+            200: TokenPairSerializer,
+            **error_responses(
+                s401="`refresh_token_reused`, `token_not_valid`, `token_expired`, `session_ended`."
+            ),
+        },
         summary="Exchange a refresh token for a new pair",
         description="The refresh token used is dead afterwards. Presented again within "
         "`JWT_REFRESH_GRACE_SECONDS` (5 s by default) it gets the same new pair; later, "

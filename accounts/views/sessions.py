@@ -27,6 +27,8 @@ from accounts.tokens import SESSION_CLAIM
 )
 class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = SessionSerializer
+    lookup_url_kwarg = "session_id"  # path parameters name their resource
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 (JSON)
     ordering = ("-created_at",)
 
     def get_queryset(self):

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.strict import StrictBooleanField
 from core.serializers import FormInputMixin
 from payments.models import CreatorTier, Subscription
 
@@ -46,9 +47,7 @@ class TierWriteSerializer(FormInputMixin, serializers.Serializer):
         required=False,
         help_text=f"Up to {TIER_PERKS_MAX} short lines.",
     )
-    active = serializers.BooleanField(
-        required=False, help_text="Inactive tiers take no new subscribers."
-    )
+    active = StrictBooleanField(required=False, help_text="Inactive tiers take no new subscribers.")
 
 
 class SubscriptionCreateSerializer(serializers.Serializer):

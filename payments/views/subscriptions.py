@@ -223,6 +223,8 @@ class SubscriptionListCreateView(generics.GenericAPIView):
             201: SubscriptionSerializer,
             **error_responses(
                 s402=f"{SPENDING_CODES}.",
+                s404="`not_found`: no such tier, or a block stands between its creator and "
+                "the caller.",
                 s409="`already_subscribed`: the caller has a live (active or past due) "
                 "subscription to this creator.",
                 s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "

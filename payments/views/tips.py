@@ -70,6 +70,8 @@ class TipListCreateView(generics.GenericAPIView):
             201: TipSerializer,
             **error_responses(
                 s402=f"{SPENDING_CODES}.",
+                s404="`not_found`: no such recipient (or one blocked either way), or a "
+                "video the caller may not see.",
                 s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
                 "request.",
             ),

@@ -11,14 +11,14 @@ the account itself, its accepted followers and staff; others get 403
 `private_account` (the profile itself stays visible, so 404 would be a lie).
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
+from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, REPEATED_ACTION, paginated
 from social.models import Block, Follow
 from social.selectors import (
     block_list,
@@ -61,14 +61,18 @@ class UserFollowView(APIView):
         tags=["follows"],
         parameters=[USERNAME],
         request=None,
-        responses={201: FollowResultSerializer},
+        responses={
+            201: FollowResultSerializer,
+            200: OpenApiResponse(
+                FollowResultSerializer,
+                description="Already following or requested: the current `status`.",
+            ),
+        },
         summary="Follow a user, or ask to follow a private account",
         description="A public account is followed at once (`following`: the counters "
         "move and the user hears `new_follower`); a private account gets a request "
-        "(`requested`, the user hears `follow_request`) until it accepts. Error codes: "
-        "`cannot_follow_self` (400), `already_following` (400, a follow exists), "
-        f"`already_requested` (400, a request is waiting), {USER_NOT_FOUND}; "
-        f"{AUTHENTICATION_CODES}.",
+        f"(`requested`, the user hears `follow_request`) until it accepts. {REPEATED_ACTION} "
+        f"Error codes: `cannot_follow_self` (400), {USER_NOT_FOUND}; {AUTHENTICATION_CODES}.",
     )
     def post(self, request: Request, username: str) -> Response:
         followed = user_get_by_username(username=username)

@@ -1,5 +1,7 @@
 """The OpenAPI schema and its documentation pages work with no internet access."""
 
+import json
+
 import pytest
 from django.contrib.staticfiles import finders
 
@@ -19,7 +21,7 @@ def test_the_schema_is_openapi_3_and_lists_the_api(api_client):
 def test_the_schema_documents_the_error_shape(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
     components = schema["components"]["schemas"]
-    assert "ErrorCode405Enum" in components
+    assert "ErrorCode406Enum" in components
     assert components["ServiceStatusEnum"]["enum"] == ["ok", "degraded", "unavailable"]
 
 
@@ -54,3 +56,151 @@ def test_private_user_fields_are_optional_in_the_schema(api_client):
         assert private in user["properties"]
         assert private not in user["required"]
     assert "username" in user["required"]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """The schema `/api/schema/` serves, generated once for these tests."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
+
+
+def test_each_request_body_has_one_media_type_multipart_only_for_files(schema):
+    media_types = {
+        operation["operationId"]: list(operation["requestBody"]["content"])
+        for _, _, operation in operations(schema)
+        if "requestBody" in operation
+    }
+    assert {operation_id for operation_id, types in media_types.items() if len(types) != 1} == set()
+    assert {
+        operation_id: types[0]
+        for operation_id, types in media_types.items()
+        if types != ["application/json"]
+    } == {
+        "videos_upload": "multipart/form-data",
+        "users_me_avatar_set": "multipart/form-data",
+        "auth_token": "application/x-www-form-urlencoded",  # RFC 6749
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "method"),
+    [
+        ("/api/v1/auth/login/", "post"),
+        ("/api/v1/auth/register/", "post"),
+        ("/api/v1/auth/token/refresh/", "post"),
+        ("/api/v1/videos/{id}/", "patch"),
+    ],
+)
+def test_json_only_endpoints_refuse_form_data(api_client, url, method):
+    from tests.videos.factories import VideoFactory
+
+    video = VideoFactory()
+    api_client.force_authenticate(video.owner)
+
+    response = getattr(api_client, method)(
+        url.format(id=video.pk), {"title": "x"}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+
+
+def test_an_unknown_response_format_is_not_acceptable_not_a_404(api_client):
+    response = api_client.get("/api/v1/health/?format=xml")
+
+    assert response.status_code == 406
+    assert response.json()["errors"][0]["code"] == "not_acceptable"
+
+
+def test_error_components_are_shared_and_the_schema_is_small(schema):
+    names = set(schema["components"]["schemas"])
+    assert {
+        "ValidationErrorResponse",
+        "ValidationError",
+        "ValidationErrorCodeEnum",
+        "ClientErrorResponse400",
+        "ErrorResponse400",
+    } <= names
+    # No per-operation or per-field error components (`AuthLoginEmailErrorComponent`).
+    assert [name for name in names if name.endswith(("ErrorComponent", "ValidationError"))] == [
+        "ValidationError"
+    ]
+    assert len([name for name in names if "Error" in name]) < 50
+    assert {"Unauthorized", "TooManyRequests"} <= set(schema["components"]["responses"])
+    assert len(json.dumps(schema)) < 350_000  # 590,735 bytes before the error components
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/api/v1/auth/register/", "post", {"201", "400", "406", "415", "429"}),
+        ("/api/v1/auth/login/", "post", {"200", "400", "401", "406", "415", "429"}),
+        ("/api/v1/auth/token/", "post", {"200", "400", "406", "415", "429"}),
+        ("/api/v1/health/", "get", {"200", "406", "503"}),
+        ("/api/v1/wallet/packages/", "get", {"200", "401", "406", "429"}),
+    ],
+)
+def test_operations_list_exactly_the_statuses_they_answer(schema, path, method, statuses):
+    assert set(schema["paths"][path][method]["responses"]) == statuses
+
+
+ANSWER_404_FOR_BODY_OR_STATE = {
+    "payments_webhooks_sandbox",  # off unless the sandbox provider is on
+    "subscriptions_create",  # an unknown `tier`
+    "tips_create",  # an unknown `recipient` or `video`
+}
+
+
+def test_statuses_follow_from_what_an_operation_is(schema):
+    signs_in = {"auth_login", "auth_token_refresh"}  # a wrong password or token: 401
+    for method, path, operation in operations(schema):
+        responses = set(operation["responses"])
+        anonymous_only = operation.get("security") == [{}]
+        assert "405" not in responses, (method, path)  # other methods are other operations
+        assert ("415" in responses) == ("requestBody" in operation), (method, path)
+        # Beyond a path's object, a few name other objects in their bodies.
+        if operation["operationId"] not in ANSWER_404_FOR_BODY_OR_STATE:
+            assert ("404" in responses) == ("{" in path), (method, path)
+        if anonymous_only and operation["operationId"] not in signs_in:
+            assert "401" not in responses, (method, path)
+        if not anonymous_only:
+            assert "401" in responses, (method, path)
+
+
+@pytest.mark.parametrize(
+    "operation_id", ["users_follow", "users_block", "videos_like", "videos_bookmark"]
+)
+def test_create_like_actions_document_their_repeat_as_200(schema, operation_id):
+    operation = next(
+        operation
+        for _, _, operation in operations(schema)
+        if operation["operationId"] == operation_id
+    )
+
+    assert {"200", "201"} <= set(operation["responses"])
+    assert "Idempotent" in operation["description"]
+
+
+def test_path_parameters_name_their_resource(schema):
+    import re
+
+    names = {
+        (segment, parameter)
+        for path in schema["paths"]
+        for segment, parameter in re.findall(r"([a-z-]+)/\{([a-z_]+)\}", path)
+    }
+    # `users/{username}`: users are found by name; a follow request is a Follow.
+    assert {
+        (segment, parameter)
+        for segment, parameter in names
+        if parameter != segment.removesuffix("s").replace("-", "_") + "_id"
+    } == {("users", "username"), ("follow-requests", "follow_id")}
+    assert "id" not in {parameter for _, parameter in names}

@@ -1,43 +1,10 @@
-"""The world the fuzzer meets: a signed-in user with real neighbours, so generated
-requests reach real objects as well as missing ones."""
-
-from dataclasses import dataclass
+"""The fuzz world (tests/fuzz/world.py) as a fixture, on a connection kept open."""
 
 import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from accounts.models import AuthSession, User
-from accounts.services.sessions import ClientInfo, session_start
-from notifications.models import Notification
-from payments.models import CoinPackage, CreatorTier, Payout, Subscription, TopUp
-from payments.services.payouts import payout_request
-from payments.services.subscriptions import subscription_create, tier_create
-from payments.services.tips import tip_send
-from payments.services.top_ups import top_up_create
-from social.models import Comment
-from social.services.comments import comment_create
-from social.services.engagement import video_like
-from social.services.follows import follow_create
-from tests.accounts.factories import UserFactory
-from tests.payments.factories import wallet_fund
-from tests.videos.factories import VideoFactory
-from videos.models import Video
-
-
-@dataclass(frozen=True)
-class FuzzWorld:
-    user: User
-    session: AuthSession
-    access_token: str
-    creator: User
-    video: Video
-    comment: Comment
-    notification: Notification
-    tier: CreatorTier
-    subscription: Subscription
-    top_up: TopUp
-    payout: Payout
+from tests.fuzz.world import FuzzWorld, fuzz_world_build
 
 
 @pytest.fixture
@@ -54,47 +21,9 @@ def _keep_connection():
 
 @pytest.fixture
 def fuzz_world(db, settings, _keep_connection) -> FuzzWorld:
-    """`fuzzer` follows `creator`, whose public ready video `fuzzer` commented on and
-    `creator` liked back; `fuzzer` has a notification and a session of its own. Both are
-    creators: `fuzzer` has coins, earnings (a tip from `creator`), a tier of its own, a
-    subscription to `creator`'s tier, a pending top-up and a pending payout."""
+    """See `fuzz_world_build`."""
     # The werkzeug client the WSGI transport uses sends `Host: localhost`.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.PAYMENTS_PROVIDER = "sandbox"
     settings.PAYOUT_MINIMUM_COINS = 10
-    user = UserFactory(username="fuzzer", role=User.Role.CREATOR)
-    creator = UserFactory(username="creator", role=User.Role.CREATOR)
-    video = VideoFactory(owner=creator, title="A ready public video")
-    own_video = VideoFactory(owner=user, title="The fuzzer's own video")
-    follow_create(follower=user, followed=creator)
-    follow_create(follower=creator, followed=user)
-    comment = comment_create(author=user, video=video, text="First!")
-    video_like(video=own_video, user=creator)
-    notification = Notification.objects.filter(recipient=user).latest("created_at")
-    session, tokens = session_start(user=user, client=ClientInfo(ip_address="127.0.0.1"))
-    wallet_fund(user, 100_000)
-    wallet_fund(creator, 1_000)
-    tip_send(sender=creator, recipient=user, amount=1_000)
-    tier = tier_create(creator=user, name="Fuzz tier", price=100)
-    subscription = subscription_create(
-        subscriber=user, tier=tier_create(creator=creator, name="Gold", price=200)
-    )
-    top_up = top_up_create(
-        user=user,
-        package=CoinPackage.objects.order_by("position").first(),
-        base_url="http://localhost",
-    )
-    payout = payout_request(creator=user, amount=100)
-    return FuzzWorld(
-        user=user,
-        session=session,
-        access_token=tokens.access_token,
-        creator=creator,
-        video=video,
-        comment=comment,
-        notification=notification,
-        tier=tier,
-        subscription=subscription,
-        top_up=top_up,
-        payout=payout,
-    )
+    return fuzz_world_build()

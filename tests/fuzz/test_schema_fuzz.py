@@ -25,6 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from tests.fuzz.checks import (
+    schema_valid_requests_are_well_formed,
+    validation_errors_are_documented,
+)
 from tests.fuzz.conftest import FuzzWorld
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
@@ -38,6 +42,10 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    # This API's own (tests/fuzz/checks.py): each validation code is its operation's,
+    # and a schema-valid request is never refused for its shape.
+    validation_errors_are_documented,
+    schema_valid_requests_are_well_formed,
 ]
 
 # The schema is read once, when the module is collected; pytest-django has set Django
@@ -58,10 +66,8 @@ def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
             "username": fuzz_world.creator.username,
             "video_id": str(fuzz_world.video.pk),
             "comment_id": str(fuzz_world.comment.pk),
-            "/api/v1/videos/{id}/": str(fuzz_world.video.pk),
-            "/api/v1/notifications/{id}/": str(fuzz_world.notification.pk),
-            "/api/v1/notifications/{id}/read/": str(fuzz_world.notification.pk),
-            "/api/v1/auth/sessions/{id}/": str(fuzz_world.session.pk),
+            "notification_id": str(fuzz_world.notification.pk),
+            "session_id": str(fuzz_world.session.pk),
             "tier_id": str(fuzz_world.tier.pk),
             "subscription_id": str(fuzz_world.subscription.pk),
             "top_up_id": str(fuzz_world.top_up.pk),
@@ -79,9 +85,8 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     real = dict(path_parameters)
     for name in path_parameters:
-        key = context.operation.path if name == "id" else name
-        if key in _world_ids:
-            real[name] = _world_ids[key]
+        if name in _world_ids:
+            real[name] = _world_ids[name]
     if real == path_parameters:
         return st.just(path_parameters)
     return st.sampled_from([path_parameters, real])

@@ -309,12 +309,12 @@ def test_a_client_key_over_64_characters_is_400(api_client):
 
 
 @pytest.mark.django_db
-def test_form_encoded_reports_work_too(auth_client):
+def test_reports_are_json_only_as_the_schema_says(auth_client):
     video = VideoFactory(duration_seconds=30.0)
 
     response = auth_client.post(views_url(video), {"watched_seconds": "15"}, format="multipart")
 
-    assert response.json() == {"counted": True, "view_count": 1}
+    assert error_of(response) == (415, "unsupported_media_type", None)
 
 
 # -- concurrency -------------------------------------------------------------------------

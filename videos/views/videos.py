@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -96,8 +96,9 @@ class VideoViewSet(
 ):
     serializer_class = VideoSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_url_kwarg = "video_id"  # path parameters name their resource (`{video_id}`)
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 (JSON)
     filterset_class = VideoFilter  # the list's query parameters (videos/filters.py)
 
     @property
@@ -106,6 +107,13 @@ class VideoViewSet(
         request = getattr(self, "request", None)
         return video_list_ordering(request.query_params.get("ordering") if request else None)
 
+    def get_parsers(self):
+        # Only the upload carries a file; every other body is JSON.
+        # (DRF reads the parsers before it sets `action`; schema generation sets it.)
+        action = getattr(self, "action", None)
+        if (action or self.action_map.get(self.request.method.lower())) == "create":
+            return [MultiPartParser()]
+        return [JSONParser()]
     def get_throttles(self):
         throttles = super().get_throttles()
         if self.action == "create":
@@ -120,7 +128,7 @@ class VideoViewSet(
         )
 
     def get_object(self) -> Video:
-        video = access_video(viewer=self.request.user, video_id=self.kwargs["pk"])
+        video = access_video(viewer=self.request.user, video_id=self.kwargs["video_id"])
         self.check_object_permissions(self.request, video)
         return video
 
