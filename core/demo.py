@@ -42,7 +42,6 @@ from payments.models import CoinPackage, CreatorTier, TopUp
 from payments.services.subscriptions import subscription_create, tier_create
 from payments.services.tips import tip_send
 from payments.services.top_ups import sandbox_checkout_settle, top_up_create
-from social.exceptions import AlreadyFollowing, AlreadyRequested
 from social.models import Comment, Follow, VideoLike
 from social.services.comments import comment_create, comment_like
 from social.services.engagement import video_bookmark, video_like
@@ -422,9 +421,8 @@ class _Showcase:
         for index, (follower, followed, accept) in enumerate(plan, start=1):
             pk, status = existing.get((follower.pk, followed.pk), (None, None))
             if pk is None:
-                try:
-                    follow = follow_create(follower=follower, followed=followed)
-                except (AlreadyFollowing, AlreadyRequested):
+                follow, created = follow_create(follower=follower, followed=followed)
+                if not created:
                     continue
                 pk, status = follow.pk, follow.status
                 self.report.created[f"follows ({status})"] += 1

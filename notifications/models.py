@@ -150,6 +150,27 @@ class Notification(BaseModel):
         return self.read_at is not None
 
 
+class NotificationGroupActor(BaseModel):
+    """An actor of a notification group, once however many times they acted:
+    `Notification.actor_count` is the number of these rows (kept beside the three
+    `latest_actors`, so someone pushed out of those is still known)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="group_actors"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "actor"], name="notifications_group_actor_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} in {self.notification_id}"
+
+
 class NotificationPreference(BaseModel):
     """`user`'s choice for one type; absent rows mean the type's defaults."""
 

@@ -228,13 +228,16 @@ class CommentDetailView(APIView):
         request=None,
         responses={204: None},
         summary="Delete a comment (its author, the video's owner or staff)",
-        description="The text is erased and the comment stops counting; a top-level "
-        "comment with replies keeps its thread and shows as deleted. Error codes: "
-        f"`permission_denied` (403: anyone else), {COMMENT_NOT_FOUND}; "
-        f"{AUTHENTICATION_CODES}.",
+        description="The comment stops counting and shows as deleted, without its text "
+        "(kept for staff reviewing reports on it); a top-level comment with replies keeps "
+        "its thread. Idempotent: deleting a deleted comment answers 204 again to those who "
+        "may delete it. Error codes: `permission_denied` (403: anyone else), "
+        f"{COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
     )
     def delete(self, request: Request, comment_id: str) -> Response:
-        comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
+        comment = access_comment(
+            viewer=request.user, comment_id=comment_id, deleted=True, annotated=False
+        )
         comment_delete(comment=comment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

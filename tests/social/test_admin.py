@@ -257,3 +257,16 @@ def test_a_gone_target_cannot_be_acted_on(admin_client, reported):
     response = run_action(admin_client, REPORTS, "hide_target", [reported["video_report"]])
     assert any("no longer exists" in text for _, text in messages_of(response))
     assert "(gone)" in admin_client.get(REPORTS).content.decode()
+
+
+def test_a_deleted_comment_s_text_stays_visible_to_staff_in_the_admin(admin_client, reported):
+    comment_delete(comment=reported["comment"], actor=reported["owner"])
+
+    queue = admin_client.get(REPORTS).content.decode()
+    assert "“Buy now” by owner" in queue
+    listing = admin_client.get(COMMENTS).content.decode()
+    assert "(deleted) Buy now" in listing
+    detail = admin_client.get(f"{COMMENTS}{reported['comment'].pk}/change/")
+    assert detail.status_code == 200
+    assert "Buy now" in detail.content.decode()
+    assert rows(admin_client.get(COMMENTS + "?q=Buy")) == [reported["comment"]]

@@ -298,3 +298,35 @@ def test_the_list_costs_the_same_queries_at_any_page_size(
     with django_assert_num_queries(2):  # authentication, then the page
         response = world["staff_client"].get(URL + f"?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+def test_a_deleted_comment_keeps_its_text_for_staff_only(world):
+    comment_create(  # a reply keeps the deleted comment listed, as a placeholder
+        author=world["reporter"],
+        video=world["video"],
+        text="a reply",
+        parent_id=world["comment"].pk,
+    )
+    report_create(
+        reporter=world["reporter"],
+        target_type="comment",
+        target_id=world["comment"].pk,
+        reason="hate",
+    )
+    comment_delete(comment=world["comment"], actor=world["owner"])
+
+    [item] = world["staff_client"].get(URL).json()["results"]
+    assert item["target"] == {
+        "exists": True,
+        "username": "owner",
+        "title": None,
+        "text": "bad words",
+        "video_id": str(world["video"].pk),
+    }
+    # Everyone else, staff on the public endpoints included, sees the placeholder.
+    for client in (APIClient(), world["client"], world["staff_client"]):
+        listed = client.get(f"/api/v1/videos/{world['video'].pk}/comments/").json()["results"]
+        assert [(c["id"], c["deleted"], c["text"], c["author"]) for c in listed] == [
+            (str(world["comment"].pk), True, "", None)
+        ]
+        assert client.get(f"/api/v1/comments/{world['comment'].pk}/").status_code == 404
