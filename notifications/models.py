@@ -37,6 +37,7 @@ class NotificationType(models.TextChoices):
     SUBSCRIPTION_RENEWED = "subscription_renewed"
     SUBSCRIPTION_PAST_DUE = "subscription_past_due"
     SUBSCRIPTION_EXPIRED = "subscription_expired"
+    SUBSCRIPTION_ENDED = "subscription_ended"  # by a block, the unused part refunded
     PAYOUT_PAID = "payout_paid"
     PAYOUT_REJECTED = "payout_rejected"
 
@@ -63,6 +64,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationType.NEW_SUBSCRIBER,
         NotificationType.SUBSCRIPTION_PAST_DUE,
         NotificationType.SUBSCRIPTION_EXPIRED,
+        NotificationType.SUBSCRIPTION_ENDED,
         NotificationType.PAYOUT_PAID,
         NotificationType.PAYOUT_REJECTED,
     }
