@@ -365,4 +365,5 @@ def notifications_prune(*, older_than: timedelta, batch_size: int = 1000) -> int
         )
         if not ids:
             return deleted
-        deleted += Notification.objects.filter(pk__in=ids).delete()[0]
+        _, by_model = Notification.objects.filter(pk__in=ids).delete()
+        deleted += by_model.get(Notification._meta.label, 0)  # not their group actors
