@@ -52,12 +52,6 @@ class CannotPinReply(APIException):
 # Reports (services/reports.py)
 
 
-class AlreadyReported(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "You already reported this; staff will review it."
-    default_code = "already_reported"
-
-
 class CannotReportOwn(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "You cannot report yourself or your own content."

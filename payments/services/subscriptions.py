@@ -201,6 +201,25 @@ def subscription_create(
     return subscription
 
 
+def subscription_create_or_get(
+    *, subscriber: User, tier: CreatorTier, now: datetime | None = None
+) -> tuple[Subscription, bool]:
+    """`subscription_create`, where subscribing again to the tier of one's live
+    subscription is no error: that subscription is returned, as it is, with nothing
+    charged (also when a concurrent request made it). Returns the subscription and
+    whether it is new. A live subscription to another of the creator's tiers is still
+    `already_subscribed`."""
+    try:
+        return subscription_create(subscriber=subscriber, tier=tier, now=now), True
+    except AlreadySubscribed:
+        live = Subscription.objects.filter(
+            subscriber=subscriber, tier=tier, status__in=Subscription.LIVE_STATUSES
+        ).first()
+        if live is None:
+            raise
+        return live, False
+
+
 @transaction.atomic
 def subscription_cancel(
     *, subscription: Subscription, user: User, now: datetime | None = None

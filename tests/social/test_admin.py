@@ -154,9 +154,10 @@ def reported():
     reporter, second = UserFactory(username="reporter"), UserFactory(username="second")
 
     def report(target_type, target, who=reporter, reason="spam"):
-        return report_create(
+        report, _ = report_create(
             reporter=who, target_type=target_type, target_id=target.pk, reason=reason
         )
+        return report
 
     return {
         "owner": owner,
@@ -242,7 +243,7 @@ def test_suspending_the_owner_goes_through_moderation(admin_client, reported, bo
 
 
 def test_a_refused_suspension_leaves_the_report_open(admin_client, boss):
-    report = report_create(
+    report, _ = report_create(
         reporter=UserFactory(), target_type="user", target_id=boss.pk, reason="spam"
     )
     response = run_action(admin_client, REPORTS, "suspend_owner", [report])
