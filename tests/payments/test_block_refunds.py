@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from notifications.models import Notification, NotificationType
 from notifications.texts import notification_text
+from payments.exceptions import InsufficientFunds
 from payments.models import LedgerAccount, LedgerTransaction, Subscription
 from payments.services.ledger import ledger_account_for_user, ledger_account_system, ledger_post
 from payments.services.payouts import payout_request
@@ -20,6 +21,7 @@ from payments.services.subscriptions import (
     subscription_refund_unused,
     subscriptions_renew,
 )
+from social.models import Block
 from social.services.blocks import block_create, block_delete
 from tests.accounts.factories import UserFactory
 from tests.payments.factories import CreatorTierFactory, balance, system_balance, wallet_fund
@@ -202,3 +204,24 @@ def test_blocking_through_the_api_ends_the_subscription(
     listed = make_auth_client(fan).get("/api/v1/subscriptions/").json()["results"]
     assert [(item["id"], item["status"]) for item in listed] == [(str(subscription.pk), "canceled")]
     ledger_is_sound()
+
+
+def test_the_block_and_the_refund_stand_or_fall_together(fan, creator, subscription):
+    # Contrived (nothing takes coins out of platform revenue): the refund cannot be
+    # posted, so the block is not made either.
+    revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    ledger_post(
+        kind=LedgerTransaction.Kind.TIP,
+        entries=[(revenue, -90), (ledger_account_system(role=Role.EXTERNAL), 90)],
+        idempotency_key="test-drain-revenue",
+    )
+
+    with pytest.raises(InsufficientFunds):
+        block_create(blocker=fan, blocked=creator, now=TEN_DAYS_IN)
+
+    assert not Block.objects.exists()
+    subscription.refresh_from_db()
+    assert subscription.status == Status.ACTIVE
+    assert refunds() == []
+    assert balance(fan) == 700
+    assert not Notification.objects.filter(type=NotificationType.SUBSCRIPTION_ENDED).exists()
