@@ -58,8 +58,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "accounts.otp_apps.TOTPConfig",  # django_otp.plugins.otp_totp, readably named
+    "accounts.otp_apps.StaticConfig",  # django_otp.plugins.otp_static, readably named
     # Ours
     "core",
     "accounts",

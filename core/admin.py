@@ -8,6 +8,10 @@ from django.contrib.auth import get_permission_codename
 from django.http import HttpRequest
 from rest_framework.exceptions import APIException
 
+# The admin's "View site" link: this backend serves no site at "/" (the web app lives
+# elsewhere, at `FRONTEND_URL`, and may not exist in development), so there is none.
+admin.site.site_url = None
+
 
 class ReadOnlyAdminMixin:
     """A record to look at, never to add, edit or delete by hand."""

@@ -37,6 +37,7 @@ class NotificationType(models.TextChoices):
     SUBSCRIPTION_RENEWED = "subscription_renewed"
     SUBSCRIPTION_PAST_DUE = "subscription_past_due"
     SUBSCRIPTION_EXPIRED = "subscription_expired"
+    SUBSCRIPTION_ENDED = "subscription_ended"  # by a block, the unused part refunded
     PAYOUT_PAID = "payout_paid"
     PAYOUT_REJECTED = "payout_rejected"
 
@@ -63,6 +64,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationType.NEW_SUBSCRIBER,
         NotificationType.SUBSCRIPTION_PAST_DUE,
         NotificationType.SUBSCRIPTION_EXPIRED,
+        NotificationType.SUBSCRIPTION_ENDED,
         NotificationType.PAYOUT_PAID,
         NotificationType.PAYOUT_REJECTED,
     }
@@ -148,6 +150,27 @@ class Notification(BaseModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationGroupActor(BaseModel):
+    """An actor of a notification group, once however many times they acted:
+    `Notification.actor_count` is the number of these rows (kept beside the three
+    `latest_actors`, so someone pushed out of those is still known)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="group_actors"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "actor"], name="notifications_group_actor_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} in {self.notification_id}"
 
 
 class NotificationPreference(BaseModel):

@@ -26,6 +26,7 @@ from notifications.models import (
     GROUPED_TYPES,
     LATEST_ACTORS_MAX,
     Notification,
+    NotificationGroupActor,
     NotificationPreference,
     NotificationType,
 )
@@ -111,7 +112,8 @@ def notify(
     Events of a grouped type (`GROUPED_TYPES`) on one target join the recipient's open
     group for it: opened less than `GROUP_WINDOW` ago and still unread. Joining moves
     the notification to the top, puts the actor first in `latest_actors` and counts
-    them in `actor_count` unless they are already among the latest actors. The open
+    them in `actor_count` unless they already acted in the group (its distinct actors
+    are recorded, `NotificationGroupActor`). The open
     group is locked (`select_for_update`) and unique per recipient and key, so
     concurrent events never open two groups nor lose a count.
     """
@@ -181,9 +183,12 @@ def _notification_record(
             Notification.objects.filter(pk=group.pk).update(group_key=None)
         try:
             with transaction.atomic():
-                return Notification.objects.create(**fields, group_key=key)
+                group = Notification.objects.create(**fields, group_key=key)
         except IntegrityError:
             continue
+        if actor is not None:
+            NotificationGroupActor.objects.create(notification=group, actor=actor)
+        return group
     raise RuntimeError(f"Could not record notification group {key!r}.")
 
 
@@ -193,7 +198,8 @@ def _group_join(*, group: Notification, actor: User | None, data: dict[str, Any]
     if actor is not None:
         entry = _actor_entry(actor)
         known = [item for item in group.latest_actors if item.get("id") != entry["id"]]
-        if len(known) == len(group.latest_actors):
+        _, new_actor = NotificationGroupActor.objects.get_or_create(notification=group, actor=actor)
+        if new_actor:
             group.actor_count = F("actor_count") + 1
             update_fields.append("actor_count")
         group.latest_actors = [entry, *known][:LATEST_ACTORS_MAX]
@@ -354,4 +360,5 @@ def notifications_prune(*, older_than: timedelta, batch_size: int = 1000) -> int
         )
         if not ids:
             return deleted
-        deleted += Notification.objects.filter(pk__in=ids).delete()[0]
+        _, by_model = Notification.objects.filter(pk__in=ids).delete()
+        deleted += by_model.get(Notification._meta.label, 0)  # not their group actors

@@ -26,6 +26,10 @@ SENTENCES: dict[str, str] = {
         "Your subscription to {creator} could not be renewed: top up your wallet to keep it"
     ),
     NotificationType.SUBSCRIPTION_EXPIRED: "Your subscription to {creator} expired",
+    NotificationType.SUBSCRIPTION_ENDED: (
+        "Your subscription to {creator} ended: {coins} coins for the unused part went back "
+        "to your wallet"
+    ),
     NotificationType.PAYOUT_PAID: "Your payout of {coins} coins was paid",
     NotificationType.PAYOUT_REJECTED: "Your payout of {coins} coins was rejected",
 }

@@ -206,6 +206,7 @@ class LedgerEntry(models.Model):
     objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "ledger entries"
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_not_zero"),

@@ -119,8 +119,10 @@ class CommentAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("is_hidden", DeletedFilter, "is_pinned")
     list_select_related = ("author", "video")
-    search_fields = ("text", "author__username")
-    search_help_text = "The text or the author's username (parts of them)."
+    search_fields = ("text", "deleted_text", "author__username")
+    search_help_text = (
+        "The text (a deleted comment's too) or the author's username (parts of them)."
+    )
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
     fields = (
@@ -128,6 +130,7 @@ class CommentAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "author",
         "parent",
         "text",
+        "deleted_text",
         "mentioned_users",
         "like_count",
         "reply_count",
@@ -142,7 +145,9 @@ class CommentAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="text")
     def short_text(self, comment: Comment) -> str:
-        return "(deleted)" if comment.deleted_at else _shorten(comment.text)
+        if comment.deleted_at:
+            return f"(deleted) {_shorten(comment.deleted_text)}"
+        return _shorten(comment.text)
 
     @admin.display(description="reply", boolean=True)
     def is_reply(self, comment: Comment) -> bool:

@@ -17,18 +17,6 @@ class CannotFollowSelf(APIException):
     default_code = "cannot_follow_self"
 
 
-class AlreadyFollowing(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "You already follow this account."
-    default_code = "already_following"
-
-
-class AlreadyRequested(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "You already asked to follow this account; wait for an answer."
-    default_code = "already_requested"
-
-
 class CannotBlockSelf(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "You cannot block yourself."
@@ -62,12 +50,6 @@ class CannotPinReply(APIException):
 
 
 # Reports (services/reports.py)
-
-
-class AlreadyReported(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "You already reported this; staff will review it."
-    default_code = "already_reported"
 
 
 class CannotReportOwn(APIException):

@@ -94,6 +94,12 @@ class Comment(BaseModel):
     is_hidden = models.BooleanField(default=False, help_text="Hidden by staff.")
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_text = models.TextField(
+        blank=True,
+        default="",
+        help_text="The text when it was deleted: evidence for staff reviewing reports, "
+        "never shown by the public API.",
+    )
 
     class Meta:
         constraints = [

@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Exists,
     Expression,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -280,11 +281,21 @@ def access_comment(*, viewer, comment_id, deleted: bool = False, annotated: bool
     return comment
 
 
+def comment_text_for_staff() -> Case:
+    """A comment's text as staff see it: a deleted comment's as it was."""
+    return Case(
+        When(deleted_at__isnull=False, then=F("deleted_text")),
+        default=F("text"),
+        output_field=CharField(),
+    )
+
+
 def report_queryset_summarised() -> QuerySet[Report]:
     """Reports with reporter and reviewer joined and their target summarised, in one
-    query: `target_video_title`, `target_comment_text`, `target_username` (the video's
-    owner, the comment's author or the user; NULL once the target is gone),
-    `target_video_id` (the video, or the comment's)."""
+    query: `target_video_title`, `target_comment_text` (a deleted comment's text as
+    it was: staff see the evidence), `target_username` (the video's owner, the
+    comment's author or the user; NULL once the target is gone), `target_video_id`
+    (the video, or the comment's)."""
     video = Video.objects.filter(pk=OuterRef("target_id"))
     comment = Comment.objects.filter(pk=OuterRef("target_id"))
     user = User.objects.filter(pk=OuterRef("target_id"))
@@ -304,7 +315,7 @@ def report_queryset_summarised() -> QuerySet[Report]:
         target_comment_text=Case(
             When(
                 target_type=Report.TargetType.COMMENT,
-                then=Subquery(comment.values("text")[:1]),
+                then=Subquery(comment.values(staff_text=comment_text_for_staff())[:1]),
             ),
             output_field=CharField(),
         ),

@@ -74,7 +74,7 @@ class VideoAdmin(admin.ModelAdmin):
                     "thumbnail_page_preview",
                     "status",
                     "processing_error",
-                    "source_file",
+                    "source_file_name",
                     "media_key",
                     "duration_seconds",
                     "width",
@@ -109,7 +109,7 @@ class VideoAdmin(admin.ModelAdmin):
         "thumbnail_page_preview",
         "status",
         "processing_error",
-        "source_file",
+        "source_file_name",
         "media_key",
         "duration_seconds",
         "width",
@@ -130,6 +130,12 @@ class VideoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # uploads go through the API, which checks and processes them
+
+    @admin.display(description="source file")
+    def source_file_name(self, video: Video) -> str:
+        # Its name only: a source file is never served (videos/views/media.py), so a
+        # link would answer 404.
+        return video.source_file.name or "-"
 
     @admin.display(description="thumbnail")
     def thumbnail_preview(self, video: Video) -> str:

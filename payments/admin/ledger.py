@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from payments.admin.reasons import reason_given, reason_page
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerEntry, LedgerTransaction, Payout
+from payments.money import money_display
 from payments.services.payouts import payout_approve, payout_reject
 
 # -- accounts and transactions --------------------------------------------------------
@@ -69,7 +70,7 @@ class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "creator", "amount", "money_amount", "currency", "status")
+    list_display = ("created_at", "creator", "amount", "money_amount_shown", "status")
     list_filter = ("status", "created_at")
     list_select_related = ("creator",)
     search_fields = ("creator__username",)
@@ -77,8 +78,7 @@ class PayoutAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = (
         "creator",
         "amount",
-        "money_amount",
-        "currency",
+        "money_amount_shown",
         "status",
         "reviewed_by",
         "reviewed_at",
@@ -86,6 +86,8 @@ class PayoutAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     actions = ["approve_selected", "reject_selected"]
+    readonly_fields = ("money_amount_shown",)
+    money_amount_shown = money_display("money_amount", description="money amount")
 
     def _review(
         self, request: HttpRequest, queryset: QuerySet[Payout], service: Callable, done: str, **kw

@@ -14,22 +14,24 @@ from rest_framework.exceptions import APIException
 from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from payments.admin.reasons import reason_given, reason_page
 from payments.models import CoinPackage, Refund, TopUp, WebhookEvent
+from payments.money import money_display
 from payments.services.top_ups import top_up_refund
 
 
 @admin.register(CoinPackage)
 class CoinPackageAdmin(admin.ModelAdmin):
-    list_display = ("name", "coins", "price", "currency", "active", "position")
+    list_display = ("name", "coins", "price_shown", "active", "position")
     list_editable = ("active", "position")
     list_filter = ("active", "currency")
     search_fields = ("name",)
     ordering = ("position", "coins")
     fields = ("name", "coins", "price", "currency", "active", "position")
+    price_shown = money_display("price", description="price")
 
 
 @admin.register(TopUp)
 class TopUpAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "user", "coins", "price", "currency", "provider", "status")
+    list_display = ("created_at", "user", "coins", "price_shown", "provider", "status")
     list_filter = ("status", "provider", "created_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "checkout_id", "payment_id")
@@ -38,8 +40,7 @@ class TopUpAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "user",
         "package",
         "coins",
-        "price",
-        "currency",
+        "price_shown",
         "provider",
         "status",
         "checkout_id",
@@ -53,6 +54,8 @@ class TopUpAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     actions = ["refund_selected"]
+    readonly_fields = ("price_shown",)
+    price_shown = money_display("price", description="price")
 
     @admin.action(description="Refund selected top-ups", permissions=["act"])
     def refund_selected(
@@ -111,8 +114,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "top_up",
-        "amount",
-        "currency",
+        "amount_shown",
         "coins",
         "debt_coins",
         "created_by",
@@ -124,8 +126,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = (
         "top_up",
         "created_by",
-        "amount",
-        "currency",
+        "amount_shown",
         "coins",
         "debt_coins",
         "provider_refund_id",
@@ -133,3 +134,5 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "ledger_transaction",
         "created_at",
     )
+    readonly_fields = ("amount_shown",)
+    amount_shown = money_display("amount", description="amount")

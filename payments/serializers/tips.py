@@ -11,7 +11,9 @@ TIP_MESSAGE_MAX_LENGTH = Tip._meta.get_field("message").max_length
 
 
 class TipCreateSerializer(serializers.Serializer):
-    recipient = serializers.CharField(max_length=150, help_text="The creator's username.")
+    # No length limit: a name no account can have is an unknown recipient (404), as is
+    # one who may not be reached, so nothing tells the two apart.
+    recipient = serializers.CharField(help_text="The creator's username.")
     amount = serializers.IntegerField(
         min_value=1,
         max_value=settings.TIP_MAX_COINS,

@@ -12,14 +12,20 @@ charge at most ONE period per subscription per run. A subscription overdue by se
 periods (the job did not run for months) is caught up one period per run, each charged
 at its own key, until its current period ends in the future; a run is quick and its
 work bounded, and the subscriber pays for each period they had access in, once.
+
+A block between a subscriber and a creator, either way, ends their live subscriptions
+at once (`subscriptions_end_for_block`, which `social` calls through
+`core.subscriptions` inside the block's transaction) and refunds the unused part of the
+paid period.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -36,12 +42,19 @@ from payments.exceptions import (
     TierUnavailable,
     WalletInDebt,
 )
-from payments.models import CreatorTier, LedgerTransaction, Subscription
+from payments.models import CreatorTier, LedgerAccount, LedgerTransaction, Subscription
 from payments.selectors.subscriptions import user_is_reachable
-from payments.services.ledger import ledger_post, wallet_assert_can_spend
+from payments.services.ledger import (
+    ledger_account_for_user,
+    ledger_account_system,
+    ledger_debt_of,
+    ledger_post,
+    wallet_assert_can_spend,
+)
 from payments.services.tips import creator_payment_entries
 
 Status = Subscription.Status
+Role = LedgerAccount.Role
 
 # -- tiers ---------------------------------------------------------------------------
 
@@ -186,6 +199,25 @@ def subscription_create(
         data={"tier": tier.name},
     )
     return subscription
+
+
+def subscription_create_or_get(
+    *, subscriber: User, tier: CreatorTier, now: datetime | None = None
+) -> tuple[Subscription, bool]:
+    """`subscription_create`, where subscribing again to the tier of one's live
+    subscription is no error: that subscription is returned, as it is, with nothing
+    charged (also when a concurrent request made it). Returns the subscription and
+    whether it is new. A live subscription to another of the creator's tiers is still
+    `already_subscribed`."""
+    try:
+        return subscription_create(subscriber=subscriber, tier=tier, now=now), True
+    except AlreadySubscribed:
+        live = Subscription.objects.filter(
+            subscriber=subscriber, tier=tier, status__in=Subscription.LIVE_STATUSES
+        ).first()
+        if live is None:
+            raise
+        return live, False
 
 
 @transaction.atomic
@@ -356,3 +388,157 @@ def subscriptions_renew(*, now: datetime | None = None) -> RenewalSummary:
         if outcome is not None:
             setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary
+
+
+# -- ending on a block ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockRefund:
+    """What ending a subscription on a block gave back: `coins` to the subscriber, of
+    which `fee` came from platform revenue and `net` from the creator (`debt_coins` of
+    it as a debt, when their earnings no longer held it)."""
+
+    coins: int = 0
+    fee: int = 0
+    net: int = 0
+    debt_coins: int = 0
+
+
+def subscription_refund_unused(
+    *, paid: int, fee: int, start: datetime, end: datetime, now: datetime
+) -> tuple[int, int]:
+    """The coins to give back of a period paid `paid` (of which `fee` was the
+    platform's) from `start` to `end`, ended at `now`: `(coins, fee back)`.
+
+    Pro rata to the microsecond, in whole coins rounded up: the subscriber's favour
+    (an unused sliver of a coin is theirs). The platform gives back the same share of
+    its fee, rounded down, and the creator the rest, which is never more than they
+    got (`coins - fee_back` is `ceil(coins * (paid - fee) / paid)`).
+    """
+    if now >= end or paid <= 0:
+        return 0, 0
+    length = (end - start) // timedelta(microseconds=1)
+    left = (end - max(now, start)) // timedelta(microseconds=1)
+    coins = min(paid, -(-paid * left // length))
+    return coins, fee * coins // paid
+
+
+def _charge_of_period(subscription: Subscription) -> tuple[int, int]:
+    """What the subscriber paid for the running period, and the platform's fee of it,
+    read from its charge in the ledger ((0, 0) when it was not charged)."""
+    charge = (
+        LedgerTransaction.objects.filter(
+            kind=LedgerTransaction.Kind.SUBSCRIPTION_CHARGE,
+            idempotency_key=f"subscription:{subscription.pk}:period:{subscription.period_index}",
+            reference_id=subscription.pk,
+        )
+        .prefetch_related("entries__account")
+        .first()
+    )
+    if charge is None:
+        return 0, 0
+    by_role = {entry.account.role: entry.amount for entry in charge.entries.all()}
+    return -by_role.get(Role.WALLET, 0), by_role.get(Role.PLATFORM_REVENUE, 0)
+
+
+def _refund_post(*, subscription: Subscription, coins: int, fee_back: int) -> BlockRefund:
+    """Post the refund of `coins` to the subscriber: their debt is settled first (as
+    a top-up would), the platform gives back `fee_back`, the creator's earnings the
+    rest, and what the earnings no longer hold (paid out) becomes the creator's debt.
+    The accounts are locked in primary-key order before their balances are read."""
+    subscriber, creator = subscription.subscriber, subscription.creator
+    wallet = ledger_account_for_user(user=subscriber, role=Role.WALLET)
+    subscriber_debt = ledger_account_for_user(user=subscriber, role=Role.DEBT)
+    earnings = ledger_account_for_user(user=creator, role=Role.EARNINGS)
+    creator_debt = ledger_account_for_user(user=creator, role=Role.DEBT)
+    revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    locked = {
+        account.pk: account.balance
+        for account in LedgerAccount.objects.select_for_update()
+        .filter(Q(pk__in=[wallet.pk, subscriber_debt.pk, earnings.pk, creator_debt.pk, revenue.pk]))
+        .order_by("pk")
+    }
+    net = coins - fee_back
+    taken = min(net, locked[earnings.pk])
+    settled = min(coins, ledger_debt_of(user=subscriber))
+    legs = [
+        (wallet, coins - settled),
+        (subscriber_debt, settled),
+        (revenue, -fee_back),
+        (earnings, -taken),
+        (creator_debt, -(net - taken)),
+    ]
+    ledger_post(
+        kind=LedgerTransaction.Kind.REFUND,
+        entries=[(account, amount) for account, amount in legs if amount],
+        idempotency_key=f"subscription:{subscription.pk}:block-refund",
+        reference=subscription,
+        description=f"Refund of the unused part of a subscription to {creator.username}",
+        metadata={
+            "period": subscription.period_index,
+            "fee": fee_back,
+            "debt_coins": net - taken,
+            "reason": "block",
+        },
+    )
+    return BlockRefund(coins=coins, fee=fee_back, net=net, debt_coins=net - taken)
+
+
+@transaction.atomic
+def subscription_end_for_block(
+    *, subscription_id, now: datetime | None = None
+) -> BlockRefund | None:
+    """End one live subscription at once because a block stands between its subscriber
+    and creator: canceled now, the unused part of a paid (`active`) period refunded
+    (`subscription_refund_unused`; a `past_due` one paid nothing for it), and the
+    subscriber hears `subscription_ended` with the coins. Returns the refund, or None
+    when it was not live any more. Locks the subscription's row, then the accounts."""
+    now = now or timezone.now()
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("subscriber", "creator")
+        .filter(pk=subscription_id, status__in=Subscription.LIVE_STATUSES)
+        .first()
+    )
+    if subscription is None:
+        return None
+    refund = BlockRefund()
+    if subscription.status == Status.ACTIVE:
+        paid, fee = _charge_of_period(subscription)
+        coins, fee_back = subscription_refund_unused(
+            paid=paid,
+            fee=fee,
+            start=subscription.current_period_start,
+            end=subscription.current_period_end,
+            now=now,
+        )
+        if coins:
+            refund = _refund_post(subscription=subscription, coins=coins, fee_back=fee_back)
+    subscription.canceled_at = subscription.canceled_at or now
+    subscription.save(update_fields=["canceled_at", "updated_at"])
+    _end(subscription, status=Status.CANCELED, now=now)
+    # From no one: the block hides the creator from the subscriber as an actor.
+    notify(
+        recipient=subscription.subscriber,
+        actor=None,
+        type=NotificationType.SUBSCRIPTION_ENDED,
+        target=subscription,
+        data={"creator": subscription.creator.username, "coins": refund.coins},
+    )
+    return refund
+
+
+def subscriptions_end_for_block(*, user, other, now: datetime | None = None) -> int:
+    """End every live subscription between `user` and `other`, either way, as
+    `subscription_end_for_block` does; returns how many. Call it in the transaction
+    that makes the block, so both stand or fall together."""
+    between = Q(subscriber=user, creator=other) | Q(subscriber=other, creator=user)
+    ids = (
+        Subscription.objects.filter(between, status__in=Subscription.LIVE_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(
+        subscription_end_for_block(subscription_id=pk, now=now) is not None for pk in list(ids)
+    )

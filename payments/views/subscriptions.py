@@ -48,7 +48,7 @@ from payments.serializers.subscriptions import (
 )
 from payments.services.subscriptions import (
     subscription_cancel,
-    subscription_create,
+    subscription_create_or_get,
     tier_create,
     tier_update,
 )
@@ -221,12 +221,13 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         request=SubscriptionCreateSerializer,
         responses={
             201: SubscriptionSerializer,
+            200: SubscriptionSerializer,
             **error_responses(
                 s402=f"{SPENDING_CODES}.",
                 s404="`not_found`: no such tier, or a block stands between its creator and "
                 "the caller.",
                 s409="`already_subscribed`: the caller has a live (active or past due) "
-                "subscription to this creator.",
+                "subscription to another of this creator's tiers.",
                 s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
                 "request.",
             ),
@@ -236,7 +237,9 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         "to platform revenue, the rest to the creator's earnings); the subscription is "
         "`active` until `current_period_end`, then renewed monthly from the same day "
         "(January 31 renews on the last day of February, then March 31). The creator "
-        f"hears `new_subscriber`. {SUBSCRIPTION_SHAPE} Error codes: `required`, `invalid`, "
+        "hears `new_subscriber`. Idempotent: subscribing again to the tier of one's live "
+        "subscription answers 200 with it as it is, and charges nothing. "
+        f"{SUBSCRIPTION_SHAPE} Error codes: `required`, `invalid`, "
         "`null` (400, `attr` `tier`); `tier_unavailable` (400: the tier takes no new "
         "subscribers), `cannot_subscribe_self` (400); `not_found` (404: no such tier, or "
         "its creator may not sign in or a block stands between them and the caller); "
@@ -248,8 +251,10 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         body = SubscriptionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         tier = tier_get_for_subscribing(tier_id=body.validated_data["tier"])
-        subscription = subscription_create(subscriber=request.user, tier=tier)
-        return _subscription_response(request, subscription, code=status.HTTP_201_CREATED)
+        subscription, created = subscription_create_or_get(subscriber=request.user, tier=tier)
+        return _subscription_response(
+            request, subscription, code=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class SubscriptionDetailView(APIView):

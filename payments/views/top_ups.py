@@ -30,6 +30,7 @@ from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
 from payments.exceptions import CheckoutClosed, WebhookPayloadMalformed
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import TopUp
+from payments.money import money_format
 from payments.providers import sandbox_is_enabled
 from payments.selectors.top_ups import (
     TOP_UP_ORDERING,
@@ -314,26 +315,3 @@ class SandboxCheckoutView(View):
             else "The payment was declined: no coins were added."
         )
         return _sandbox_page(request, top_up, result=result)
-
-
-# ISO 4217 currencies whose minor unit is not a hundredth (Stripe's list).
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
-    | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
-)
-THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-
-
-def money_format(amount: int, currency: str) -> str:
-    """`499, "USD"` -> `"4.99 USD"`: minor units shown in major units, exactly."""
-    currency = currency.upper()
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        digits = 0
-    elif currency in THREE_DECIMAL_CURRENCIES:
-        digits = 3
-    else:
-        digits = 2
-    if not digits:
-        return f"{amount} {currency}"
-    major, minor = divmod(amount, 10**digits)
-    return f"{major}.{minor:0{digits}d} {currency}"

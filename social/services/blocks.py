@@ -1,10 +1,14 @@
 """Blocks: one user shuts another out, both ways.
 
 A block removes the follows and follow requests between the two, either way (the
-counters move back), and from then on `relations().blocked_user_ids` hides each from
-the other. Locks as in `social.services.follows`: both users' rows in primary-key
-order, then the rows of follows.
+counters move back), ends the paid subscriptions between them, either way (payments
+refunds the unused part, through `core.subscriptions`), and from then on
+`relations().blocked_user_ids` hides each from the other. Locks as in
+`social.services.follows`: both users' rows in primary-key order, then the rows of
+follows, then (payments) the subscriptions' rows and their ledger accounts.
 """
+
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,16 +16,20 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from accounts.selectors import user_visible_statuses
+from core.subscriptions import subscriptions
 from social.exceptions import CannotBlockSelf
 from social.models import Block, Follow
 from social.services.follows import follow_counters_move, users_lock
 
 
 @transaction.atomic
-def block_create(*, blocker: User, blocked: User) -> tuple[Block, bool]:
+def block_create(
+    *, blocker: User, blocked: User, now: datetime | None = None
+) -> tuple[Block, bool]:
     """`blocker` blocks `blocked`; returns the block and whether it is new (blocking
-    twice is one block). Raises `cannot_block_self`; 404 when `blocked` is deleted or
-    banned."""
+    twice is one block). A new block also ends, at `now` (default: the current time),
+    every live subscription between the two, with its refund, in this transaction.
+    Raises `cannot_block_self`; 404 when `blocked` is deleted or banned."""
     if blocker.pk == blocked.pk:
         raise CannotBlockSelf()
     target = users_lock([blocker.pk, blocked.pk]).get(blocked.pk)
@@ -46,6 +54,7 @@ def block_create(*, blocker: User, blocked: User) -> tuple[Block, bool]:
             follow_counters_move(
                 follower_ids=[follow.follower_id], followed_id=follow.followed_id, delta=-1
             )
+    subscriptions().subscriptions_end_between(user=blocker, other=target, now=now)
     return block, True
 
 

@@ -8,7 +8,8 @@ Each counter moves with `F()` and only when a conditional `UPDATE` actually chan
 the comment's state, so concurrent requests never count twice.
 
 A deleted comment keeps its row (and its thread) with `deleted_at` set; its text and
-mentions are erased for privacy, so what shows as "deleted" is deleted.
+mentions are erased from what anyone sees. The text moves to `deleted_text`, which only
+staff see (a report's evidence, in the moderators' queue and the admin).
 """
 
 import re
@@ -19,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 
 from accounts.models import User
 from accounts.selectors import user_visible_statuses
@@ -238,17 +239,25 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
 
     The row stays, so a thread outlives its first comment: the text is erased, the
     mentions dropped, the pin removed, and the counters no longer count it. Deleting
-    a deleted comment changes nothing."""
+    a deleted comment changes nothing (deleting twice is one deletion); to anyone who
+    may not delete it, a deleted comment does not exist (`not_found`)."""
     if not comment_may_delete(comment=comment, user=actor):
-        raise PermissionDenied()
+        raise NotFound() if comment.deleted_at is not None else PermissionDenied()
     now = timezone.now()
-    erase = {"deleted_at": now, "text": "", "is_pinned": False, "updated_at": now}
+    erase = {
+        "deleted_at": now,
+        "text": "",
+        "deleted_text": F("text"),
+        "is_pinned": False,
+        "updated_at": now,
+    }
     rows = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True)
     if rows.filter(is_hidden=False).update(**erase):
         _counters_change(comment=comment, delta=-1)
     elif not rows.update(**erase):
         return  # deleted already
     comment.mentioned_users.clear()
+    comment.deleted_text = comment.text
     comment.deleted_at, comment.text, comment.is_pinned = now, "", False
 
 

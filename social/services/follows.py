@@ -22,7 +22,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import User
 from accounts.selectors import user_visible_statuses
 from notifications.services import notify
-from social.exceptions import AlreadyFollowing, AlreadyRequested, CannotFollowSelf
+from social.exceptions import CannotFollowSelf
 from social.models import Follow
 from social.selectors import (
     block_exists_between,
@@ -53,19 +53,16 @@ def follow_counters_move(*, follower_ids: Iterable[uuid.UUID], followed_id, delt
     )
 
 
-def _already(follow: Follow) -> Exception:
-    return AlreadyFollowing() if follow.status == Status.ACCEPTED else AlreadyRequested()
-
-
 @transaction.atomic
-def follow_create(*, follower: User, followed: User) -> Follow:
+def follow_create(*, follower: User, followed: User) -> tuple[Follow, bool]:
     """`follower` follows `followed`: an accepted follow for a public account (the
     counters move, `new_follower` is notified), a pending request for a private one
-    (`follow_request` is notified). Returns the follow.
+    (`follow_request` is notified). Returns the follow and whether it is new:
+    following twice is one follow (or one request), a concurrent one included, and
+    changes nothing.
 
-    Raises `cannot_follow_self`; `already_following` / `already_requested` when a
-    follow or request exists, a concurrent one included; 404 when `followed` is
-    deleted or banned, or a block stands between the two either way.
+    Raises `cannot_follow_self`; 404 when `followed` is deleted or banned, or a block
+    stands between the two either way.
     """
     if follower.pk == followed.pk:
         raise CannotFollowSelf()
@@ -76,7 +73,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
         raise NotFound()
     existing = Follow.objects.filter(follower=follower, followed=target).first()
     if existing is not None:
-        raise _already(existing)
+        return existing, False
 
     accepted = not target.is_private
     try:
@@ -87,11 +84,11 @@ def follow_create(*, follower: User, followed: User) -> Follow:
                 status=Status.ACCEPTED if accepted else Status.PENDING,
                 accepted_at=timezone.now() if accepted else None,
             )
-    except IntegrityError as error:  # a concurrent follow of the same pair won
+    except IntegrityError:  # a concurrent follow of the same pair won
         existing = Follow.objects.filter(follower=follower, followed=target).first()
         if existing is None:
             raise
-        raise _already(existing) from error
+        return existing, False
 
     if accepted:
         follow_counters_move(follower_ids=[follower.pk], followed_id=target.pk, delta=1)
@@ -101,7 +98,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
         type="new_follower" if accepted else "follow_request",
         target=target,
     )
-    return follow
+    return follow, True
 
 
 @transaction.atomic
@@ -121,13 +118,16 @@ def follow_delete(*, follower: User, followed: User) -> bool:
 @transaction.atomic
 def follow_request_accept(*, user: User, follow_id) -> Follow:
     """`user` accepts the pending request `follow_id` to follow them: the follow is
-    accepted, the counters move and the requester hears `follow_accepted`. 404 when
-    there is no such pending request to `user` (someone else's, already answered,
-    withdrawn)."""
+    accepted, the counters move and the requester hears `follow_accepted`. Accepting
+    an accepted follow of `user` returns it unchanged (accepting twice is one
+    acceptance). 404 when there is no such request or follow to `user` (someone
+    else's, refused, withdrawn)."""
     pk = follow_request_id_valid(follow_id)
-    request = Follow.objects.filter(pk=pk, followed=user, status=Status.PENDING).first()
+    request = Follow.objects.filter(pk=pk, followed=user).first()
     if request is None:
         raise NotFound()
+    if request.status == Status.ACCEPTED:
+        return request
     users_lock([request.follower_id, user.pk])
     follow = (
         Follow.objects.select_for_update(of=("self",))
@@ -135,8 +135,11 @@ def follow_request_accept(*, user: User, follow_id) -> Follow:
         .filter(pk=pk, followed=user, status=Status.PENDING)
         .first()
     )
-    if follow is None:  # withdrawn or answered meanwhile
-        raise NotFound()
+    if follow is None:  # withdrawn, refused or accepted meanwhile
+        accepted = Follow.objects.filter(pk=pk, followed=user, status=Status.ACCEPTED).first()
+        if accepted is None:
+            raise NotFound()
+        return accepted
     follow.status = Status.ACCEPTED
     follow.accepted_at = timezone.now()
     follow.save(update_fields=["status", "accepted_at", "updated_at"])

@@ -17,7 +17,6 @@ from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, V
 from accounts.models import User
 from accounts.services.moderation import user_suspend
 from social.exceptions import (
-    AlreadyReported,
     CannotReportOwn,
     ReportClosed,
     ReportTargetGone,
@@ -62,26 +61,38 @@ def report_target_owner_id(*, target_type: str, target: models.Model) -> uuid.UU
 
 def report_create(
     *, reporter: User, target_type: str, target_id: uuid.UUID, reason: str, details: str = ""
-) -> Report:
-    """File `reporter`'s report. Refuses `invalid_target` (400, `target_id`: nothing
-    to report there, or nothing the reporter may see), `cannot_report_own` and
-    `already_reported` (an open report of theirs on the target exists)."""
+) -> tuple[Report, bool]:
+    """File `reporter`'s report; returns it and whether it is new. Reporting again
+    while the reporter's earlier report on the target is still open files nothing:
+    that report is returned as it is (a concurrent one included). Refuses
+    `invalid_target` (400, `target_id`: nothing to report there, or nothing the
+    reporter may see) and `cannot_report_own`."""
     target = _report_target_visible(reporter=reporter, target_type=target_type, target_id=target_id)
     if target is None:
         raise ValidationError({"target_id": [INVALID_TARGET]})
     if report_target_owner_id(target_type=target_type, target=target) == reporter.pk:
         raise CannotReportOwn()
+    open_reports = Report.objects.filter(
+        reporter=reporter,
+        target_type=target_type,
+        target_id=target.pk,
+        status=Report.Status.OPEN,
+    )
     try:
         with transaction.atomic():
-            return Report.objects.create(
+            report = Report.objects.create(
                 reporter=reporter,
                 target_type=target_type,
                 target_id=target.pk,
                 reason=reason,
                 details=details,
             )
-    except IntegrityError as error:
-        raise AlreadyReported() from error
+    except IntegrityError:
+        existing = open_reports.first()
+        if existing is None:
+            raise
+        return existing, False
+    return report, True
 
 
 # -- review -----------------------------------------------------------------------------

@@ -228,13 +228,16 @@ class CommentDetailView(APIView):
         request=None,
         responses={204: None},
         summary="Delete a comment (its author, the video's owner or staff)",
-        description="The text is erased and the comment stops counting; a top-level "
-        "comment with replies keeps its thread and shows as deleted. Error codes: "
-        f"`permission_denied` (403: anyone else), {COMMENT_NOT_FOUND}; "
-        f"{AUTHENTICATION_CODES}.",
+        description="The comment stops counting and shows as deleted, without its text "
+        "(kept for staff reviewing reports on it); a top-level comment with replies keeps "
+        "its thread. Idempotent: deleting a deleted comment answers 204 again to those who "
+        "may delete it. Error codes: `permission_denied` (403: anyone else), "
+        f"{COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
     )
     def delete(self, request: Request, comment_id: str) -> Response:
-        comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
+        comment = access_comment(
+            viewer=request.user, comment_id=comment_id, deleted=True, annotated=False
+        )
         comment_delete(comment=comment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -343,19 +346,23 @@ class ReportListView(generics.GenericAPIView):
         operation_id="reports_create",
         tags=["reports"],
         request=ReportCreateSerializer,
-        responses={201: ReportSerializer},
+        responses={201: ReportSerializer, 200: ReportSerializer},
         summary="Report a video, a comment or an account",
         description="Signed in. Videos and comments must be ones the caller may see; "
         "accounts can be reported whatever blocks stand between them. Staff review "
-        "reports in the admin. Error codes: `invalid_target` (400, `attr` `target_id`: "
+        "reports in the admin. Idempotent: while the caller's report on the target is "
+        "open, reporting it again answers 200 with that report as filed (201 for a new "
+        "one). Error codes: `invalid_target` (400, `attr` `target_id`: "
         "nothing of `target_type` with this id that the caller may see), "
-        "`cannot_report_own` (400: oneself or one's own content), `already_reported` "
-        "(400: the caller's earlier report on it is still open), `invalid_choice` "
+        "`cannot_report_own` (400: oneself or one's own content), `invalid_choice` "
         "(`target_type`, `reason`), `invalid` (`target_id`), `max_length` (`details`, "
         f"over 2000 characters), `required`, `null`; {AUTHENTICATION_CODES}.",
     )
     def post(self, request: Request) -> Response:
         body = ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        report = report_create(reporter=request.user, **body.validated_data)
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        report, created = report_create(reporter=request.user, **body.validated_data)
+        return Response(
+            ReportSerializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

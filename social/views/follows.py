@@ -4,9 +4,11 @@ Every endpoint needs a signed-in caller (the default `IsAuthenticated`), as prof
 do. A user the caller may not see (unknown, deleted, banned, or on either side of a
 block with the caller) answers 404 `not_found`, as if they did not exist.
 
-Decisions: unfollowing, withdrawing a request and unblocking are idempotent (204 also
-when there was nothing to undo), and so is blocking (201 for a new block, 200 with
-the existing one). A private account's followers and following are listed only to
+Decisions: repeating an action answers the same as the first time with the state as
+it is now. Following and blocking are idempotent (201 for a new follow, request or
+block; 200 with the existing one), accepting a request too (200 with the follow, also
+once accepted); unfollowing, withdrawing a request and unblocking are idempotent (204
+also when there was nothing to undo). A private account's followers and following are listed only to
 the account itself, its accepted followers and staff; others get 403
 `private_account` (the profile itself stays visible, so 404 would be a lie).
 """
@@ -76,10 +78,11 @@ class UserFollowView(APIView):
     )
     def post(self, request: Request, username: str) -> Response:
         followed = user_get_by_username(username=username)
-        follow = follow_create(follower=request.user, followed=followed)
+        follow, created = follow_create(follower=request.user, followed=followed)
         result = "following" if follow.status == Follow.Status.ACCEPTED else "requested"
         return Response(
-            FollowResultSerializer({"status": result}).data, status=status.HTTP_201_CREATED
+            FollowResultSerializer({"status": result}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
@@ -197,7 +200,10 @@ class FollowRequestAcceptView(APIView):
         responses={200: FollowRequestSerializer},
         summary="Accept a request to follow the caller",
         description="The follow becomes `accepted`, the counters move and the requester "
-        f"hears `follow_accepted`. Error codes: {REQUEST_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "hears `follow_accepted`. Idempotent: accepting an accepted follow of the caller "
+        "answers the same 200 and changes nothing. Error codes: `not_found` (404: no "
+        "request or follow with this id to the caller: unknown, someone else's, withdrawn "
+        f"or refused); {AUTHENTICATION_CODES}.",
     )
     def post(self, request: Request, follow_id: str) -> Response:
         follow = follow_request_accept(user=request.user, follow_id=follow_id)

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: every kind of account, video and interaction, deterministic,
 safe to run twice, and consistent counters in bulk mode."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -22,7 +23,7 @@ from payments.models import (
     WebhookEvent,
 )
 from social.models import Bookmark, Comment, Follow, VideoLike
-from videos.models import Video
+from videos.models import Category, Video
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,28 @@ def test_bad_arguments_are_refused(args, message):
     with pytest.raises(CommandError, match=message):
         seed(*args)
     assert not User.objects.exists()
+
+
+def test_the_announced_user_count_is_the_one_reported():
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", *SMALL, stdout=out, stderr=err)
+
+    assert err.getvalue().startswith(
+        "Seeding 10 users (8 generated, demo_admin and demo_user) and 4 videos with the "
+        "services (seed 1)."
+    )
+    assert re.search(r"^  users +10$", out.getvalue(), re.MULTILINE)
+    assert User.objects.count() == 10
+
+
+def test_the_demo_uses_the_platform_s_categories_and_adds_none():
+    before = sorted(Category.objects.values_list("slug", "name"))
+
+    output = seed(*SMALL)
+
+    assert "categories" not in output
+    assert sorted(Category.objects.values_list("slug", "name")) == before
+    names = [name.casefold() for name in Category.objects.values_list("name", flat=True)]
+    assert len({name.removesuffix("s") for name in names}) == len(names)  # no Sport and Sports
+    used = set(Video.objects.values_list("category__slug", flat=True))
+    assert used <= {slug for slug, _ in before}

@@ -132,6 +132,18 @@ def test_the_same_actor_twice_is_counted_once_and_moves_first():
     assert [item["username"] for item in grouped.latest_actors] == ["ana", "bob"]
 
 
+def test_an_actor_pushed_out_of_the_latest_three_is_still_counted_once():
+    video = VideoFactory()
+    a, b, c, d = (UserFactory(username=name) for name in ("a", "b", "c", "d"))
+
+    for actor in (a, b, c, d, a):
+        grouped = like(video, actor)
+
+    assert Notification.objects.count() == 1
+    assert grouped.actor_count == 4
+    assert [item["username"] for item in grouped.latest_actors] == ["a", "d", "c"]
+
+
 def test_a_grouped_notification_moves_to_the_top_of_the_inbox():
     owner = UserFactory()
     first, second = VideoFactory(owner=owner), VideoFactory(owner=owner)

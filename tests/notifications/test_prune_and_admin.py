@@ -60,7 +60,16 @@ def test_a_group_updated_recently_is_kept():
     assert "Deleted 0 " in prune("--older-than", "30d")
 
 
-@pytest.mark.parametrize("value", ["90", "d", "0d", "-3d", "3w", "1.5d", ""])
+@pytest.mark.parametrize("value", ["0h", "0d", "00h"])
+def test_an_age_of_zero_deletes_every_notification(value):
+    notification_aged(days=3)
+    notification_aged(hours=0)
+
+    assert f"Deleted 2 notification(s) older than {value}." in prune("--older-than", value)
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["90", "d", "-3d", "-0h", "3w", "1.5d", ""])
 def test_prune_refuses_a_bad_age(value):
     with pytest.raises(CommandError, match="--older-than"):
         prune("--older-than", value)
@@ -102,3 +111,13 @@ def test_the_admin_searches_by_recipient_username(admin_client):
     )
 
     assert list(response.context["cl"].result_list) == [notification]
+
+
+def test_a_pruned_group_counts_as_one_notification():
+    video_owner, fans = UserFactory(), [UserFactory() for _ in range(3)]
+    for fan in fans:
+        notify(recipient=video_owner, actor=fan, type=Type.NEW_FOLLOWER, target=video_owner)
+    moment = timezone.now() - timedelta(days=100)
+    Notification.objects.update(created_at=moment, updated_at=moment)
+
+    assert "Deleted 1 notification(s)" in prune("--older-than", "90d")

@@ -296,6 +296,7 @@ def test_preferences_default_for_every_type(owner_client):
         "new_subscriber",
         "subscription_past_due",
         "subscription_expired",
+        "subscription_ended",
         "payout_paid",
         "payout_rejected",
     }

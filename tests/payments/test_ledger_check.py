@@ -43,12 +43,15 @@ def run_check() -> tuple[str, str]:
 def test_a_sound_ledger_passes(postings):
     out, err = run_check()
 
-    assert out == "The ledger is balanced.\n"
+    assert out == "Checked 5 accounts, 3 transactions and 7 entries: the ledger is balanced.\n"
     assert err == ""
 
 
 def test_an_empty_ledger_passes():
-    assert run_check() == ("The ledger is balanced.\n", "")
+    assert run_check() == (
+        "Checked 0 accounts, 0 transactions and 0 entries: the ledger is balanced.\n",
+        "",
+    )
 
 
 def test_a_tampered_cached_balance_fails_and_is_named(postings):
@@ -57,7 +60,10 @@ def test_a_tampered_cached_balance_fails_and_is_named(postings):
     LedgerAccount.objects.filter(pk=wallet.pk).update(balance=61)
     err = StringIO()
 
-    with pytest.raises(CommandError, match=r"The ledger has 1 problem\(s\)\."):
+    with pytest.raises(
+        CommandError,
+        match=r"Checked 5 accounts, 3 transactions and 7 entries: the ledger has 1 problem\(s\)\.",
+    ):
         call_command("ledger_check", stdout=StringIO(), stderr=err)
 
     assert err.getvalue() == f"balance {wallet.pk}: expected 60, found 61\n"
@@ -74,7 +80,7 @@ def test_a_transaction_that_does_not_sum_to_zero_fails_and_is_named(postings):
     LedgerAccount.objects.filter(pk=revenue.pk).update(balance=15)
     err = StringIO()
 
-    with pytest.raises(CommandError, match=r"The ledger has 1 problem\(s\)\."):
+    with pytest.raises(CommandError, match=r"the ledger has 1 problem\(s\)\."):
         call_command("ledger_check", stdout=StringIO(), stderr=err)
 
     assert err.getvalue() == f"unbalanced_transaction {tip.pk}: expected 0, found 3\n"
@@ -88,7 +94,7 @@ def test_an_extra_entry_also_breaks_the_cached_balance(postings):
     )
     err = StringIO()
 
-    with pytest.raises(CommandError, match=r"The ledger has 2 problem\(s\)\."):
+    with pytest.raises(CommandError, match=r"the ledger has 2 problem\(s\)\."):
         call_command("ledger_check", stdout=StringIO(), stderr=err)
 
     assert err.getvalue().splitlines() == [
@@ -109,7 +115,7 @@ def test_an_entry_filed_under_another_owner_or_book_fails_and_is_named(postings,
     LedgerEntry.objects.bulk_create([entry])
     err = StringIO()
 
-    with pytest.raises(CommandError, match=r"The ledger has 1 problem\(s\)\."):
+    with pytest.raises(CommandError, match=r"the ledger has 1 problem\(s\)\."):
         call_command("ledger_check", stdout=StringIO(), stderr=err)
 
     assert (
@@ -125,4 +131,4 @@ def test_the_command_exits_non_zero_from_the_shell(postings, capsys):
         ManagementUtility(["manage.py", "ledger_check"]).execute()
 
     assert exit_info.value.code == 1
-    assert "The ledger has 1 problem(s)." in capsys.readouterr().err
+    assert "the ledger has 1 problem(s)." in capsys.readouterr().err

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from payments.models import LedgerAccount, LedgerTransaction, TopUp, WebhookEvent
+from payments.money import money_format
 from payments.services.top_ups import top_up_create
-from payments.views.top_ups import money_format
 from tests.accounts.factories import UserFactory
 from tests.payments.factories import CoinPackageFactory, balance, system_balance
 

@@ -189,6 +189,25 @@ def test_subscribing_to_oneself_is_refused(make_auth_client, creator, gold):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [Status.ACTIVE, Status.PAST_DUE])
+def test_subscribing_again_to_the_same_tier_answers_200_with_it_and_charges_nothing(
+    fan, fan_client, creator, gold, ledger_is_sound, status
+):
+    wallet_fund(fan, 1000)
+    first = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
+    Subscription.objects.update(status=status)
+
+    again = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == {**first.json(), "status": status}
+    assert Subscription.objects.count() == 1
+    assert balance(fan) == 700
+    assert Notification.objects.filter(type=NotificationType.NEW_SUBSCRIBER).count() == 1
+    ledger_is_sound()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Status.ACTIVE, Status.PAST_DUE])
 def test_a_second_live_subscription_to_a_creator_is_refused(fan, fan_client, creator, gold, status):
     wallet_fund(fan, 1000)
     first = subscription_create(subscriber=fan, tier=gold)

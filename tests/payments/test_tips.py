@@ -185,8 +185,9 @@ def test_a_recipient_who_may_not_sign_in_is_not_found(
     nothing_moved()
 
 
-def test_an_unknown_recipient_is_not_found(viewer_client, nothing_moved):
-    response = viewer_client.post(TIPS_URL, {"recipient": "nobody", "amount": 5}, format="json")
+@pytest.mark.parametrize("name", ["nobody", "x" * 151, "no such name!"])
+def test_an_unknown_recipient_is_not_found(viewer_client, nothing_moved, name):
+    response = viewer_client.post(TIPS_URL, {"recipient": name, "amount": 5}, format="json")
 
     assert error(response) == (404, "not_found")
     nothing_moved()

@@ -43,14 +43,14 @@ class SocialGraph:
 
     def follow(self, follower: User, followed: User) -> Follow:
         """An accepted follow, also of a private account (which accepts at once)."""
-        follow = follow_create(follower=follower, followed=followed)
+        follow, _ = follow_create(follower=follower, followed=followed)
         if follow.status == Follow.Status.PENDING:
             follow = follow_request_accept(user=followed, follow_id=follow.pk)
         return follow
 
     def request(self, follower: User, followed: User) -> Follow:
         """A request to follow a private account, left pending."""
-        follow = follow_create(follower=follower, followed=followed)
+        follow, _ = follow_create(follower=follower, followed=followed)
         assert follow.status == Follow.Status.PENDING
         return follow
 

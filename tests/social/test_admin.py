@@ -154,9 +154,10 @@ def reported():
     reporter, second = UserFactory(username="reporter"), UserFactory(username="second")
 
     def report(target_type, target, who=reporter, reason="spam"):
-        return report_create(
+        report, _ = report_create(
             reporter=who, target_type=target_type, target_id=target.pk, reason=reason
         )
+        return report
 
     return {
         "owner": owner,
@@ -242,7 +243,7 @@ def test_suspending_the_owner_goes_through_moderation(admin_client, reported, bo
 
 
 def test_a_refused_suspension_leaves_the_report_open(admin_client, boss):
-    report = report_create(
+    report, _ = report_create(
         reporter=UserFactory(), target_type="user", target_id=boss.pk, reason="spam"
     )
     response = run_action(admin_client, REPORTS, "suspend_owner", [report])
@@ -257,3 +258,16 @@ def test_a_gone_target_cannot_be_acted_on(admin_client, reported):
     response = run_action(admin_client, REPORTS, "hide_target", [reported["video_report"]])
     assert any("no longer exists" in text for _, text in messages_of(response))
     assert "(gone)" in admin_client.get(REPORTS).content.decode()
+
+
+def test_a_deleted_comment_s_text_stays_visible_to_staff_in_the_admin(admin_client, reported):
+    comment_delete(comment=reported["comment"], actor=reported["owner"])
+
+    queue = admin_client.get(REPORTS).content.decode()
+    assert "“Buy now” by owner" in queue
+    listing = admin_client.get(COMMENTS).content.decode()
+    assert "(deleted) Buy now" in listing
+    detail = admin_client.get(f"{COMMENTS}{reported['comment'].pk}/change/")
+    assert detail.status_code == 200
+    assert "Buy now" in detail.content.decode()
+    assert rows(admin_client.get(COMMENTS + "?q=Buy")) == [reported["comment"]]

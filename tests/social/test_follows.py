@@ -11,9 +11,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from notifications.models import Notification
-from social.exceptions import AlreadyFollowing
 from social.models import Follow
-from social.services.follows import follow_create, follow_delete
+from social.services.follows import follow_create, follow_delete, follow_request_accept
 from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.social.factories import FollowFactory, SocialGraph
 
@@ -122,11 +121,14 @@ def test_the_username_is_found_whatever_its_case(my_client, ana):
     assert my_client.post(follow_url("ANA")).status_code == 201
 
 
-def test_following_twice_is_already_following(my_client, me, ana):
+def test_following_twice_answers_200_with_the_follow_and_changes_nothing(my_client, me, ana):
     my_client.post(follow_url("ana"))
-    assert error(my_client.post(follow_url("ana"))) == ("already_following", None)
+    response = my_client.post(follow_url("ana"))
+    assert (response.status_code, response.json()) == (200, {"status": "following"})
     assert Follow.objects.count() == 1
     assert counts(ana) == (1, 0)
+    assert counts(me) == (0, 1)
+    assert notifications_of(ana) == [("new_follower", "me")]
 
 
 def test_following_yourself_is_refused(my_client, me):
@@ -206,10 +208,19 @@ def test_following_a_private_account_asks(my_client, me, pat):
     assert notifications_of(pat) == [("follow_request", "me")]
 
 
-def test_asking_twice_is_already_requested(my_client, pat):
+def test_asking_twice_answers_200_with_the_request_and_changes_nothing(my_client, pat):
     my_client.post(follow_url("pat"))
-    assert error(my_client.post(follow_url("pat"))) == ("already_requested", None)
-    assert Follow.objects.count() == 1
+    response = my_client.post(follow_url("pat"))
+    assert (response.status_code, response.json()) == (200, {"status": "requested"})
+    assert Follow.objects.get().status == "pending"
+    assert notifications_of(pat) == [("follow_request", "me")]
+
+
+def test_following_once_accepted_answers_200_following(my_client, pat, pending):
+    follow_request_accept(user=pat, follow_id=pending.pk)
+    response = my_client.post(follow_url("pat"))
+    assert (response.status_code, response.json()) == (200, {"status": "following"})
+    assert counts(pat) == (1, 0)
 
 
 def test_withdrawing_a_request_deletes_it(my_client, pat):
@@ -243,8 +254,15 @@ def test_accepting_a_request_makes_the_follow(pat_client, pending, me, pat):
     assert counts(pat) == (1, 0)
     assert counts(me) == (0, 1)
     assert notifications_of(me) == [("follow_accepted", "pat")]
-    # The accepted follower now sees the account's lists and followers-only videos.
-    assert pat_client.post(accept_url(pending.pk)).status_code == 404
+
+
+def test_accepting_twice_answers_the_same_200_and_changes_nothing(pat_client, pending, me, pat):
+    first = pat_client.post(accept_url(pending.pk))
+    again = pat_client.post(accept_url(pending.pk))
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert counts(pat) == (1, 0)
+    assert counts(me) == (0, 1)
+    assert notifications_of(me) == [("follow_accepted", "pat")]
 
 
 def test_rejecting_a_request_deletes_it(pat_client, pending, me, pat, my_client):
@@ -284,11 +302,23 @@ def test_unknown_request_ids_are_404(pat_client, pending, action, bad_id):
     assert error(pat_client.post(action(bad_id)), 404) == ("not_found", None)
 
 
-@pytest.mark.parametrize("action", [accept_url, reject_url])
-def test_an_accepted_follow_is_not_a_request(make_auth_client, me, ana, graph, action):
+def test_an_accepted_follow_cannot_be_refused(make_auth_client, me, ana, graph):
     follow = graph.follow(me, ana)
-    assert error(make_auth_client(ana).post(action(follow.pk)), 404) == ("not_found", None)
+    assert error(make_auth_client(ana).post(reject_url(follow.pk)), 404) == ("not_found", None)
     assert Follow.objects.get().status == "accepted"
+
+
+def test_accepting_an_accepted_follow_answers_it_unchanged(make_auth_client, me, ana, graph):
+    follow = graph.follow(me, ana)
+    response = make_auth_client(ana).post(accept_url(follow.pk))
+    assert (response.status_code, response.json()["status"]) == (200, "accepted")
+    assert counts(ana) == (1, 0)
+
+
+def test_a_refused_request_cannot_be_accepted(pat_client, pending, pat):
+    assert pat_client.post(reject_url(pending.pk)).status_code == 204
+    assert error(pat_client.post(accept_url(pending.pk)), 404) == ("not_found", None)
+    assert counts(pat) == (0, 0)
 
 
 @pytest.mark.parametrize("url", [REQUESTS_URL, "accept", "reject"])
@@ -621,8 +651,12 @@ def test_many_users_following_one_account_at_once_count_exactly():
 @pytest.mark.django_db(transaction=True)
 def test_one_user_following_twice_at_once_follows_once():
     star, fan = UserFactory(), UserFactory()
-    errors = run_at_once([lambda: follow_create(follower=fan, followed=star)] * 4)
-    assert [type(error) for error in errors] == [AlreadyFollowing] * 3
+    results = []
+    errors = run_at_once(
+        [lambda: results.append(follow_create(follower=fan, followed=star)[1])] * 4
+    )
+    assert errors == []
+    assert sorted(results) == [False, False, False, True]
     assert counts(star) == (1, 0)
     assert counts(fan) == (0, 1)
 
@@ -660,7 +694,7 @@ def test_follow_and_unfollow_storms_keep_the_counters_exact():
 @pytest.mark.django_db(transaction=True)
 def test_accepting_requests_while_the_account_goes_public_counts_each_once(make_auth_client):
     pat = UserFactory(is_private=True)
-    requests = [follow_create(follower=UserFactory(), followed=pat) for _ in range(4)]
+    requests = [follow_create(follower=UserFactory(), followed=pat)[0] for _ in range(4)]
     clients = [make_auth_client(pat) for _ in range(len(requests) + 1)]
     responses = []
     errors = run_at_once(

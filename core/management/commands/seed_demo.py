@@ -69,9 +69,10 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         self._stage, self._last_step = None, -1
         mode = "bulk inserts" if plan.bulk else "the services"
+        # The generated accounts, plus the two to sign in with: what "users" counts.
         self.stderr.write(
-            f"Seeding {plan.users:,} users and {plan.videos:,} videos with {mode} "
-            f"(seed {plan.seed})."
+            f"Seeding {plan.users + 2:,} users ({plan.users:,} generated, {ADMIN_USERNAME} "
+            f"and {USER_USERNAME}) and {plan.videos:,} videos with {mode} (seed {plan.seed})."
         )
         started = time.monotonic()
         report = demo_seed(plan=plan, progress=self._progress)

@@ -1,7 +1,8 @@
 """`manage.py prune_notifications --older-than 90d`: delete old notifications.
 
 Deletes every notification, read or not, last updated longer ago than `--older-than`
-(`<n>d` days or `<n>h` hours), in batches of short transactions. Safe to run twice
+(`<n>d` days or `<n>h` hours; `0h` or `0d`: every notification), in batches of short
+transactions. Safe to run twice
 and at any time; run it from cron or a scheduler.
 """
 
@@ -16,9 +17,10 @@ AGE_PATTERN = re.compile(r"^\s*(\d+)\s*([dh])\s*$", re.IGNORECASE)
 
 
 def age_parse(value: str) -> timedelta:
-    """`"90d"` -> 90 days, `"12h"` -> 12 hours; CommandError for anything else."""
+    """`"90d"` -> 90 days, `"12h"` -> 12 hours, `"0h"` -> none (everything is older);
+    CommandError for anything else."""
     match = AGE_PATTERN.match(value or "")
-    if match is None or int(match[1]) < 1:
+    if match is None:
         raise CommandError(
             f"--older-than must be a whole number of days or hours, like 90d or 12h; not {value!r}."
         )

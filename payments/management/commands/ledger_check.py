@@ -1,8 +1,10 @@
 """Verify the ledger: every cached balance equals the sum of its entries, and every
-transaction's entries sum to zero. Exits non-zero on any mismatch (for cron and CI)."""
+transaction's entries sum to zero. Says how much it checked; exits non-zero on any
+mismatch (for cron and CI)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from payments.services.ledger import ledger_verify
 
 
@@ -11,11 +13,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         problems = ledger_verify()
+        checked = (
+            f"Checked {LedgerAccount.objects.count()} accounts, "
+            f"{LedgerTransaction.objects.count()} transactions and "
+            f"{LedgerEntry.objects.count()} entries"
+        )
         for problem in problems:
             self.stderr.write(
                 f"{problem.what} {problem.id}: expected {problem.expected}, found {problem.found}"
             )
         if problems:
-            raise CommandError(f"The ledger has {len(problems)} problem(s).")
+            raise CommandError(f"{checked}: the ledger has {len(problems)} problem(s).")
         if options["verbosity"] > 0:
-            self.stdout.write(self.style.SUCCESS("The ledger is balanced."))
+            self.stdout.write(self.style.SUCCESS(f"{checked}: the ledger is balanced."))
