@@ -114,6 +114,7 @@ class VideoViewSet(
         if (action or self.action_map.get(self.request.method.lower())) == "create":
             return [MultiPartParser()]
         return [JSONParser()]
+
     def get_throttles(self):
         throttles = super().get_throttles()
         if self.action == "create":
