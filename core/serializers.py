@@ -1,5 +1,8 @@
-"""Serializer helpers every app shares."""
+"""Serializer helpers every app shares: form input read as clients mean it, and
+JSON booleans held to what the schema says."""
 
+from django.http import QueryDict
+from rest_framework import serializers
 from rest_framework.fields import empty
 
 
@@ -19,3 +22,18 @@ class FormInputMixin:
         for field in fields.values():
             field.default_empty_html = empty
         return fields
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` in JSON; DRF's spellings in form data.
+
+    DRF's `BooleanField` also takes 0, 1, "yes" and "on" from JSON, which the schema
+    (`type: boolean`) refuses, so a generated client and the server would disagree.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(getattr(self.root, "initial_data", None), QueryDict):
+            return super().to_internal_value(data)
+        self.fail("invalid", input=data)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.strict import StrictBooleanField
+from core.serializers import StrictBooleanField
 from notifications.models import Notification, NotificationType
 from notifications.texts import notification_text
 

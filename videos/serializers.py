@@ -7,8 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import FormInputMixin
-from core.strict import StrictBooleanField
+from core.serializers import FormInputMixin, StrictBooleanField
 from videos.media_urls import video_file_url
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,

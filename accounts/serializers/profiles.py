@@ -5,8 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import User, phone_number_validator
 from accounts.serializers.auth import password_field, username_field
-from core.serializers import FormInputMixin
-from core.strict import StrictBooleanField
+from core.serializers import FormInputMixin, StrictBooleanField
 
 SEARCH_MAX_LENGTH = 50
 

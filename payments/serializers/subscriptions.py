@@ -3,8 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import FormInputMixin
-from core.strict import StrictBooleanField
+from core.serializers import FormInputMixin, StrictBooleanField
 from payments.models import CreatorTier, Subscription
 
 TIER_NAME_MAX_LENGTH = CreatorTier._meta.get_field("name").max_length

@@ -228,7 +228,7 @@ def test_json_false_and_form_data_text_are_still_booleans(auth_client, user):
     from django.http import QueryDict
     from rest_framework import serializers
 
-    from core.strict import StrictBooleanField
+    from core.serializers import StrictBooleanField
 
     class Form(serializers.Serializer):
         flag = StrictBooleanField()
