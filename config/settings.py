@@ -52,11 +52,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     # Third party
     "corsheaders",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "django_prometheus",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -71,16 +73,26 @@ INSTALLED_APPS = [
     "livestream",
 ]
 
+# Outermost first. Prometheus' two halves wrap everything, so they time the whole
+# request; the request id is set before anything logs; an oversized body is refused
+# before anything reads it (after CORS, so browsers can read the 413).
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.ApiNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.ApiResponseHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +147,14 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL:
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": 10,
     }
+
+# django-prometheus' subclasses of the same backends count and time every query
+# (`django_db_*` metrics); `DATABASE_ENGINE` keeps the backend the URL named.
+DATABASE_ENGINE = _default_db["ENGINE"]
+_default_db["ENGINE"] = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}.get(DATABASE_ENGINE, DATABASE_ENGINE)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,6 +227,9 @@ COIN_CURRENCY = _coin_price[1].upper()
 PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="sandbox")
 if PAYMENTS_PROVIDER not in ("sandbox", "stripe"):
     raise ImproperlyConfigured('PAYMENTS_PROVIDER must be "sandbox" or "stripe".')
+# The sandbox credits coins for nothing: without DEBUG it is refused at start-up (system
+# check core.E001) unless this says the deployment is a test one.
+PAYMENTS_SANDBOX_ALLOWED = env.bool("PAYMENTS_SANDBOX_ALLOWED", default=False)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Where the stripe package sends API requests (the tests point it at a fake on localhost).
@@ -269,7 +292,8 @@ USE_TZ = True
 # --- Static and media files -------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` puts the files WhiteNoise serves without DEBUG.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -302,6 +326,28 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on the pages a browser renders: the admin and
+# the API docs (Swagger UI, ReDoc, served by drf-spectacular-sidecar from our own static
+# files). Everything comes from this origin; inline styles are allowed because Swagger
+# UI and ReDoc set styles from script; ReDoc renders in a blob: worker. JSON answers and
+# media files have nothing to run, and the sandbox checkout page keeps its own rules.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/media/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- REST framework ---------------------------------------------------------------
 
@@ -343,6 +389,9 @@ REST_FRAMEWORK = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
+    # The library's handler, plus Django's request-body errors (too large, too many
+    # fields, nested too deeply) as 4xx with stable codes (core/errors.py).
+    "EXCEPTION_HANDLER_CLASS": "core.errors.ExceptionHandler",
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "415", "429"],
 }
 
