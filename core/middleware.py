@@ -3,18 +3,19 @@
 Each class is listed in `MIDDLEWARE` (config/settings.py), which says where and why.
 """
 
-import contextvars
-import logging
 import re
 import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from core.errors import api_error_response
 from core.exceptions import RequestTooLarge
+from core.log import request_id_var
 from core.requests import is_api_request
 from core.views import page_not_found
 
@@ -24,10 +25,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A client's or proxy's id is kept when it is short and plain (letters, digits, - _ . :),
 # so it can go into logs and headers as it is; anything else gets an id of our own.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
 
 
 class RequestIdMiddleware:
@@ -42,21 +39,17 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Left set until the response is closed: Django logs 4xx and 5xx answers after
+        # the middleware returned (`_forget_request_id`).
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 
 
-class RequestIdLogFilter(logging.Filter):
-    """Adds `request_id` (or None outside a request) to every log record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
+@receiver(request_finished)
+def _forget_request_id(**kwargs) -> None:
+    request_id_var.set(None)
 
 
 class RequestBodyLimitMiddleware:

@@ -33,6 +33,7 @@ from accounts.throttling import (
     sign_in_subject,
 )
 from accounts.tokens import TokenPair
+from core import metrics
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_MAX_ATTEMPTS = 5
@@ -79,6 +80,8 @@ def sign_in_attempt_record(
         ip_address=client.ip_address,
         user_agent=client.user_agent,
     )
+    if outcome != SignInAttempt.Outcome.SUCCESS:
+        metrics.sign_in_failed(outcome=outcome)
 
 
 def sign_in_with_password(
