@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger
+.PHONY: help run collectstatic deploy-check test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,10 @@ install-dev: $(VENV)/.installed-dev  ## Also install the test and lint tools
 migrate: install  ## Apply migrations to the configured database (SQLite by default)
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py migrate --noinput
 
-run: migrate  ## Serve on http://127.0.0.1:8000 (API docs at /api/docs/, admin at /admin/)
+collectstatic: install  ## Collect the static files (what the docs and the admin load without DEBUG)
+	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: migrate collectstatic  ## Serve on http://127.0.0.1:8000 (API docs at /api/docs/, admin at /admin/)
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev  ## Lint, check migrations, run the suite on SQLite, then on PostgreSQL
@@ -46,11 +49,17 @@ test: install-dev  ## Lint, check migrations, run the suite on SQLite, then on P
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run testapp
 	BIN=$(BIN) scripts/test-databases
 
+# Production-like: Stripe (the sandbox is refused without DEBUG, core.E001) and static
+# files collected into a throwaway folder (core.E002 checks they are there).
+DEPLOY_CHECK_ENV := DEBUG=0 HTTPS=1 USE_X_FORWARDED_PROTO=1 ALLOWED_HOSTS=videos.example.com \
+	SECRET_KEY=deploy-check-aVeryLongRandomLookingSecretValue-4f9Q2zX7-b8Kp1Lm3Nq5Rs7Tu \
+	DATABASE_URL=sqlite:///:memory: PAYMENTS_PROVIDER=stripe \
+	STRIPE_SECRET_KEY=sk_test_deploy_check STRIPE_WEBHOOK_SECRET=whsec_deploy_check
+
 deploy-check: install  ## Django's deployment checklist with production-like variables
-	DEBUG=0 HTTPS=1 USE_X_FORWARDED_PROTO=1 ALLOWED_HOSTS=videos.example.com \
-		SECRET_KEY=deploy-check-$$(date +%s)-aVeryLongRandomLookingSecretValue-4f9Q2zX7 \
-		DATABASE_URL=sqlite:///:memory: \
-		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	@static_root=$$(mktemp -d) && trap 'rm -rf "$$static_root"' EXIT && \
+	$(DEPLOY_CHECK_ENV) STATIC_ROOT=$$static_root $(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(DEPLOY_CHECK_ENV) STATIC_ROOT=$$static_root $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint:  install-dev ## Lint and check formatting
 	$(BIN)/ruff check .

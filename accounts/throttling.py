@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.exceptions import TooManySignInAttempts
 from accounts.models import SignInAttempt, User
 from accounts.services.sessions import ClientInfo
+from core import metrics
 
 Outcome = SignInAttempt.Outcome
 # What counts against the limit: a wrong password, a wrong second-factor code.
@@ -96,6 +97,8 @@ def sign_in_attempt_record(
         ip_address=client.ip_address,
         user_agent=client.user_agent,
     )
+    if outcome != Outcome.SUCCESS:
+        metrics.sign_in_failed(outcome=outcome)
 
 
 def password_confirm_refused(*, user: User, method: str, client: ClientInfo) -> None:

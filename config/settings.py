@@ -5,6 +5,7 @@ file in the project root is read too, when present. Production needs at least
 `SECRET_KEY`, `ALLOWED_HOSTS` and `DATABASE_URL`; `DEBUG` is off unless asked for.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,11 +53,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     # Third party
     "corsheaders",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "django_prometheus",
     "django_otp",
     "accounts.otp_apps.TOTPConfig",  # django_otp.plugins.otp_totp, readably named
     "accounts.otp_apps.StaticConfig",  # django_otp.plugins.otp_static, readably named
@@ -71,16 +74,26 @@ INSTALLED_APPS = [
     "livestream",
 ]
 
+# Outermost first. Prometheus' two halves wrap everything, so they time the whole
+# request; the request id is set before anything logs; an oversized body is refused
+# before anything reads it (after CORS, so browsers can read the 413).
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.ApiNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.ApiResponseHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +148,14 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL:
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": 10,
     }
+
+# django-prometheus' subclasses of the same backends count and time every query
+# (`django_db_*` metrics); `DATABASE_ENGINE` keeps the backend the URL named.
+DATABASE_ENGINE = _default_db["ENGINE"]
+_default_db["ENGINE"] = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}.get(DATABASE_ENGINE, DATABASE_ENGINE)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,6 +240,9 @@ COIN_CURRENCY = _coin_price[1].upper()
 PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="sandbox")
 if PAYMENTS_PROVIDER not in ("sandbox", "stripe"):
     raise ImproperlyConfigured('PAYMENTS_PROVIDER must be "sandbox" or "stripe".')
+# The sandbox credits coins for nothing: without DEBUG it is refused at start-up (system
+# check core.E001) unless this says the deployment is a test one.
+PAYMENTS_SANDBOX_ALLOWED = env.bool("PAYMENTS_SANDBOX_ALLOWED", default=False)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Where the stripe package sends API requests (the tests point it at a fake on localhost).
@@ -281,7 +305,8 @@ USE_TZ = True
 # --- Static and media files -------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` puts the files WhiteNoise serves without DEBUG.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # How long the signed media URLs handed out for videos that are not public stay valid.
@@ -397,6 +422,28 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp) on the pages a browser renders: the admin and
+# the API docs (Swagger UI, ReDoc, served by drf-spectacular-sidecar from our own static
+# files). Everything comes from this origin; inline styles are allowed because Swagger
+# UI and ReDoc set styles from script; ReDoc renders in a blob: worker. JSON answers and
+# media files have nothing to run, and the sandbox checkout page keeps its own rules.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/media/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 # --- REST framework ---------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -437,6 +484,9 @@ REST_FRAMEWORK = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
+    # The library's handler, plus Django's request-body errors (too large, too many
+    # fields, nested too deeply) as 4xx with stable codes (core/errors.py).
+    "EXCEPTION_HANDLER_CLASS": "core.errors.ExceptionHandler",
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "415", "429"],
 }
 
@@ -528,15 +578,61 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Logging ----------------------------------------------------------------------
+# --- Operations: metrics, logs, error reporting -------------------------------------
+# Prometheus metrics at /metrics (core/metrics.py), for a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>` or comes from METRICS_ALLOWED_IPS (addresses or
+# networks); with neither set, /metrics answers 404. Under gunicorn with several workers
+# set PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself; config/gunicorn.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from error
+# django-prometheus: the request-latency buckets, in seconds.
+PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
+# `plain` lines for people, or `json` (one object a line, python-json-logger) for a log
+# pipeline. Both carry the request's id (`X-Request-ID`, core/middleware.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "plain" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "core.log.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reporting to Sentry (or a Sentry-compatible service) when SENTRY_DSN is set:
+# unhandled errors of requests and Celery tasks, without personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

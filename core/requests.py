@@ -6,6 +6,11 @@ from rest_framework.settings import api_settings
 USER_AGENT_MAX_LENGTH = 300
 
 
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether the request is for the API (answered in JSON), not a page."""
+    return request.path.startswith("/api/")
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or the address `NUM_PROXIES` trusted proxies
     put in X-Forwarded-For (the same rule DRF's throttles use)."""

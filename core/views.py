@@ -14,7 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import error_body
+from core.checks import static_files_collected
+from core.errors import api_error_response, error_body, request_body_error
+from core.requests import is_api_request
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ServiceStatus.choices)
     database = serializers.ChoiceField(choices=ComponentStatus.choices)
     cache = serializers.ChoiceField(choices=ComponentStatus.choices)
+    static_files = serializers.ChoiceField(
+        choices=ComponentStatus.choices,
+        help_text="`unavailable` until `collectstatic` ran (without DEBUG): the API docs "
+        "and the admin cannot load their files.",
+    )
 
 
 def database_status() -> str:
@@ -65,8 +72,9 @@ def cache_status() -> str:
 class HealthView(APIView):
     """Whether this instance can serve: 200 while the database answers, else 503.
 
-    A cache outage degrades the service (rate limits and caches reset) but does not
-    take the instance out of rotation.
+    A cache outage (rate limits and caches reset) or static files not collected (the
+    docs and the admin fail) degrade the service but do not take the instance out of
+    rotation.
     """
 
     authentication_classes: list = []
@@ -83,13 +91,19 @@ class HealthView(APIView):
     )
     def get(self, request: Request) -> Response:
         database, cache_ = database_status(), cache_status()
+        static_files = OK if static_files_collected() else UNAVAILABLE
         if database != OK:
             overall, code = ServiceStatus.UNAVAILABLE, status.HTTP_503_SERVICE_UNAVAILABLE
-        elif cache_ != OK:
+        elif cache_ != OK or static_files != OK:
             overall, code = ServiceStatus.DEGRADED, status.HTTP_200_OK
         else:
             overall, code = ServiceStatus.OK, status.HTTP_200_OK
-        body = {"status": overall, "database": database, "cache": cache_}
+        body = {
+            "status": overall,
+            "database": database,
+            "cache": cache_,
+            "static_files": static_files,
+        }
         return Response(body, status=code, headers={"Cache-Control": "no-store"})
 
 
@@ -98,19 +112,18 @@ class HealthView(APIView):
 # unknown URL, a failure in middleware). API paths get JSON, the rest Django's pages.
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
+        refused_body = request_body_error(exception)
+        if refused_body is not None:  # too large, too many fields or files
+            return api_error_response(refused_body)
         body = error_body(error_type="client_error", code="bad_request", detail="Bad request.")
         return JsonResponse(body, status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         body = error_body(
             error_type="client_error",
             code="permission_denied",
@@ -121,14 +134,14 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         body = error_body(error_type="client_error", code="not_found", detail="Not found.")
         return JsonResponse(body, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         body = error_body(
             error_type="server_error", code="error", detail="A server error occurred."
         )

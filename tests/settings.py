@@ -9,9 +9,11 @@ import os
 # Tests check production behaviour: DEBUG is off whatever the shell says.
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+# The suite pays through the sandbox provider, which production refuses (core.E001).
+os.environ.setdefault("PAYMENTS_SANDBOX_ALLOWED", "1")
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, INSTALLED_APPS, STORAGES
+from config.settings import DATABASE_ENGINE, DATABASES, INSTALLED_APPS, STORAGES
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
@@ -35,7 +37,7 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 # SQLite tests use a file, as production does, not the shared in-memory database:
 # its WAL journal, IMMEDIATE transactions and busy timeout then apply, so the
 # concurrency tests meet the same locking as a real deployment.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASE_ENGINE == "django.db.backends.sqlite3":
     import tempfile
 
     DATABASES["default"]["TEST"] = {

@@ -23,6 +23,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, Sum
 
 from accounts.models import User
+from core import metrics
 from payments.exceptions import InsufficientFunds, WalletInDebt
 from payments.models import BOOK_OF_ROLE, LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -187,6 +188,7 @@ def ledger_post(
             )
         )
     LedgerEntry.objects.bulk_create(rows)
+    metrics.coins_moved(kind=kind, amounts=list(legs.values()))
     return Posting(transaction=ledger_transaction, created=True)
 
 

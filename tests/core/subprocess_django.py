@@ -5,6 +5,7 @@ missing secret, production security settings, an unreachable database) is checke
 starting the project anew.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -28,3 +29,12 @@ def run_django(
         timeout=timeout,
         check=False,
     )
+
+
+def collected_static_root(tmp_path: Path) -> Path:
+    """A STATIC_ROOT as `collectstatic` leaves it, reduced to its manifest."""
+    root = tmp_path / "staticfiles"
+    root.mkdir()
+    manifest = {"version": "1.1", "hash": "0", "paths": {"app.css": "app.0123.css"}}
+    (root / "staticfiles.json").write_text(json.dumps(manifest))
+    return root

@@ -124,3 +124,31 @@ def test_django_error_views_answer_api_paths_in_the_api_shape(handler, status, e
 def test_django_error_views_answer_other_paths_with_html(handler):
     response = handler(RequestFactory().get("/admin/x/"), Exception("x"))
     assert response["Content-Type"].startswith("text/html")
+
+
+NOT_FOUND = {
+    "type": "client_error",
+    "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+}
+
+
+def test_an_unknown_api_url_is_a_json_404_under_debug_too(api_client, settings):
+    settings.DEBUG = True
+    response = api_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == NOT_FOUND
+
+
+def test_under_debug_a_missing_trailing_slash_still_redirects(api_client, settings):
+    settings.DEBUG = True
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/health/"
+
+
+def test_under_debug_pages_outside_the_api_keep_the_debug_404(api_client, settings):
+    settings.DEBUG = True
+    response = api_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

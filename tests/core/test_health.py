@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.core.subprocess_django import run_django
+from tests.core.subprocess_django import collected_static_root, run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 def test_healthy(api_client):
     response = api_client.get("/api/v1/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "static_files": "ok",
+    }
     assert response["Cache-Control"] == "no-store"
 
 
@@ -47,15 +52,27 @@ print(json.dumps({"status": response.status_code, "body": response.json()}))
                 "CACHE_URL": "locmemcache://",
             },
             503,
-            {"status": "unavailable", "database": "unavailable", "cache": "ok"},
+            {
+                "status": "unavailable",
+                "database": "unavailable",
+                "cache": "ok",
+                "static_files": "ok",
+            },
             id="database-down",
         ),
         pytest.param(
             # Nothing listens on port 1: the cache refuses every connection.
             {"CACHE_URL": "redis://127.0.0.1:1/0"},
             200,
-            {"status": "degraded", "database": "ok", "cache": "unavailable"},
+            {"status": "degraded", "database": "ok", "cache": "unavailable", "static_files": "ok"},
             id="cache-down",
+        ),
+        pytest.param(
+            # Without DEBUG the docs and the admin need `collectstatic` to have run.
+            {"STATIC_ROOT": "/nonexistent/staticfiles"},
+            200,
+            {"status": "degraded", "database": "ok", "cache": "ok", "static_files": "unavailable"},
+            id="static-files-not-collected",
         ),
     ],
 )
@@ -66,6 +83,8 @@ def test_health_reports_unreachable_services(tmp_path, variables, status, body):
         "ALLOWED_HOSTS": "testserver",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PAYMENTS_SANDBOX_ALLOWED": "1",
+        "STATIC_ROOT": str(collected_static_root(tmp_path)),
         **variables,
     }
     result = run_django(["-c", HEALTH_REQUEST], env=env)

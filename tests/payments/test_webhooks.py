@@ -269,15 +269,16 @@ def test_a_body_that_is_not_utf8_cannot_be_signed(top_up):
     assert codes(response) == ["invalid_signature"]
 
 
-def test_a_body_over_the_upload_limit_is_malformed(top_up, settings):
+def test_a_body_over_the_upload_limit_is_refused_as_too_large(top_up, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     event = checkout_event(top_up)
     event["padding"] = "x" * 2000
 
     response = deliver(event)
 
-    assert response.status_code == 400
-    assert codes(response) == ["malformed_payload"]
+    # Refused before anything reads it, as every API body over the limit is.
+    assert response.status_code == 413
+    assert codes(response) == ["request_too_large"]
 
 
 def test_the_webhook_only_accepts_post():

@@ -25,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from core import metrics
 from notifications.models import NotificationType
 from notifications.services import notify, notify_followers_of_new_video
 from videos.media import (
@@ -291,6 +292,7 @@ def _video_ready(video: Video, outputs: _Outputs) -> Video:
         # Deleted while processing: what was just published belongs to nobody.
         storage_tree_delete(video.media_folder)
         raise Video.DoesNotExist(f"Video {video.pk} was deleted while it was processed.")
+    metrics.upload_processed(outcome=Video.Status.READY)
     return current
 
 
@@ -314,6 +316,7 @@ def _video_fail(video: Video, message: str) -> Video:
     )
     if not updated:
         raise Video.DoesNotExist(f"Video {video.pk} was deleted while it was processed.")
+    metrics.upload_processed(outcome=Video.Status.FAILED)
     return video
 
 
