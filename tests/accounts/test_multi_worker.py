@@ -7,11 +7,6 @@ served each request, so the test can tell both workers took part.
 """
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,7 +17,7 @@ from django.db import connection
 
 from accounts.models import SignInAttempt, User
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.core.subprocess_django import PROJECT_ROOT, run_django
+from tests.core.subprocess_django import gunicorn_server, run_django
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,19 +28,13 @@ REGISTER_RATE = 3  # per hour, per address
 def database_url() -> str:
     """The test database, as a DATABASE_URL other processes can open."""
     config = connection.settings_dict
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if connection.vendor == "sqlite":
         return f"sqlite:///{config['NAME']}"
     password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
     return (
         f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
         f"{config['PORT'] or 5432}/{config['NAME']}"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -64,44 +53,14 @@ def server(tmp_path: Path):
         "ACCOUNTS_SIGN_IN_FAILURE_LIMIT": str(FAILURE_LIMIT),
         "THROTTLE_REGISTER_RATE": f"{REGISTER_RATE}/hour",
         "THROTTLE_SIGN_IN_RATE": "1000/min",
+        "PAYMENTS_SANDBOX_ALLOWED": "1",
     }
     migrated = run_django(["manage.py", "migrate", "--noinput"], env=env, timeout=300)
     assert migrated.returncode == 0, migrated.stderr
-    port = free_port()
     access_log = tmp_path / "access.log"
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(p)s %(s)s %(U)s",
-        ],
-        cwd=PROJECT_ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(Path.home()), **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health/", timeout=5)  # noqa: S310
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-        yield base, access_log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    access = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s")
+    with gunicorn_server(env=env, log_dir=tmp_path, args=access) as base:
+        yield f"{base}/api/v1", access_log
 
 
 def post(url: str, body: dict) -> tuple[int, dict]:

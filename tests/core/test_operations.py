@@ -2,18 +2,17 @@
 gunicorn workers."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
-from tests.core.subprocess_django import PROJECT_ROOT, collected_static_root, run_django
+from tests.core.subprocess_django import (
+    collected_static_root,
+    gunicorn_server,
+    http_get,
+    run_django,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,25 +127,10 @@ def test_sentry_reports_errors_only_when_a_dsn_is_set(dsn, expected):
 # -- metrics from several gunicorn workers -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(url: str, **headers: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback only
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as response:
-        return response.status, response.read()
-
-
 @pytest.fixture
 def gunicorn_two_workers(tmp_path):
     """The app under gunicorn with two workers, as config/gunicorn.py runs it."""
-    port = _free_port()
     env = {
-        "PATH": os.environ.get("PATH", ""),
         "DEBUG": "0",
         "SECRET_KEY": "gunicorn-metrics-test-secret",
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -155,39 +139,17 @@ def gunicorn_two_workers(tmp_path):
         "PAYMENTS_SANDBOX_ALLOWED": "1",
         "METRICS_TOKEN": "multi-process-token",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(f"{base}/api/v1/health/")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stderr.read().decode()) from None
-                time.sleep(0.3)
+    with gunicorn_server(env=env, log_dir=tmp_path) as base:
         yield base, Path(env["PROMETHEUS_MULTIPROC_DIR"])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_metrics_add_up_every_gunicorn_worker(gunicorn_two_workers):
     base, folder = gunicorn_two_workers
     for _ in range(30):
-        assert _get(f"{base}/api/v1/health/")[0] == 200
+        assert http_get(f"{base}/api/v1/health/")[0] == 200
 
-    status, page = _get(f"{base}/metrics", Authorization="Bearer multi-process-token")
+    status, page = http_get(f"{base}/metrics", Authorization="Bearer multi-process-token")
 
     assert status == 200
     line = next(

@@ -45,7 +45,11 @@ def test_error_enums_list_the_codes_of_our_own_exceptions(schema):
     assert {"comments_disabled", "private_account", "permission_denied"} <= set(
         enums["ErrorCode403Enum"]["enum"]
     )
-    assert set(enums["ErrorCode429Enum"]["enum"]) == {"throttled", "too_many_attempts"}
+    assert set(enums["ErrorCode429Enum"]["enum"]) == {
+        "throttled",
+        "too_many_attempts",
+        "two_factor_throttled",
+    }
 
 
 @pytest.mark.parametrize(
