@@ -3,7 +3,7 @@
 `CACHES["default"]` names `core.cache.TimedCache` as its BACKEND and the real backend
 as `TIMED_BACKEND` (config/settings.py). `TimedCache` builds that backend as a subclass
 of it with `TimedCacheMixin` in front, so the cache is still an instance of its own
-class (`createcachetable` finds the database cache, django-redis' methods are there)
+class (`createcachetable` finds the database cache; each backend's own methods stay)
 and one mixin times them all. Only the outermost operation is measured: a `get` that
 the database cache answers through `get_many`, or the `get` and `add` inside
 `get_or_set`, are not counted twice.
