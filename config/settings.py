@@ -166,10 +166,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # created by `migrate`, see accounts.apps), shared by every process and host using the
 # database; production sets CACHE_URL to Redis. Sign-in failure limits do not depend
 # on it: they are counted in the database (accounts.throttling).
+# core.cache.TimedCache builds the backend CACHE_URL names (TIMED_BACKEND) and times its
+# operations (`videoplatform_cache_*` metrics).
+_cache = env.cache_url_config(env_url("CACHE_URL", "dbcache://django_cache?max_entries=100000"))
 CACHES = {
-    "default": env.cache_url_config(
-        env_url("CACHE_URL", "dbcache://django_cache?max_entries=100000")
-    )
+    "default": {**_cache, "BACKEND": "core.cache.TimedCache", "TIMED_BACKEND": _cache["BACKEND"]}
 }
 
 EMAIL_CONFIG = env.email_url_config(env_url("EMAIL_URL", "consolemail://"))

@@ -3,7 +3,8 @@
 django-prometheus measures requests (rate, latency, status by view), database queries
 and migrations; this module adds what only the platform knows. The apps count with
 one call (`metrics.sign_in_failed(...)`), counted when the transaction commits, so a
-rolled-back write is not counted. With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn with
+rolled-back write is not counted. Cache operations are timed as they happen
+(core/cache.py). With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn with
 several workers: config/gunicorn.py), every process writes its values there and
 `/metrics` adds them up.
 """
@@ -43,6 +44,17 @@ CELERY_TASKS = Counter(
 CELERY_TASK_DURATION = Histogram(
     "videoplatform_celery_task_duration_seconds", "How long Celery tasks ran.", ["task"]
 )
+CACHE_OPERATION_DURATION = Histogram(
+    "videoplatform_cache_operation_seconds",
+    "How long cache operations took (core/cache.py), by backend and operation.",
+    ["backend", "operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+CACHE_GETS = Counter(
+    "videoplatform_cache_gets",
+    "Cache gets by backend and result (hit: the key was there, miss: it was not).",
+    ["backend", "result"],
+)
 
 
 def _count_on_commit(counter: Counter, amount: int = 1, **labels: str) -> None:
@@ -60,6 +72,14 @@ def upload_processed(*, outcome: str) -> None:
 def coins_moved(*, kind: str, amounts: list[int]) -> None:
     """Count a ledger transaction whose legs move `amounts` (they sum to zero)."""
     _count_on_commit(COINS_MOVED, sum(amount for amount in amounts if amount > 0), kind=kind)
+
+
+def cache_operation_timed(*, backend: str, operation: str, seconds: float) -> None:
+    CACHE_OPERATION_DURATION.labels(backend=backend, operation=operation).observe(seconds)
+
+
+def cache_get_answered(*, backend: str, hit: bool) -> None:
+    CACHE_GETS.labels(backend=backend, result="hit" if hit else "miss").inc()
 
 
 # -- Celery: connected to its signals in config/celery.py ------------------------------

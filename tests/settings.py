@@ -27,7 +27,13 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 TASKS_EAGER_RUN_DETACHED = False  # run inline, so tests observe what tasks did
 # Each test process has its own in-memory cache, whatever CACHE_URL the shell names.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Timed as config/settings.py times the one CACHE_URL names.
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.TimedCache",
+        "TIMED_BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    }
+}
 # Nothing is collected in tests: WhiteNoise serves static files through the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -1,8 +1,10 @@
 """Prometheus metrics at /metrics: only for an allowed scraper, with the requests'
-figures (django-prometheus) and the platform's own counters."""
+figures (django-prometheus), the platform's own counters and the cache's timings."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
@@ -123,3 +125,92 @@ def test_celery_task_outcomes_are_counted(scraper):
 def test_migrations_are_reported(scraper):
     call_command("check")
     assert b"django_migrations_applied_total" in scraper.get("/metrics").content
+
+
+# -- the cache (core/cache.py; the tests' cache is Django's LocMemCache) -----------------
+
+CACHE_TIMINGS = "videoplatform_cache_operation_seconds_count"
+CACHE_GETS = "videoplatform_cache_gets_total"
+
+
+def cache_figures(scraper: APIClient, backend: str = "LocMemCache") -> dict[str, float]:
+    operations = ["get", "set", "add", "delete", "incr", "get_many", "set_many", "get_or_set"]
+    figures = {
+        operation: sample(scraper, CACHE_TIMINGS, backend=backend, operation=operation)
+        for operation in operations
+    }
+    for result in ("hit", "miss"):
+        figures[result] = sample(scraper, CACHE_GETS, backend=backend, result=result)
+    return figures
+
+
+def moved(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in before if after[name] != before[name]}
+
+
+def test_cache_operations_are_timed_by_backend_and_operation(scraper):
+    before = cache_figures(scraper)
+    cache.set("metrics:a", 1)
+    cache.add("metrics:b", 2)
+    cache.incr("metrics:a")
+    cache.set_many({"metrics:c": 3, "metrics:d": 4})
+    assert cache.get_many(["metrics:a", "metrics:c"]) == {"metrics:a": 2, "metrics:c": 3}
+    cache.delete("metrics:b")
+    assert moved(before, cache_figures(scraper)) == {
+        "set": 1,
+        "add": 1,
+        "incr": 1,
+        "set_many": 1,
+        "get_many": 1,
+        "delete": 1,
+    }
+
+
+def test_cache_gets_are_counted_as_hits_and_misses(scraper):
+    cache.set("metrics:present", "value")
+    cache.set("metrics:none", None)
+    before = cache_figures(scraper)
+    assert cache.get("metrics:present") == "value"
+    assert cache.get("metrics:none", "fallback") is None  # a stored None is a hit
+    assert cache.get("metrics:absent", "fallback") == "fallback"
+    assert cache.get("metrics:absent") is None
+    assert moved(before, cache_figures(scraper)) == {"get": 4, "hit": 2, "miss": 2}
+
+
+def test_an_operation_made_of_others_is_counted_once(scraper):
+    before = cache_figures(scraper)
+    assert cache.get_or_set("metrics:made", 7) == 7  # a get and an add, inside
+    assert moved(before, cache_figures(scraper)) == {"get_or_set": 1}
+
+
+@pytest.mark.urls("tests.core.urls")
+def test_throttles_count_in_the_timed_cache(scraper, api_client):
+    before = cache_figures(scraper)
+    assert api_client.get("/api/v1/test/throttled/").status_code == 200
+    assert api_client.get("/api/v1/test/throttled/").status_code == 200
+    assert api_client.get("/api/v1/test/throttled/").status_code == 429
+    # Each request reads the client's history; the two let in write it back.
+    assert moved(before, cache_figures(scraper)) == {"get": 3, "miss": 1, "hit": 2, "set": 2}
+
+
+def test_the_database_cache_is_timed_as_itself(settings, scraper):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.TimedCache",
+            "TIMED_BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "metrics_test_cache",
+        }
+    }
+    call_command("createcachetable")  # it still knows a database cache when it sees one
+    assert "metrics_test_cache" in connection.introspection.table_names()
+    before = cache_figures(scraper, backend="DatabaseCache")
+    cache.set("metrics:stored", "value")
+    assert cache.get("metrics:stored") == "value"
+    assert cache.get("metrics:absent") is None
+    # Its get is a get_many of one key, counted as the get only.
+    assert moved(before, cache_figures(scraper, backend="DatabaseCache")) == {
+        "set": 1,
+        "get": 2,
+        "hit": 1,
+        "miss": 1,
+    }

@@ -87,7 +87,7 @@ def test_the_database_in_use_is_configured_for_its_vendor():
 def test_urls_in_variables_may_be_left_empty():
     script = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASE_ENGINE, settings.CACHES['default']['BACKEND'],"
+        "print(settings.DATABASE_ENGINE, settings.CACHES['default']['TIMED_BACKEND'],"
         " settings.EMAIL_BACKEND, settings.CELERY_TASK_ALWAYS_EAGER)"
     )
     result = run_django(

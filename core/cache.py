@@ -1,0 +1,100 @@
+"""Timings of every cache operation, whatever backend `CACHE_URL` names.
+
+`CACHES["default"]` names `core.cache.TimedCache` as its BACKEND and the real backend
+as `TIMED_BACKEND` (config/settings.py). `TimedCache` builds that backend as a subclass
+of it with `TimedCacheMixin` in front, so the cache is still an instance of its own
+class (`createcachetable` finds the database cache; each backend's own methods stay)
+and one mixin times them all. Only the outermost operation is measured: a `get` that
+the database cache answers through `get_many`, or the `get` and `add` inside
+`get_or_set`, are not counted twice.
+"""
+
+import functools
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.core.cache.backends.base import BaseCache
+from django.utils.module_loading import import_string
+
+from core import metrics
+
+# Whether an operation of the cache is being measured in this thread or task.
+_measuring: ContextVar[bool] = ContextVar("cache_operation_measured", default=False)
+_MISSING = object()
+
+# The operations timed (besides `get`, which also counts hits and misses).
+TIMED_OPERATIONS = (
+    "set",
+    "add",
+    "delete",
+    "incr",
+    "decr",
+    "touch",
+    "has_key",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "get_or_set",
+    "clear",
+)
+
+
+@contextmanager
+def _measured(cache: "TimedCacheMixin", operation: str) -> Iterator[bool]:
+    """Times the block, unless another operation of a cache already is; yields whether
+    this one is measured."""
+    if _measuring.get():
+        yield False
+        return
+    token = _measuring.set(True)
+    started = time.perf_counter()
+    try:
+        yield True
+    finally:
+        metrics.cache_operation_timed(
+            backend=cache.metrics_backend,
+            operation=operation,
+            seconds=time.perf_counter() - started,
+        )
+        _measuring.reset(token)
+
+
+def _timed(operation: str):
+    def method(self, *args, **kwargs):
+        with _measured(self, operation):
+            return getattr(super(TimedCacheMixin, self), operation)(*args, **kwargs)
+
+    method.__name__ = operation
+    return method
+
+
+class TimedCacheMixin:
+    metrics_backend = ""  # the `backend` label: the wrapped class's name
+
+    def get(self, key, default=None, version=None):
+        with _measured(self, "get") as measured:
+            value = super().get(key, _MISSING, version=version)
+        if measured:
+            metrics.cache_get_answered(backend=self.metrics_backend, hit=value is not _MISSING)
+        return default if value is _MISSING else value
+
+
+for _operation in TIMED_OPERATIONS:
+    setattr(TimedCacheMixin, _operation, _timed(_operation))
+
+
+@functools.cache
+def timed_class(backend: type[BaseCache]) -> type[BaseCache]:
+    return type(
+        f"Timed{backend.__name__}",
+        (TimedCacheMixin, backend),
+        {"metrics_backend": backend.__name__, "__module__": __name__},
+    )
+
+
+def TimedCache(location: str, params: dict) -> BaseCache:
+    """The cache backend `params["TIMED_BACKEND"]` (a dotted path), timed. Named like the
+    classes BACKEND names, which Django calls the same way."""
+    return timed_class(import_string(params["TIMED_BACKEND"]))(location, params)
