@@ -255,6 +255,19 @@ class AutoSchema(openapi.AutoSchema):
         # Only a request body has a content type to refuse.
         return self._body_serializer() is not None
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A list that may not be empty (`allow_empty=False`, `empty`) says so:
+        # drf-spectacular maps a list's lengths, not this.
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("type") == "array"
+            and getattr(field, "allow_empty", True) is False
+        ):
+            schema.setdefault("minItems", 1)
+        return schema
+
     def _get_request_for_media_type(self, serializer, direction="request"):
         # A PATCH is partial, except where the view validates the whole body
         # (`patch_is_partial = False`): then its required fields stay required.

@@ -190,6 +190,7 @@ class CommentReplyListView(generics.ListAPIView):
 
 class CommentDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    patch_is_partial = False  # an edit sends the whole text (config.openapi)
 
     @extend_schema(
         operation_id="comments_retrieve",

@@ -37,8 +37,18 @@ SERVER_ENVIRONMENT = {
     },
 }
 
-# Operations that end the fuzzer's own session run last, in a pass of their own.
-ENDS_THE_SESSION = ("auth_logout", "auth_logout_all", "users_me_delete", "auth_password_change")
+# Operations that end the fuzzer's own session run last, in a pass of their own
+# (schemathesis fills `{session_id}` with the ids `GET auth/sessions/` lists).
+ENDS_THE_SESSION = (
+    "auth_logout",
+    "auth_logout_all",
+    "users_me_delete",
+    "auth_password_change",
+    "auth_sessions_end",
+)
+# Anonymous means anonymous: schemathesis would otherwise sign up through
+# `auth/register/` and sign in, and every pass would be signed in.
+SCHEMATHESIS_CONFIG = "[auth]\nauto-signup = false\n"
 
 NEW_SESSION = """
 import json
@@ -86,8 +96,12 @@ def run_schemathesis(
     headers: list[str],
     operations: list[str],
 ) -> dict:
+    config = report.with_name("schemathesis.toml")
+    config.write_text(SCHEMATHESIS_CONFIG)
     command = [
         str(BIN / "st"),
+        "--config-file",
+        str(config),
         "run",
         str(schema),
         "--url",
