@@ -22,9 +22,18 @@ from drf_standardized_errors.openapi_serializers import (
     ServerErrorEnum,
     ValidationErrorEnum,
 )
+from drf_standardized_errors.openapi_utils import get_example_from_exception
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import (
+    AllowAny,
+    BasePermission,
+    IsAuthenticated,
+    IsAuthenticatedOrReadOnly,
+)
+
+from core.exceptions import RequestTooLarge
+from core.schema import request_refusals
 
 # The codes DRF and drf-standardized-errors answer by themselves, by status.
 _LIBRARY_CODES = {
@@ -105,6 +114,10 @@ def error_codes_422() -> list[tuple[str, str]]:
     return _choices(422)
 
 
+def error_codes_413() -> list[tuple[str, str]]:
+    return _choices(413)
+
+
 def error_codes_502() -> list[tuple[str, str]]:
     return _choices(502)
 
@@ -161,6 +174,27 @@ class ValidationErrorResponseSerializer(serializers.Serializer):
     errors = ValidationErrorSerializer(many=True)
 
 
+# Permission classes that refuse only anonymous callers: a 401 where the view has
+# authenticators, never a 403.
+_AUTHENTICATION_ONLY = (AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly)
+
+
+def permission_refuses_signed_in(
+    permission: BasePermission, *, method: str, names_object: bool
+) -> bool:
+    """Whether `permission` may refuse a signed-in caller this `method` (a 403).
+
+    A permission that only checks objects (`has_object_permission`) is asked about the
+    object a path names, never on lists or creates; one lets every caller through on
+    its `open_methods` (a tuple of methods, `SAFE_METHODS` for "anyone reads")."""
+    if type(permission) in _AUTHENTICATION_ONLY or method in getattr(
+        permission, "open_methods", ()
+    ):
+        return False
+    checks_requests = type(permission).has_permission is not BasePermission.has_permission
+    return checks_requests or names_object
+
+
 # The extension of a 400 response that maps each `attr` to the validation codes the
 # operation may answer for it (`tags.INDEX` stands for every item of a list).
 ERROR_CODES_EXTENSION = "x-validation-error-codes"
@@ -173,9 +207,20 @@ class AutoSchema(openapi.AutoSchema):
     statuses each operation can answer, no others."""
 
     def _get_error_response_serializer(self, status_code: str):
-        if status_code in {"401", "403", "404", "429"}:
+        if status_code in {"401", "403", "404", "413", "429"}:
             return error_response_serializer(int(status_code))
         return super()._get_error_response_serializer(status_code)
+
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "413" and not self._request_refusals().get(413):
+            return False
+        return super()._should_add_error_response(responses, status_code)
+
+    def _get_error_response_examples(self):
+        return [
+            *super()._get_error_response_examples(),
+            get_example_from_exception(RequestTooLarge()),
+        ]
 
     def _should_add_http401_error_response(self) -> bool:
         # Authentication runs before permissions: a bad `Authorization` header gets a 401
@@ -184,15 +229,23 @@ class AutoSchema(openapi.AutoSchema):
         return bool(self.view.get_authenticators())
 
     def _should_add_http403_error_response(self) -> bool:
-        # Beyond permission classes, services refuse with 403 (not the owner, comments
-        # off, private account): any view that is not open to all may answer it.
-        permissions = self.view.get_permissions()
-        return not (len(permissions) == 1 and type(permissions[0]) is AllowAny)
+        # A 403 refuses a signed-in caller: where a permission class may (a role, an
+        # owner's object permission). What a service refuses (not the author, comments
+        # off, a private account) the view declares with `error_responses(s403=...)`.
+        return any(
+            permission_refuses_signed_in(
+                permission, method=self.method, names_object=self._names_object()
+            )
+            for permission in self.view.get_permissions()
+        )
+
+    def _names_object(self) -> bool:
+        return any(parameter["in"] == "path" for parameter in self._get_parameters())
 
     def _should_add_http404_error_response(self) -> bool:
         # Only a path names an object that may be missing; an unknown `?format=` is a
         # 406 (core.negotiation) and a bad cursor a 400.
-        return any(parameter["in"] == "path" for parameter in self._get_parameters())
+        return self._names_object()
 
     def _should_add_http405_error_response(self) -> bool:
         # An operation is a method the path answers; other methods are not operations.
@@ -201,6 +254,19 @@ class AutoSchema(openapi.AutoSchema):
     def _should_add_http415_error_response(self) -> bool:
         # Only a request body has a content type to refuse.
         return self._body_serializer() is not None
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A list that may not be empty (`allow_empty=False`, `empty`) says so:
+        # drf-spectacular maps a list's lengths, not this.
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("type") == "array"
+            and getattr(field, "allow_empty", True) is False
+        ):
+            schema.setdefault("minItems", 1)
+        return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # A PATCH is partial, except where the view validates the whole body
@@ -260,10 +326,21 @@ class AutoSchema(openapi.AutoSchema):
             extra.setdefault("cursor", set()).add("invalid_cursor")
         return extra
 
+    def _request_media_type(self) -> str | None:
+        """The media type of the request body, if the operation takes one."""
+        if self._body_serializer() is None:
+            return None
+        declared = self.get_request_serializer()
+        return next(iter(declared if isinstance(declared, dict) else self.map_parsers()), None)
+
+    def _request_refusals(self) -> dict[int, list[str]]:
+        return request_refusals(self._request_media_type())
+
     def _should_add_parse_error_response(self) -> bool:
-        # Views and services refuse writes with client errors of their own (400), body
-        # or not; a read answers 400 only for invalid parameters (validation errors).
-        return self.method != "GET"
+        # Client errors (400) beyond validation: a request itself may be refused, a
+        # query string with too many fields anywhere (core.schema.request_refusals);
+        # and views and services refuse writes with errors of their own, body or not.
+        return bool(self._request_refusals().get(400)) or self.method != "GET"
 
     def _validation_error_codes(self) -> dict[str, list[str]]:
         """`attr` -> the validation codes this operation may answer for it."""
@@ -290,13 +367,18 @@ class AutoSchema(openapi.AutoSchema):
         self, serializer, status_code, media_types=None, direction="response"
     ):
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
-        validates = serializer is ValidationErrorResponseSerializer or (
-            getattr(serializer, "component_name", None) == "ErrorResponse400"
-        )
-        if str(status_code) == "400" and validates:
+        status_code = int(status_code)
+        generated = serializer in (
+            ValidationErrorResponseSerializer,
+            error_response_serializer(status_code),
+        ) or (getattr(serializer, "component_name", None) == "ErrorResponse400")
+        if status_code not in (400, 413) or not generated:
+            return response  # a success, or an error response the view declares
+        descriptions = []
+        if status_code == 400 and self._should_add_validation_error_response():
             codes = self._validation_error_codes()
             response[ERROR_CODES_EXTENSION] = codes
-            response["description"] = (
+            descriptions.append(
                 "Validation error codes by `attr`: "
                 + "; ".join(
                     f"`{attr}`: " + ", ".join(f"`{code}`" for code in field_codes)
@@ -304,6 +386,11 @@ class AutoSchema(openapi.AutoSchema):
                 )
                 + "."
             )
+        if refusals := self._request_refusals().get(status_code):
+            prefix = "Client error codes of the request itself: " if status_code == 400 else ""
+            descriptions.append(prefix + "; ".join(refusals) + ".")
+        if descriptions:
+            response["description"] = " ".join(descriptions)
         return response
 
 

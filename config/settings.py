@@ -488,7 +488,8 @@ DRF_STANDARDIZED_ERRORS = {
     # The library's handler, plus Django's request-body errors (too large, too many
     # fields, nested too deeply) as 4xx with stable codes (core/errors.py).
     "EXCEPTION_HANDLER_CLASS": "core.errors.ExceptionHandler",
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "415", "429"],
+    # 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (core.middleware).
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "429"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -517,7 +518,7 @@ SPECTACULAR_SETTINGS = {
     # Client errors list the library's codes and our exceptions' (config/openapi.py).
     | {
         f"ErrorCode{code}Enum": f"config.openapi.error_codes_{code}"
-        for code in (401, 402, 403, 404, 409, 422, 429, 502)
+        for code in (401, 402, 403, 404, 409, 413, 422, 429, 502)
     }
     | {"ClientErrorCode400Enum": "config.openapi.error_codes_400"}
     | {

@@ -118,7 +118,10 @@ class CreatorTierListCreateView(generics.GenericAPIView):
         operation_id="creators_me_tiers_create",
         tags=["subscriptions"],
         request=TierWriteSerializer,
-        responses={201: OwnTierSerializer},
+        responses={
+            201: OwnTierSerializer,
+            **error_responses(s403="`not_a_creator`: the caller has no `creator` role."),
+        },
         summary="Offer a new tier",
         description="`name`, `price` (coins a month, at least 1), `perks` (up to "
         f"{TIER_PERKS_MAX} lines) and `active` (default true). Tiers are never deleted: "

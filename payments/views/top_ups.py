@@ -9,7 +9,6 @@ one HMAC). The sandbox checkout is an HTML page for people, not part of the JSON
 it exists only while the sandbox is the configured provider.
 """
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -27,7 +26,7 @@ from rest_framework.views import APIView
 
 from config.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
-from payments.exceptions import CheckoutClosed, WebhookPayloadMalformed
+from payments.exceptions import CheckoutClosed
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import TopUp
 from payments.money import money_format
@@ -166,8 +165,8 @@ WEBHOOK_CODES = (
     "`invalid_signature` (400: the `Stripe-Signature` header is missing, malformed or "
     "does not match the body), `signature_expired` (400: signed more than "
     "`PAYMENTS_WEBHOOK_TOLERANCE_SECONDS` (300) away from now), `malformed_payload` (400: "
-    "the body is not a JSON event with `id`, `type`, `created` and `data.object`, or is "
-    "larger than Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`)"
+    "the body is not a JSON event with `id`, `type`, `created` and `data.object`), "
+    "`request_too_large` (413: the body is over `DATA_UPLOAD_MAX_MEMORY_SIZE`)"
 )
 WEBHOOK_RULES = (
     "Each event is applied once: a replay answers 200 with `duplicate: true` and "
@@ -191,13 +190,11 @@ class WebhookView(APIView):
     provider = ""
 
     def receive(self, request: Request) -> Response:
-        try:
-            payload = request.body
-        except RequestDataTooBig as error:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: no event
-            raise WebhookPayloadMalformed() from error
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE raises `RequestDataTooBig`, a 413
+        # `request_too_large` as everywhere (core.errors), whatever its content type.
         receipt: WebhookReceipt = webhook_event_receive(
             provider=self.provider,
-            payload=payload,
+            payload=request.body,
             signature_header=request.headers.get(SIGNATURE_HEADER),
         )
         return Response(

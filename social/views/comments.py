@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
+from config.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from social.models import COMMENT_MAX_LENGTH, Comment, Report
 from social.selectors import (
@@ -71,6 +72,8 @@ TEXT_CODES = (
     f"{COMMENT_MAX_LENGTH} characters), `required`, `null`, `invalid`, "
     "`null_characters_not_allowed` (`text`)"
 )
+
+NOT_THE_VIDEO_OWNER = error_responses(s403="`permission_denied`: not the video's owner.")
 
 
 def _comment_response(request: Request, comment: Comment, *, code: int = 200) -> Response:
@@ -126,7 +129,10 @@ class VideoCommentListView(generics.GenericAPIView):
         tags=["comments"],
         parameters=[VIDEO_ID],
         request=CommentCreateSerializer,
-        responses={201: CommentSerializer},
+        responses={
+            201: CommentSerializer,
+            **error_responses(s403="`comments_disabled`: the owner turned comments off."),
+        },
         summary="Comment on a video, or reply to a comment",
         description="Signed in, on a video the caller may see. With `parent`, a reply: "
         "threads are one level deep, so a reply to a reply joins the same thread (its "
@@ -184,6 +190,7 @@ class CommentReplyListView(generics.ListAPIView):
 
 class CommentDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    patch_is_partial = False  # an edit sends the whole text (config.openapi)
 
     @extend_schema(
         operation_id="comments_retrieve",
@@ -203,7 +210,12 @@ class CommentDetailView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=CommentUpdateSerializer,
-        responses={200: CommentSerializer},
+        responses={
+            200: CommentSerializer,
+            **error_responses(
+                s403="`permission_denied`: not the author; `edit_window_closed`: too late."
+            ),
+        },
         summary="Edit one's own comment",
         description="Its author only, within "
         f"{int(EDIT_WINDOW.total_seconds() // 3600)} hours of posting it; it then shows "
@@ -226,7 +238,12 @@ class CommentDetailView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={204: None},
+        responses={
+            204: None,
+            **error_responses(
+                s403="`permission_denied`: not its author, the video's owner or staff."
+            ),
+        },
         summary="Delete a comment (its author, the video's owner or staff)",
         description="The comment stops counting and shows as deleted, without its text "
         "(kept for staff reviewing reports on it); a top-level comment with replies keeps "
@@ -248,7 +265,7 @@ class CommentPinView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={200: CommentSerializer},
+        responses={200: CommentSerializer, **NOT_THE_VIDEO_OWNER},
         summary="Pin a comment on one's own video",
         description="The video's owner only; top-level comments only. A video has one "
         "pinned comment: pinning another unpins the previous one. Error codes: "
@@ -264,7 +281,7 @@ class CommentPinView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={200: CommentSerializer},
+        responses={200: CommentSerializer, **NOT_THE_VIDEO_OWNER},
         summary="Unpin a comment",
         description="The video's owner only; idempotent. Error codes: `permission_denied` "
         f"(403: not the video's owner), {COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
+from config.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, REPEATED_ACTION, paginated
 from social.models import Block, Follow
 from social.selectors import (
@@ -132,6 +133,13 @@ LIST_RULES = (
     "carries the caller's `follow_status`. Error codes: `private_account` (403), "
     f"{USER_NOT_FOUND}, {PAGINATION_CODES}; {AUTHENTICATION_CODES}."
 )
+LIST_RESPONSES = {
+    200: UserPublicSerializer(many=True),
+    **error_responses(
+        s403="`private_account`: the account is private, and the caller is not one of "
+        "its accepted followers or staff."
+    ),
+}
 
 
 @paginated
@@ -145,6 +153,7 @@ class UserFollowerListView(FollowUserListView):
         operation_id="users_followers",
         tags=["follows"],
         parameters=[USERNAME],
+        responses=LIST_RESPONSES,
         summary="A user's followers",
         description="The user's accepted followers. " + LIST_RULES,
     )
@@ -163,6 +172,7 @@ class UserFollowingListView(FollowUserListView):
         operation_id="users_following",
         tags=["follows"],
         parameters=[USERNAME],
+        responses=LIST_RESPONSES,
         summary="The accounts a user follows",
         description="The accounts that accepted the user's follow. " + LIST_RULES,
     )

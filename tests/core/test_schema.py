@@ -141,11 +141,12 @@ def test_error_components_are_shared_and_the_schema_is_small(schema):
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/v1/auth/register/", "post", {"201", "400", "406", "415", "429"}),
-        ("/api/v1/auth/login/", "post", {"200", "400", "401", "406", "415", "429"}),
-        ("/api/v1/auth/token/", "post", {"200", "400", "406", "415", "429"}),
-        ("/api/v1/health/", "get", {"200", "406", "503"}),
-        ("/api/v1/wallet/packages/", "get", {"200", "401", "406", "429"}),
+        ("/api/v1/auth/register/", "post", {"201", "400", "406", "413", "415", "429"}),
+        ("/api/v1/auth/login/", "post", {"200", "400", "401", "406", "413", "415", "429"}),
+        ("/api/v1/auth/token/", "post", {"200", "400", "406", "413", "415", "429"}),
+        ("/api/v1/health/", "get", {"200", "400", "406", "503"}),
+        ("/api/v1/wallet/packages/", "get", {"200", "400", "401", "406", "429"}),
+        ("/api/v1/wallet/", "get", {"200", "400", "401", "406", "429"}),
     ],
 )
 def test_operations_list_exactly_the_statuses_they_answer(schema, path, method, statuses):
@@ -166,6 +167,8 @@ def test_statuses_follow_from_what_an_operation_is(schema):
         anonymous_only = operation.get("security") == [{}]
         assert "405" not in responses, (method, path)  # other methods are other operations
         assert ("415" in responses) == ("requestBody" in operation), (method, path)
+        assert ("413" in responses) == ("requestBody" in operation), (method, path)
+        assert "400" in responses, (method, path)  # a query string with too many fields
         # Beyond a path's object, a few name other objects in their bodies.
         if operation["operationId"] not in ANSWER_404_FOR_BODY_OR_STATE:
             assert ("404" in responses) == ("{" in path), (method, path)
@@ -204,3 +207,156 @@ def test_path_parameters_name_their_resource(schema):
         if parameter != segment.removesuffix("s").replace("-", "_") + "_id"
     } == {("users", "username"), ("follow-requests", "follow_id")}
     assert "id" not in {parameter for _, parameter in names}
+
+
+def operation_by_id(schema: dict, operation_id: str) -> dict:
+    return next(
+        operation
+        for _, _, operation in operations(schema)
+        if operation["operationId"] == operation_id
+    )
+
+
+# A 403 refuses a signed-in caller; only these operations can.
+ANSWER_403 = {
+    # Staff only (IsModerator, IsAdminRole).
+    "moderation_log_list",
+    "reports_list",
+    "users_ban",
+    "users_reinstate",
+    "users_role_change",
+    "users_suspend",
+    # The owner's object permission (IsOwnerOrStaffToDelete), on writes only.
+    "videos_update",
+    "videos_delete",
+    # Refused by a service or selector, as the view declares.
+    "comments_delete",
+    "comments_pin",
+    "comments_unpin",
+    "comments_update",
+    "creators_me_tiers_create",  # not_a_creator
+    "users_followers",  # private_account
+    "users_following",
+    "videos_comments_create",  # comments_disabled
+}
+
+
+def test_only_operations_that_can_refuse_a_signed_in_caller_list_403(schema):
+    assert {
+        operation["operationId"]
+        for _, _, operation in operations(schema)
+        if "403" in operation["responses"]
+    } == ANSWER_403
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "answers_403"),
+    [
+        # Open to all, or to anyone signed in, with nothing refused beyond that.
+        ("health", False),
+        ("auth_register", False),
+        ("users_me_retrieve", False),
+        ("wallet_retrieve", False),
+        ("notifications_list", False),
+        ("videos_comments_list", False),
+        # A role: a permission class refuses callers without it.
+        ("moderation_log_list", True),
+        ("users_role_change", True),
+        # An object permission that lets anyone read and only creates nothing.
+        ("videos_list", False),
+        ("videos_retrieve", False),
+        ("videos_upload", False),
+        ("videos_update", True),
+        ("videos_delete", True),
+        # A service's refusal, declared by the view with its codes.
+        ("comments_pin", True),
+        ("videos_comments_create", True),
+        ("users_followers", True),
+        ("creators_me_tiers_create", True),
+    ],
+)
+def test_403_follows_from_permissions_and_declared_refusals(schema, operation_id, answers_403):
+    assert ("403" in operation_by_id(schema, operation_id)["responses"]) is answers_403
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "code"),
+    [
+        ("comments_pin", "`permission_denied`"),
+        ("videos_comments_create", "`comments_disabled`"),
+        ("users_followers", "`private_account`"),
+        ("creators_me_tiers_create", "`not_a_creator`"),
+    ],
+)
+def test_a_declared_403_says_its_code(schema, operation_id, code):
+    assert operation_by_id(schema, operation_id)["responses"]["403"]["description"].startswith(code)
+
+
+def test_request_refusals_have_their_codes_in_the_error_enums(schema):
+    enums = schema["components"]["schemas"]
+    assert {"parse_error", "too_many_fields", "too_many_files"} <= set(
+        enums["ClientErrorCode400Enum"]["enum"]
+    )
+    assert enums["ErrorCode413Enum"]["enum"] == ["request_too_large"]
+    assert enums["ClientErrorResponse413"]["properties"]["errors"]["items"] == {
+        "$ref": "#/components/schemas/ClientError413"
+    }
+
+
+def test_a_json_body_may_be_too_large_malformed_or_hold_too_many_fields(schema):
+    responses = operation_by_id(schema, "auth_login")["responses"]
+
+    assert responses["413"]["description"] == (
+        "`request_too_large` (the body is over 2621440 bytes, `DATA_UPLOAD_MAX_MEMORY_SIZE`)."
+    )
+    assert responses["413"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ClientErrorResponse413"
+    }
+    assert responses["400"]["description"].endswith(
+        " Client error codes of the request itself: `parse_error` (malformed JSON, or "
+        "nested too deeply); `too_many_fields` (over 1000 query parameters)."
+    )
+
+
+def test_a_multipart_body_may_also_hold_too_many_files(schema):
+    responses = operation_by_id(schema, "videos_upload")["responses"]
+
+    assert responses["413"]["description"] == (
+        "`request_too_large` (its fields, files aside, are over 2621440 bytes, "
+        "`DATA_UPLOAD_MAX_MEMORY_SIZE`)."
+    )
+    assert responses["400"]["description"].endswith(
+        " Client error codes of the request itself: `parse_error` (a malformed multipart "
+        "body); `too_many_fields` (over 1000 query parameters and form fields); "
+        "`too_many_files` (over 100 files)."
+    )
+
+
+def test_an_operation_without_a_body_may_still_get_too_many_query_parameters(schema):
+    responses = operation_by_id(schema, "health")["responses"]
+
+    assert "413" not in responses
+    assert responses["400"] == {
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ClientErrorResponse400"}}
+        },
+        "description": "Client error codes of the request itself: `too_many_fields` (over "
+        "1000 query parameters).",
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/health/", "/api/v1/wallet/packages/"])
+def test_a_query_string_with_1001_fields_is_the_documented_400(api_client, path):
+    from tests.core.test_hostile_bodies import TOO_MANY_FIELDS, assert_refused
+
+    query = "&".join(f"field{i}=1" for i in range(1001))
+
+    assert_refused(api_client.get(f"{path}?{query}"), TOO_MANY_FIELDS)
+
+
+def test_the_webhook_says_a_body_over_the_limit_is_413(schema):
+    operation = operation_by_id(schema, "payments_webhooks_stripe")
+
+    assert "`request_too_large` (413" in operation["description"]
+    assert "or is larger than" not in operation["description"]
+    assert "413" in operation["responses"]

@@ -37,15 +37,26 @@ SERVER_ENVIRONMENT = {
     },
 }
 
-# Operations that end the fuzzer's own session run last, in a pass of their own.
-ENDS_THE_SESSION = ("auth_logout", "auth_logout_all", "users_me_delete", "auth_password_change")
+# Operations that end the fuzzer's own session run last, in a pass of their own
+# (schemathesis fills `{session_id}` with the ids `GET auth/sessions/` lists).
+ENDS_THE_SESSION = (
+    "auth_logout",
+    "auth_logout_all",
+    "users_me_delete",
+    "auth_password_change",
+    "auth_sessions_end",
+)
+# Anonymous means anonymous: schemathesis would otherwise sign up through
+# `auth/register/` and sign in, and every pass would be signed in.
+SCHEMATHESIS_CONFIG = "[auth]\nauto-signup = false\n"
 
+# By id: the first pass may have renamed the fuzzer (`PATCH users/me/`).
 NEW_SESSION = """
 import json
 from accounts.models import User
 from accounts.services.sessions import ClientInfo, session_start
 _, tokens = session_start(
-    user=User.objects.get(username="fuzzer"), client=ClientInfo(ip_address="127.0.0.1")
+    user=User.objects.get(pk="{user_id}"), client=ClientInfo(ip_address="127.0.0.1")
 )
 print(json.dumps({"access_token": tokens.access_token}))
 """
@@ -54,7 +65,7 @@ BUILD_WORLD = """
 import json
 from tests.fuzz.world import fuzz_world_build
 world = fuzz_world_build()
-print(json.dumps({"access_token": world.access_token}))
+print(json.dumps({"access_token": world.access_token, "user_id": str(world.user.pk)}))
 """
 
 
@@ -86,8 +97,12 @@ def run_schemathesis(
     headers: list[str],
     operations: list[str],
 ) -> dict:
+    config = report.with_name("schemathesis.toml")
+    config.write_text(SCHEMATHESIS_CONFIG)
     command = [
         str(BIN / "st"),
+        "--config-file",
+        str(config),
         "run",
         str(schema),
         "--url",
@@ -167,11 +182,12 @@ def fuzz(kind: str, *, postgres_url: str, examples: int, folder: Path) -> list[d
         capture_output=True,
         text=True,
     )
-    token = json.loads(built.stdout.strip().splitlines()[-1])["access_token"]
+    world = json.loads(built.stdout.strip().splitlines()[-1])
+    token = world["access_token"]
 
     def new_token() -> str:
         started = subprocess.run(
-            [*manage, "shell", "-c", NEW_SESSION],
+            [*manage, "shell", "-c", NEW_SESSION.format(user_id=world["user_id"])],
             env=environment,
             cwd=ROOT,
             check=True,

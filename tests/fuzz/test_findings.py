@@ -256,3 +256,60 @@ def test_a_video_language_has_its_pattern_in_the_schema(schema):
         False,
         False,
     ]
+
+
+# -- the merged tree's fuzz findings ------------------------------------------------------
+
+
+def test_a_cursor_the_api_did_not_sign_is_a_rule_not_a_shape(schema, auth_client):
+    # Any string is a cursor's shape (it is opaque); one the API did not sign breaks a
+    # rule, which its operation documents. The check counted it as a shape error.
+    from tests.fuzz.checks import SHAPE_CODES
+
+    parameters = schema["paths"]["/api/v1/blocks/"]["get"]["parameters"]
+    cursor = next(parameter for parameter in parameters if parameter["name"] == "cursor")
+
+    response = auth_client.get("/api/v1/blocks/", {"cursor": "trending_score"})
+
+    assert cursor["schema"] == {"type": "string"}
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "code": "invalid_cursor",
+            "detail": "The cursor is invalid or has been tampered with.",
+            "attr": "cursor",
+        }
+    ]
+    assert "invalid_cursor" in validation_error_fields(schema, "blocks_list")["cursor"]
+    assert "invalid_cursor" not in SHAPE_CODES
+
+
+def test_a_comment_edit_requires_its_text_as_the_view_does(schema, auth_client, user):
+    from tests.social.factories import CommentFactory
+
+    body = schema["paths"]["/api/v1/comments/{comment_id}/"]["patch"]["requestBody"]
+    component = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    comment = CommentFactory(author=user)
+
+    response = auth_client.patch(f"/api/v1/comments/{comment.pk}/", {}, format="json")
+
+    assert schema["components"]["schemas"][component]["required"] == ["text"]
+    assert body["required"] is True
+    assert response.status_code == 400
+    assert [(error["attr"], error["code"]) for error in response.json()["errors"]] == [
+        ("text", "required")
+    ]
+
+
+def test_a_list_that_may_not_be_empty_has_min_items_in_the_schema(schema, auth_client):
+    request = schema["components"]["schemas"]["PreferenceListRequest"]
+
+    response = auth_client.patch(
+        "/api/v1/notifications/preferences/", {"preferences": []}, format="json"
+    )
+
+    assert request["properties"]["preferences"]["minItems"] == 1
+    assert response.status_code == 400
+    assert [(error["attr"], error["code"]) for error in response.json()["errors"]] == [
+        ("preferences.non_field_errors", "empty")
+    ]

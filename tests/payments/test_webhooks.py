@@ -281,6 +281,31 @@ def test_a_body_over_the_upload_limit_is_refused_as_too_large(top_up, settings):
     assert codes(response) == ["request_too_large"]
 
 
+def test_a_body_over_the_limit_is_too_large_whatever_its_content_type(top_up, settings):
+    # A multipart body passes the middleware (Django limits a form's fields, not its
+    # files): the raw body the webhook reads was answered 400 `malformed_payload`.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload, signature = signed(
+        {**checkout_event(top_up), "padding": "x" * 2000}, secret=WEBHOOK_SECRET
+    )
+
+    response = Client().post(
+        STRIPE_WEBHOOK,
+        payload,
+        content_type="multipart/form-data; boundary=x",
+        HTTP_STRIPE_SIGNATURE=signature,
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [
+            {"code": "request_too_large", "detail": "The request body is too large.", "attr": None}
+        ],
+    }
+    assert refreshed(top_up).status == TopUp.Status.PENDING
+
+
 def test_the_webhook_only_accepts_post():
     assert Client().get(STRIPE_WEBHOOK).status_code == 405
 
