@@ -13,13 +13,14 @@ requests were sent and how many failures were found, and exits non-zero on any f
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.core.subprocess_django import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -67,12 +68,6 @@ from tests.fuzz.world import fuzz_world_build
 world = fuzz_world_build()
 print(json.dumps({"access_token": world.access_token, "user_id": str(world.user.pk)}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fresh_database(kind: str, postgres_url: str, folder: Path) -> str:
