@@ -475,7 +475,7 @@ REST_FRAMEWORK = {
         "upload": env.str("THROTTLE_UPLOAD_RATE", default="20/hour"),
     },
     # drf-standardized-errors' schema, with the error codes our own exceptions answer.
-    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many proxies in front of the app append to X-Forwarded-For (0: none, use
@@ -515,12 +515,12 @@ SPECTACULAR_SETTINGS = {
             *(f"ErrorCode{code}Enum" for code in (405, 406, 415, 500)),
         )
     }
-    # Client errors list the library's codes and our exceptions' (config/openapi.py).
+    # Client errors list the library's codes and our exceptions' (core/openapi.py).
     | {
-        f"ErrorCode{code}Enum": f"config.openapi.error_codes_{code}"
+        f"ErrorCode{code}Enum": f"core.openapi.error_codes_{code}"
         for code in (401, 402, 403, 404, 409, 413, 422, 429, 502)
     }
-    | {"ClientErrorCode400Enum": "config.openapi.error_codes_400"}
+    | {"ClientErrorCode400Enum": "core.openapi.error_codes_400"}
     | {
         "ComponentStatusEnum": "core.views.ComponentStatus",
         "ServiceStatusEnum": "core.views.ServiceStatus",
@@ -534,9 +534,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-        "config.openapi.postprocess_error_codes",
-        "config.openapi.postprocess_shared_responses",
-        "config.openapi.postprocess_request_patterns",
+        "core.openapi.postprocess_error_codes",
+        "core.openapi.postprocess_shared_responses",
+        "core.openapi.postprocess_request_patterns",
     ],
 }
 

@@ -1,7 +1,7 @@
 """What the API's documentation says the same way everywhere: the error codes every
 signed-in endpoint and every cursor-paginated list may answer, for `extend_schema`
 descriptions, a decorator that lists the paginator's codes on a list view, and what
-the kernel refuses in any request (for config.openapi)."""
+the kernel refuses in any request (for core.openapi)."""
 
 from django.conf import settings
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors

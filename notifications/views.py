@@ -68,7 +68,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering = ("-updated_at", "-id")
     lookup_url_kwarg = "notification_id"  # path parameters name their resource
     lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 (JSON)
-    patch_is_partial = False  # `preferences/` validates the whole body (config.openapi)
+    patch_is_partial = False  # `preferences/` validates the whole body (core.openapi)
     queryset = Notification.objects.none()  # the schema's model; requests use get_queryset
 
     def get_queryset(self):

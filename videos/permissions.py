@@ -7,7 +7,7 @@ class IsOwnerOrStaffToDelete(BasePermission):
     """Anyone who can see a video reads it; its owner edits it; the owner or staff
     delete it."""
 
-    open_methods = SAFE_METHODS  # what the schema reads (config.openapi)
+    open_methods = SAFE_METHODS  # what the schema reads (core.openapi)
 
     def has_object_permission(self, request, view, video) -> bool:
         if request.method in self.open_methods:

@@ -46,7 +46,7 @@ from accounts.services.sign_in import (
 from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
 from accounts.validators import PASSWORD_ERROR_CODES
-from config.openapi import error_responses
+from core.openapi import error_responses
 from core.requests import client_ip, client_user_agent
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1

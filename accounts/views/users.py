@@ -48,7 +48,7 @@ def user_response(request: Request, user: User) -> Response:
     methods=["delete"],
 )
 class CurrentUserView(APIView):
-    delete_has_body = True  # the password confirms a deletion (config.openapi)
+    delete_has_body = True  # the password confirms a deletion (core.openapi)
 
     @extend_schema(
         operation_id="users_me_retrieve",

@@ -13,7 +13,7 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.openapi import error_responses
+from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import Tip

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import error_responses
+from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
 from payments.exceptions import CheckoutClosed
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
-from config.openapi import error_responses
+from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
 from social.models import COMMENT_MAX_LENGTH, Comment, Report
 from social.selectors import (
@@ -190,7 +190,7 @@ class CommentReplyListView(generics.ListAPIView):
 
 class CommentDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
-    patch_is_partial = False  # an edit sends the whole text (config.openapi)
+    patch_is_partial = False  # an edit sends the whole text (core.openapi)
 
     @extend_schema(
         operation_id="comments_retrieve",

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
-from config.openapi import error_responses
+from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, REPEATED_ACTION, paginated
 from social.models import Block, Follow
 from social.selectors import (
