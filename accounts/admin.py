@@ -7,6 +7,7 @@ sign-in attempts are read-only. Passwords show only as Django's masked hash summ
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_permission_codename
@@ -20,9 +21,16 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import APIException
 
-from accounts.exceptions import AccountInactive, InvalidCredentials, TooManySignInAttempts
+from accounts.exceptions import (
+    AccountInactive,
+    InvalidCredentials,
+    TooManySignInAttempts,
+    TwoFactorCodeInvalid,
+    TwoFactorThrottled,
+)
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.selectors import user_list_annotated
+from accounts.serializers.two_factor import CODE_MAX_LENGTH
 from accounts.services.moderation import (
     session_end_by_staff,
     user_ban,
@@ -31,7 +39,12 @@ from accounts.services.moderation import (
     user_suspend,
 )
 from accounts.services.sessions import ClientInfo
-from accounts.services.sign_in import sign_in_password_check
+from accounts.services.sign_in import (
+    TwoFactorRequired,
+    sign_in_password_check,
+    sign_in_second_factor_check,
+)
+from accounts.services.two_factor import two_factor_is_enabled
 from accounts.throttling import sign_in_attempt_record
 from core.admin import ReadOnlyAdminMixin, actions_report
 from core.requests import client_ip, client_user_agent
@@ -45,12 +58,28 @@ ADMIN_SITE_REASON = "Via the admin site"
 class AdminSignInForm(AdminAuthenticationForm):
     """The admin site's sign-in, through the API's password check: it shares the
     per-account failure limit (an account locked for the API is locked here, and
-    wrong passwords here count there) and writes the sign-in log (method `admin`)."""
+    wrong passwords here count there) and writes the sign-in log (method `admin`).
+    Staff with two-factor on give their one-time code too, as the API asks."""
+
+    otp_code = forms.CharField(
+        label="Two-factor code",
+        required=False,
+        max_length=CODE_MAX_LENGTH,
+        help_text="Only if two-factor is on for your account: the code your "
+        "authenticator app shows, or a backup code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
         "too_many_attempts": (
             "Too many failed sign-in attempts for this account. Try again in %(minutes)d minute(s)."
+        ),
+        "two_factor_required": "Two-factor is on for this account: enter its code as well.",
+        "two_factor_invalid": "That two-factor code is invalid or was already used.",
+        "two_factor_throttled": (
+            "Too soon after a wrong two-factor code: wait %(seconds)d second(s), then "
+            "enter the code again."
         ),
     }
 
@@ -79,6 +108,8 @@ class AdminSignInForm(AdminAuthenticationForm):
             outcome = SignInAttempt.Outcome.NOT_STAFF
             sign_in_attempt_record(subject=subject, method=method, outcome=outcome, client=client)
             raise self.get_invalid_login_error()
+        if two_factor_is_enabled(user):
+            self._second_factor_check(user=user, subject=subject, client=client)
         sign_in_attempt_record(
             subject=subject, method=method, outcome=SignInAttempt.Outcome.SUCCESS, client=client
         )
@@ -86,8 +117,33 @@ class AdminSignInForm(AdminAuthenticationForm):
         self.user_cache = user
         return self.cleaned_data
 
+    def _second_factor_check(self, *, user: User, subject, client: ClientInfo) -> None:
+        try:
+            sign_in_second_factor_check(
+                user=user,
+                subject=subject,
+                otp_code=self.cleaned_data.get("otp_code") or None,
+                client=client,
+                method=SignInAttempt.Method.ADMIN,
+            )
+        except TwoFactorRequired as error:
+            raise ValidationError(
+                self.error_messages["two_factor_required"], code="two_factor_required"
+            ) from error
+        except TwoFactorThrottled as error:
+            raise ValidationError(
+                self.error_messages["two_factor_throttled"],
+                code="two_factor_throttled",
+                params={"seconds": max(1, int(error.wait or 1))},
+            ) from error
+        except TwoFactorCodeInvalid as error:
+            raise ValidationError(
+                self.error_messages["two_factor_invalid"], code="two_factor_invalid"
+            ) from error
+
 
 admin.site.login_form = AdminSignInForm
+admin.site.login_template = "accounts/admin_login.html"
 
 
 # -- users ------------------------------------------------------------------------------

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 - registers the system checks
+        from core.serializers import strings_only_for_text_fields
+
+        strings_only_for_text_fields()

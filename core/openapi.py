@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from drf_standardized_errors import openapi, openapi_serializers
 from drf_standardized_errors.openapi_serializers import (
@@ -198,6 +199,11 @@ def permission_refuses_signed_in(
 # The extension of a 400 response that maps each `attr` to the validation codes the
 # operation may answer for it (`tags.INDEX` stands for every item of a list).
 ERROR_CODES_EXTENSION = "x-validation-error-codes"
+# One character that is not whitespace to Python's `str.isspace()` (which ECMA's `\s`
+# does not match exactly: it leaves out \x1c-\x1f and \x85, and adds \ufeff).
+NOT_BLANK_PATTERN = (
+    "[^\\t-\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -266,6 +272,19 @@ class AutoSchema(openapi.AutoSchema):
             and getattr(field, "allow_empty", True) is False
         ):
             schema.setdefault("minItems", 1)
+        # Text that may not be blank is refused when only whitespace remains once
+        # trimmed (`blank`): it must hold one character that Python's `str.strip()`
+        # keeps. (A field with a pattern of its own states its own rule.)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)
+        ):
+            schema.setdefault("pattern", NOT_BLANK_PATTERN)
         return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):

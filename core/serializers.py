@@ -1,5 +1,5 @@
 """Serializer helpers every app shares: form input read as clients mean it, and
-JSON booleans held to what the schema says."""
+JSON booleans and strings held to what the schema says."""
 
 from django.http import QueryDict
 from rest_framework import serializers
@@ -37,3 +37,24 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(getattr(self.root, "initial_data", None), QueryDict):
             return super().to_internal_value(data)
         self.fail("invalid", input=data)
+
+
+_char_field_to_internal_value = serializers.CharField.to_internal_value
+
+
+def _string_to_internal_value(self, data):
+    if not isinstance(data, str):
+        self.fail("invalid")
+    return _char_field_to_internal_value(self, data)
+
+
+def strings_only_for_text_fields() -> None:
+    """Make every text field (DRF's `CharField` and its subclasses: email, slug, URL,
+    regex, IP address), ours and the libraries', take only strings.
+
+    DRF turns a JSON number into its text (`{"text": 0}` is the comment "0"), which
+    the schema (`type: string`) refuses, so a generated client and the server would
+    disagree. Query strings and forms carry only strings, so only JSON bodies notice.
+    Installed once, by `CoreConfig.ready()`.
+    """
+    serializers.CharField.to_internal_value = _string_to_internal_value

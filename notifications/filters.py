@@ -3,10 +3,11 @@
 
 import django_filters
 
+from core.filters import FilterSet
 from notifications.models import Notification, NotificationType
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     unread = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_unread",

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import FilterSet
 from videos.models import TAG_MAX_LENGTH, TAGS_MAX_COUNT, Category, Video
 from videos.selectors import video_queryset_search
 from videos.serializers import LANGUAGE_PATTERN
@@ -66,7 +67,7 @@ class TagFilter(django_filters.MultipleChoiceFilter):
     field_class = TagListFormField
 
 
-class VideoFilter(django_filters.FilterSet):
+class VideoFilter(FilterSet):
     tag = TagFilter(
         method="filter_tags",
         help_text="Videos with these tags (repeat the parameter, `?tag=a&tag=b`, or "
@@ -101,7 +102,7 @@ class VideoFilter(django_filters.FilterSet):
                 code="invalid",
             )
         ],
-        help_text="A BCP 47 language tag such as `en` or `pt-BR`, whatever its case.",
+        help_text="A BCP 47 language tag such as `en` or `pt-BR` (the region in any case).",
     )
     search = django_filters.CharFilter(
         method="filter_search",

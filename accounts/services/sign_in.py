@@ -139,31 +139,49 @@ def sign_in_with_password(
         identifier=identifier, password=password, client=client, method=method
     )
 
-    def record(outcome: str) -> None:
-        sign_in_attempt_record(subject=subject, method=method, outcome=outcome, client=client)
-
     if two_factor_is_enabled(user):
-        if otp_code is not None:
-            try:
-                verified = two_factor_code_verify(user=user, code=otp_code)
-            except TwoFactorThrottled:
-                record(Outcome.THROTTLED)
-                raise
-            if not verified:
-                record(Outcome.TWO_FACTOR_FAILED)
-                raise TwoFactorCodeInvalid()
-        elif allow_challenge:
-            record(Outcome.TWO_FACTOR_REQUIRED)
+        if otp_code is None and allow_challenge:
+            sign_in_attempt_record(
+                subject=subject, method=method, outcome=Outcome.TWO_FACTOR_REQUIRED, client=client
+            )
             return SignInResult(
                 user=user, challenge_token=challenge_create(user=user, method=method, client=client)
             )
-        else:
-            record(Outcome.TWO_FACTOR_REQUIRED)
-            raise TwoFactorRequired()
+        sign_in_second_factor_check(
+            user=user, subject=subject, otp_code=otp_code, client=client, method=method
+        )
 
     session, tokens = session_start(user=user, client=client)
-    record(Outcome.SUCCESS)  # which starts the failure count again
+    # Which starts the failure count again.
+    sign_in_attempt_record(subject=subject, method=method, outcome=Outcome.SUCCESS, client=client)
     return SignInResult(user=user, session=session, tokens=tokens)
+
+
+def sign_in_second_factor_check(
+    *, user: User, subject: SignInSubject, otp_code: str | None, client: ClientInfo, method: str
+) -> None:
+    """The one-time code that must come with the password of an account with two-factor
+    on (the OAuth2 password grant, the admin site).
+
+    Refusals are logged, and a wrong code counts as a failed sign-in: `TwoFactorRequired`
+    (no code), `TwoFactorThrottled` (sent during django-otp's back-off, not checked),
+    `TwoFactorCodeInvalid`. The caller logs the success.
+    """
+
+    def record(outcome: str) -> None:
+        sign_in_attempt_record(subject=subject, method=method, outcome=outcome, client=client)
+
+    if otp_code is None:
+        record(Outcome.TWO_FACTOR_REQUIRED)
+        raise TwoFactorRequired()
+    try:
+        verified = two_factor_code_verify(user=user, code=otp_code)
+    except TwoFactorThrottled:
+        record(Outcome.THROTTLED)
+        raise
+    if not verified:
+        record(Outcome.TWO_FACTOR_FAILED)
+        raise TwoFactorCodeInvalid()
 
 
 def _digest(token: str) -> str:

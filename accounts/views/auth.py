@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
-from rest_framework.exceptions import APIException, MethodNotAllowed, Throttled
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -46,6 +46,7 @@ from accounts.services.sign_in import (
 from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
 from accounts.validators import PASSWORD_ERROR_CODES
+from core.errors import request_body_error
 from core.openapi import error_responses
 from core.requests import client_ip, client_user_agent
 
@@ -191,6 +192,8 @@ class OAuthTokenView(PublicAuthView):
         return Response(pair.as_response(), headers=NO_STORE)
 
     def handle_exception(self, exc: Exception) -> Response:
+        # A body Django refused (too many fields) is a malformed request to OAuth too.
+        exc = request_body_error(exc) or exc
         if isinstance(exc, Throttled):
             if isinstance(exc, TwoFactorThrottled):
                 # RFC 8628's token-endpoint error for "poll more slowly" (IANA OAuth
@@ -205,12 +208,11 @@ class OAuthTokenView(PublicAuthView):
             if exc.wait is not None:
                 response["Retry-After"] = str(int(exc.wait))
             return response
-        if isinstance(exc, MethodNotAllowed):  # HTTP's answer, not an OAuth2 error
-            return super().handle_exception(exc)
-        if isinstance(exc, APIException):
+        if isinstance(exc, APIException) and exc.status_code in (400, 401):
             code = "invalid_grant" if exc.status_code == 401 else "invalid_request"
             detail = exc.detail if isinstance(exc.detail, str) else "The request is invalid."
             return self.error(code, str(detail))
+        # HTTP's own refusals (413, 415, 406) keep the API's shape, as the schema says.
         return super().handle_exception(exc)
 
     @staticmethod

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.services.moderation import user_ban
 from accounts.services.sessions import ClientInfo, session_start
+from tests.accounts.conftest import throttle_delay_pass, two_factor_enable
 from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -498,3 +499,69 @@ def test_a_staff_member_who_may_not_sign_in_is_refused(admin_user):
 
     assert response.status_code == 200
     assert admin_log(admin_user) == [("admin", "account_inactive")]
+
+
+# -- staff with two-factor on give their code at the admin too ----------------------------
+
+
+def admin_sign_in_with_code(client: Client, code: str | None):
+    data = {"username": "boss", "password": PASSWORD, "next": "/admin/"}
+    if code is not None:
+        data["otp_code"] = code
+    return client.post(ADMIN_LOGIN, data)
+
+
+def test_the_admin_sign_in_page_asks_for_a_two_factor_code():
+    response = Client().get(ADMIN_LOGIN)
+
+    assert response.status_code == 200
+    assert b'name="otp_code"' in response.content
+    assert b'autocomplete="one-time-code"' in response.content
+
+
+def test_staff_with_two_factor_on_cannot_sign_in_with_the_password_alone(admin_user, clock):
+    two_factor_enable(admin_user, clock)
+    client = Client()
+
+    response = admin_sign_in_with_code(client, None)
+
+    assert response.status_code == 200
+    assert form_errors(response) == ["Two-factor is on for this account: enter its code as well."]
+    assert client.get("/admin/").status_code == 302  # still signed out
+    assert admin_log(admin_user)[-1] == ("admin", "two_factor_required")
+
+
+def test_staff_with_two_factor_on_sign_in_with_a_fresh_code(admin_user, clock):
+    account = two_factor_enable(admin_user, clock)
+    client = Client()
+
+    response = admin_sign_in_with_code(client, account.authenticator.next_code())
+
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert admin_log(admin_user)[-1] == ("admin", "success")
+
+
+def test_a_backup_code_signs_staff_in_once(admin_user, clock):
+    account = two_factor_enable(admin_user, clock)
+
+    first = admin_sign_in_with_code(Client(), account.backup_codes[0])
+    throttle_delay_pass(admin_user)
+    again = admin_sign_in_with_code(Client(), account.backup_codes[0])
+
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert form_errors(again) == ["That two-factor code is invalid or was already used."]
+
+
+def test_a_wrong_code_counts_as_a_failed_sign_in_and_the_next_waits(admin_user, clock):
+    account = two_factor_enable(admin_user, clock)
+
+    wrong = admin_sign_in_with_code(Client(), "000000")
+    right_too_soon = admin_sign_in_with_code(Client(), account.authenticator.next_code())
+
+    assert form_errors(wrong) == ["That two-factor code is invalid or was already used."]
+    assert form_errors(right_too_soon) == [
+        "Too soon after a wrong two-factor code: wait 1 second(s), then enter the code again."
+    ]
+    assert admin_log(admin_user)[-2:] == [("admin", "two_factor_failed"), ("admin", "throttled")]

@@ -34,7 +34,15 @@ SERVER_ENVIRONMENT = {
     "JWT_ACCESS_TOKEN_SECONDS": str(24 * 3600),
     **{
         f"THROTTLE_{scope}_RATE": "100000/min"
-        for scope in ("ANONYMOUS", "USER", "SIGN_IN", "REGISTER", "ACCOUNT_EMAIL", "SHARE")
+        for scope in (
+            "ANONYMOUS",
+            "USER",
+            "SIGN_IN",
+            "REGISTER",
+            "ACCOUNT_EMAIL",
+            "SHARE",
+            "UPLOAD",
+        )
     },
 }
 
@@ -59,7 +67,7 @@ from accounts.services.sessions import ClientInfo, session_start
 _, tokens = session_start(
     user=User.objects.get(pk="{user_id}"), client=ClientInfo(ip_address="127.0.0.1")
 )
-print(json.dumps({"access_token": tokens.access_token}))
+print(json.dumps({{"access_token": tokens.access_token}}))
 """
 
 BUILD_WORLD = """

@@ -313,3 +313,116 @@ def test_a_list_that_may_not_be_empty_has_min_items_in_the_schema(schema, auth_c
     assert [(error["attr"], error["code"]) for error in response.json()["errors"]] == [
         ("preferences.non_field_errors", "empty")
     ]
+
+
+# -- the live run's findings (stop 17) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "attr"),
+    [
+        ("patch", "/api/v1/users/me/", {"bio": 0}, "bio"),
+        ("patch", "/api/v1/users/me/", {"display_name": 1.5}, "display_name"),
+        ("patch", "{comment}", {"text": 0}, "text"),
+        ("post", "/api/v1/creators/me/tiers/", {"name": "G", "price": 5, "perks": [0]}, "perks.0"),
+    ],
+)
+def test_a_json_number_is_not_text(auth_client, user, method, url, body, attr):
+    # DRF turned a number into its text (`{"text": 0}` became the comment "0"), while
+    # the schema says `type: string`.
+    from tests.social.factories import CommentFactory
+
+    user.role = user.Role.CREATOR
+    user.save(update_fields=["role"])
+    url = url.format(comment=f"/api/v1/comments/{CommentFactory(author=user).pk}/")
+
+    response = getattr(auth_client, method)(url, body, format="json")
+
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("invalid", attr)
+    ]
+
+
+def test_text_in_a_form_or_a_list_is_held_to_the_same_rule():
+    from django.http import QueryDict
+    from rest_framework import serializers
+
+    class Form(serializers.Serializer):
+        bio = serializers.CharField()
+        perks = serializers.ListField(child=serializers.EmailField(), required=False)
+
+    form = Form(data=QueryDict("bio=0"))
+    listed = Form(data={"bio": "0", "perks": ["a@example.com", 7]})
+
+    assert form.is_valid(), form.errors
+    assert form.validated_data == {"bio": "0"}
+    assert not listed.is_valid()
+    assert listed.errors == {"perks": {1: ["Enter a valid email address."]}}
+
+
+def test_an_empty_filter_value_is_no_filter_and_the_schema_says_so(schema, auth_client, user):
+    from notifications.models import NotificationType
+    from notifications.services import notify
+    from tests.videos.factories import VideoFactory
+
+    video = VideoFactory(owner=user)
+    notify(recipient=user, actor=None, type=NotificationType.VIDEO_FAILED, target=video, data={})
+    parameters = schema["paths"]["/api/v1/notifications/"]["get"]["parameters"]
+    unread = next(parameter for parameter in parameters if parameter["name"] == "unread")
+
+    everything = auth_client.get("/api/v1/notifications/")
+    empty = auth_client.get("/api/v1/notifications/", {"unread": "", "type": ""})
+    wrong = auth_client.get("/api/v1/notifications/", {"unread": "maybe"})
+
+    assert unread["allowEmptyValue"] is True
+    assert unread["schema"]["enum"] == ["false", "true"]
+    assert empty.status_code == 200
+    assert empty.json()["results"] == everything.json()["results"] != []
+    assert wrong.status_code == 400
+    assert [(error["code"], error["attr"]) for error in wrong.json()["errors"]] == [
+        ("invalid_choice", "unread")
+    ]
+
+
+def test_the_video_filters_state_their_limits_in_the_schema(schema, auth_client):
+    import re
+
+    parameters = {
+        parameter["name"]: parameter
+        for parameter in schema["paths"]["/api/v1/videos/"]["get"]["parameters"]
+    }
+    language = parameters["language"]["schema"]
+
+    assert parameters["owner"]["schema"] == {"type": "string", "maxLength": 150}
+    assert parameters["search"]["schema"] == {"type": "string", "maxLength": 200}
+    assert language["maxLength"] == 16
+    assert [bool(re.match(language["pattern"], value)) for value in ("en", "pt-BR", "", "0")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    # What the schema refuses, the server refuses; what it allows, the server takes.
+    assert auth_client.get("/api/v1/videos/", {"language": "0"}).status_code == 400
+    assert auth_client.get("/api/v1/videos/", {"language": "pt-br"}).status_code == 200
+    assert auth_client.get("/api/v1/videos/", {"owner": "x" * 151}).status_code == 400
+
+
+def test_text_that_may_not_be_blank_says_so_in_the_schema(schema, auth_client, user):
+    import re
+
+    from core.openapi import NOT_BLANK_PATTERN
+
+    code = schema["components"]["schemas"]["TwoFactorCodeRequest"]["properties"]["code"]
+    whitespace = "".join(chr(point) for point in range(0x3001) if chr(point).isspace())
+
+    response = auth_client.post("/api/v1/auth/2fa/backup-codes/", {"code": " \u3000\x1c"})
+
+    assert code["pattern"] == NOT_BLANK_PATTERN
+    assert re.search(code["pattern"], whitespace) is None
+    assert re.search(code["pattern"], "\ufeff") is not None  # ECMA's \s would refuse it
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("blank", "code")
+    ]
