@@ -537,6 +537,7 @@ SPECTACULAR_SETTINGS = {
         "core.openapi.postprocess_error_codes",
         "core.openapi.postprocess_shared_responses",
         "core.openapi.postprocess_request_patterns",
+        "core.openapi_links.postprocess_links",
     ],
 }
 

@@ -426,3 +426,32 @@ def test_text_that_may_not_be_blank_says_so_in_the_schema(schema, auth_client, u
     assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
         ("blank", "code")
     ]
+
+
+def test_what_a_creation_answers_links_to_the_operations_on_it(schema):
+    # Without links the fuzzer's stateful phase had nothing to chain.
+    operations = {
+        operation["operationId"]: (path, operation)
+        for path, methods in schema["paths"].items()
+        for operation in methods.values()
+    }
+    links = {
+        (operations_path, name): link
+        for operations_path, methods in schema["paths"].items()
+        for operation in methods.values()
+        for response in operation["responses"].values()
+        for name, link in response.get("links", {}).items()
+    }
+
+    upload = schema["paths"]["/api/v1/videos/"]["post"]["responses"]["201"]["links"]
+    assert upload["videos_like"] == {
+        "operationId": "videos_like",
+        "parameters": {"video_id": "$response.body#/id"},
+    }
+    register = schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]["201"]["links"]
+    assert register["users_follow"]["parameters"] == {"username": "$response.body#/username"}
+    assert len(links) == 39
+    for link in links.values():
+        path, _ = operations[link["operationId"]]
+        [parameter] = link["parameters"]
+        assert f"{{{parameter}}}" in path
