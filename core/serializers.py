@@ -1,7 +1,13 @@
 """Serializer helpers every app shares: form input read as clients mean it, and
 JSON booleans and strings held to what the schema says."""
 
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.http import QueryDict
+from django.utils.deconstruct import deconstructible
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -58,3 +64,41 @@ def strings_only_for_text_fields() -> None:
     Installed once, by `CoreConfig.ready()`.
     """
     serializers.CharField.to_internal_value = _string_to_internal_value
+
+
+# Django's `EmailValidator`, as a pattern a schema can state: its dot-atom local part and
+# host name (a top-level domain of 2 to 63 letters or hyphens, or punycode), ASCII only,
+# and its allow-listed `localhost`. JSON Schema's `format: email` takes more (`a@b.c`,
+# quoted local parts), so without the pattern a client's valid address could be refused.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TOP_LEVEL_DOMAIN = r"(?:[A-Za-z][A-Za-z-]{0,61}[A-Za-z]|xn--[A-Za-z0-9]{1,59})"
+EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:(?:{_LABEL}\.)+{_TOP_LEVEL_DOMAIN}|localhost)\Z"
+_email_pattern = re.compile(EMAIL_PATTERN)
+
+
+@deconstructible
+class EmailAddressValidator(EmailValidator):
+    """Django's rules, and the pattern (one error either way)."""
+
+    def __call__(self, value) -> None:
+        super().__call__(value)
+        if not _email_pattern.match(value):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+@extend_schema_field(
+    {"type": "string", "format": "email", "pattern": EMAIL_PATTERN.removesuffix(r"\Z") + "$"}
+)
+class EmailAddressField(serializers.EmailField):
+    """An email address a person types in (registration, password reset), held to the
+    pattern the schema states: no quoted local parts, IP literals or internationalized
+    domains."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+        self.validators = [
+            EmailAddressValidator() if isinstance(validator, EmailValidator) else validator
+            for validator in self.validators
+        ]

@@ -7,6 +7,7 @@ from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSessio
 from accounts.models import username_validator as model_username_validator
 from accounts.serializers.users import UserSerializer
 from accounts.validators import password_validate
+from core.serializers import EmailAddressField
 
 PASSWORD_FIELD_MAX_LENGTH = 4096  # far above the 128 the validators allow
 
@@ -42,7 +43,7 @@ def username_field(**kwargs) -> serializers.CharField:
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
     username = username_field()
     password = password_field()
     full_name = serializers.CharField(max_length=50, required=False, allow_blank=True)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.auth import password_field
+from core.serializers import EmailAddressField
 
 LINK_FIELD_MAX_LENGTH = 200  # far above what our links carry (about 50 characters)
 
@@ -13,7 +14,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
 
 
 class LinkSerializer(serializers.Serializer):
