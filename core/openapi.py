@@ -272,6 +272,14 @@ class AutoSchema(openapi.AutoSchema):
             and getattr(field, "allow_empty", True) is False
         ):
             schema.setdefault("minItems", 1)
+        # An upload may not be an empty file (DRF's `empty`), unless the field allows it.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.FileField)
+            and not field.allow_empty_file
+            and isinstance(schema, dict)
+        ):
+            schema.setdefault("minLength", 1)
         # Text that may not be blank is refused when only whitespace remains once
         # trimmed (`blank`): it must hold one character that Python's `str.strip()`
         # keeps. (A field with a pattern of its own states its own rule.)

@@ -486,3 +486,20 @@ def test_an_address_django_refuses_is_refused_by_the_schema_first(schema, api_cl
     assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
         ("invalid", "email")
     ]
+
+
+def test_an_upload_may_not_be_an_empty_file_as_the_schema_says(schema, auth_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = schema["components"]["schemas"]["VideoUploadRequest"]["properties"]["file"]
+    avatar = schema["components"]["schemas"]["AvatarUploadRequest"]["properties"]["avatar"]
+    empty = SimpleUploadedFile("clip.mp4", b"", content_type="video/mp4")
+
+    response = auth_client.post("/api/v1/videos/", {"title": "Clip", "file": empty})
+
+    assert upload["minLength"] == 1
+    assert "minLength" not in avatar  # refused as `invalid_image`, like any non-image
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("empty", "file")
+    ]
