@@ -495,7 +495,9 @@ def test_an_upload_may_not_be_an_empty_file_as_the_schema_says(schema, auth_clie
     avatar = schema["components"]["schemas"]["AvatarUploadRequest"]["properties"]["avatar"]
     empty = SimpleUploadedFile("clip.mp4", b"", content_type="video/mp4")
 
-    response = auth_client.post("/api/v1/videos/", {"title": "Clip", "file": empty})
+    response = auth_client.post(
+        "/api/v1/videos/", {"title": "Clip", "file": empty}, format="multipart"
+    )
 
     assert upload["minLength"] == 1
     assert "minLength" not in avatar  # refused as `invalid_image`, like any non-image
