@@ -220,18 +220,6 @@ def _phrase(errors: list[Because]) -> str:
     return f"`{first.code}` ({where}): {first.sentence()}"
 
 
-def error_responses(**descriptions: str) -> dict[int, OpenApiResponse]:
-    """Responses for statuses the library does not add by itself, for `extend_schema`:
-    `error_responses(s402="`insufficient_funds`: ...")` documents a 402 with the
-    client-error shape and every 402 code of the project."""
-    return {
-        int(key.removeprefix("s")): OpenApiResponse(
-            error_response_serializer(int(key.removeprefix("s"))), description=description
-        )
-        for key, description in descriptions.items()
-    }
-
-
 class ValidationErrorSerializer(serializers.Serializer):
     """One invalid input: `attr` names the field (`tags.0` for an item of a list, or
     `non_field_errors`); the operation's 400 response lists its codes by `attr`."""

@@ -242,6 +242,8 @@ class LoginView(PublicAuthView):
             ),
         },
         summary="Sign in with a username (or email) and password",
+        description="Answers with the new session's tokens and the user, or with a "
+        "two-factor challenge.",
     )
     @raises(
         because(InvalidCredentials, "wrong password or no such account"),
@@ -267,6 +269,8 @@ class TwoFactorVerifyView(PublicAuthView):
         request=TwoFactorVerifySerializer,
         responses={200: SignedInSerializer},
         summary="Finish signing in with a one-time code",
+        description="The challenge of `auth/login/` and a TOTP or backup code; answers as "
+        "a sign-in without two-factor does.",
     )
     @raises(
         because(ChallengeInvalid, "unknown, used, expired or out of attempts: sign in again"),
