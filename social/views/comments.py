@@ -15,7 +15,6 @@ answers 400 `invalid_target` on `target_id` (it is a body field, not a URL).
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -83,8 +82,6 @@ def _comment_response(request: Request, comment: Comment, *, code: int = 200) ->
     return Response(CommentSerializer(comment, context={"request": request}).data, status=code)
 
 
-# A `parent` that is not a UUID: the field's own error.
-@extend_validation_errors(["invalid"], field_name="parent", methods=["post"])
 class VideoCommentListView(generics.GenericAPIView):
     queryset = Comment.objects.none()  # the selectors give the rows; this names the model
     permission_classes = [IsAuthenticatedOrReadOnly]

@@ -13,7 +13,6 @@ are shared by anyone who can see the video), and is throttled per client
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -180,7 +179,6 @@ class BookmarkListView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(videos, many=True).data)
 
 
-@extend_validation_errors(["invalid_choice", "null"], field_name="channel", methods=["post"])
 class VideoShareView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
