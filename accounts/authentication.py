@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from accounts.exceptions import AccountInactive, SessionEnded, TokenNotValid
+from accounts.exceptions import AccountInactive, SessionEnded, TokenExpired, TokenNotValid
 from accounts.models import AuthSession, User
 from accounts.services.sessions import user_can_sign_in
 from accounts.tokens import SESSION_CLAIM, access_token_decode
@@ -20,6 +20,8 @@ class SessionJWTAuthentication(BaseAuthentication):
     """
 
     keyword = b"bearer"
+    # What a credential it cannot accept answers, 401 (core.openapi reads `raises`).
+    raises = (TokenNotValid, TokenExpired, SessionEnded, AccountInactive)
 
     def authenticate(self, request: Request) -> tuple[User, object] | None:
         parts = get_authorization_header(request).split()

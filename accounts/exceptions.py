@@ -1,13 +1,15 @@
 """The accounts app's errors, each with a stable code a client can switch on."""
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import (
     APIException,
     AuthenticationFailed,
-    ErrorDetail,
     PermissionDenied,
     Throttled,
 )
+
+from core.exceptions import FieldRejection
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -77,8 +79,14 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-EMAIL_TAKEN = ErrorDetail("An account with this email already exists.", code="email_taken")
-USERNAME_TAKEN = ErrorDetail("This username is already taken.", code="username_taken")
+EMAIL_TAKEN = FieldRejection("email", "email_taken", "An account with this email already exists.")
+USERNAME_TAKEN = FieldRejection("username", "username_taken", "This username is already taken.")
+USERNAME_RESERVED = FieldRejection("username", "username_reserved", "This username is reserved.")
+# What signing in refuses before looking an account up (DRF's own code and sentence
+# for the same refusal in a CharField).
+NULL_CHARACTERS_NOT_ALLOWED = FieldRejection(
+    "username", "null_characters_not_allowed", "Null characters are not allowed."
+)
 
 
 class LinkTokenInvalid(APIException):
@@ -96,9 +104,27 @@ class EmailAlreadyVerified(APIException):
     default_code = "email_already_verified"
 
 
-INVALID_PASSWORD = ErrorDetail("The current password is incorrect.", code="invalid_password")
-PASSWORD_UNCHANGED = ErrorDetail(
-    "The new password must differ from the current one.", code="password_unchanged"
+# A password that confirms an action (`.on("current_password")` when changing it).
+INVALID_PASSWORD = FieldRejection(
+    "password", "invalid_password", "The current password is incorrect."
+)
+PASSWORD_UNCHANGED = FieldRejection(
+    "new_password", "password_unchanged", "The new password must differ from the current one."
+)
+
+# Avatars (services/profiles.py)
+
+AVATAR_TOO_LARGE = FieldRejection(
+    "avatar",
+    "too_large",
+    "The image is larger than {limit} MB.",
+    limit=lambda: settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB,
+)
+AVATAR_TOO_MANY_PIXELS = FieldRejection("avatar", "invalid_image", "The image has too many pixels.")
+AVATAR_NOT_AN_IMAGE = FieldRejection(
+    "avatar",
+    "invalid_image",
+    "Upload a valid JPEG, PNG, WebP or GIF image; the file is not one or is damaged.",
 )
 
 
@@ -165,4 +191,6 @@ class LastAdmin(APIException):
     default_code = "last_admin"
 
 
-INVALID_UNTIL = ErrorDetail("The end of a suspension must be in the future.", code="invalid_until")
+INVALID_UNTIL = FieldRejection(
+    "until", "invalid_until", "The end of a suspension must be in the future."
+)

@@ -3,12 +3,17 @@ codes this project's own exceptions answer, so the schema lists every code a cli
 may meet (the schema fuzzer holds the API to it).
 
 Each app keeps its exceptions in `<app>/exceptions.py` as `APIException` subclasses
-with a `status_code` and a `default_code`; they are read from there, once.
+with a `status_code` and a `default_code` (and `FieldRejection`s, core.exceptions);
+they are read from there, once. A view names the ones it may answer with `raises`;
+the paginator and the authenticators name theirs in a `raises` attribute. Each
+operation's error responses and the "Error codes: ..." end of its description are
+made from these, never typed by hand.
 """
 
 import importlib
 import importlib.util
 import inspect
+from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -25,15 +30,16 @@ from drf_standardized_errors.openapi_serializers import (
 )
 from drf_standardized_errors.openapi_utils import get_example_from_exception
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotAuthenticated
 from rest_framework.permissions import (
+    SAFE_METHODS,
     AllowAny,
     BasePermission,
     IsAuthenticated,
     IsAuthenticatedOrReadOnly,
 )
 
-from core.exceptions import RequestTooLarge
+from core.exceptions import FieldRejection, RequestTooLarge
 from core.schema import request_refusals
 
 # The codes DRF and drf-standardized-errors answer by themselves, by status.
@@ -73,7 +79,9 @@ def project_error_codes(status_code: int) -> list[str]:
     codes = {
         exception.default_code
         for exception in _subclasses(APIException)
-        if exception.status_code == status_code and exception.__module__.split(".")[0] in ours
+        if exception.status_code == status_code
+        and exception.__module__.split(".")[0] in ours
+        and not issubclass(exception, serializers.ValidationError)
     }
     return sorted({*_LIBRARY_CODES.get(status_code, []), *codes})
 
@@ -149,16 +157,68 @@ def error_response_serializer(status_code: int) -> type[serializers.Serializer]:
     )
 
 
-def error_responses(**descriptions: str) -> dict[int, OpenApiResponse]:
-    """Responses for statuses the library does not add by itself, for `extend_schema`:
-    `error_responses(s402="`insufficient_funds`: ...")` documents a 402 with the
-    client-error shape and every 402 code of the project."""
-    return {
-        int(key.removeprefix("s")): OpenApiResponse(
-            error_response_serializer(int(key.removeprefix("s"))), description=description
+class Because:
+    """A declared error and what it means for one operation (`because(NotFound, "no
+    such video")`), where its own sentence says too little."""
+
+    def __init__(self, error, reason: str | None = None) -> None:
+        self.error = error
+        self.reason = reason
+
+    @property
+    def is_serializer(self) -> bool:
+        error = self.error
+        return isinstance(error, serializers.BaseSerializer) or (
+            inspect.isclass(error) and issubclass(error, serializers.BaseSerializer)
         )
-        for key, description in descriptions.items()
-    }
+
+    @property
+    def status_code(self) -> int:
+        return int(self.error.status_code)
+
+    @property
+    def code(self) -> str:
+        return self.error.default_code
+
+    @property
+    def attr(self) -> str | None:
+        return self.error.attr if isinstance(self.error, FieldRejection) else None
+
+    def sentence(self) -> str:
+        if self.reason is not None:
+            return self.reason if self.reason.endswith(".") else f"{self.reason}."
+        if isinstance(self.error, FieldRejection):
+            return str(self.error.detail())
+        return str(self.error.default_detail)
+
+
+def because(error, reason: str) -> Because:
+    return Because(error, reason)
+
+
+def raises(*errors) -> Callable:
+    """Name the errors a view's method (or an action, in `extend_schema_view`) may
+    answer beyond those the schema finds by itself (the request body's validation,
+    the paginator's and the authenticators' errors): `APIException` subclasses,
+    `FieldRejection`s, serializers that validate the query string, and
+    `because(error, reason)`. The operation's error responses and the "Error codes"
+    text of its description are made from them."""
+
+    def decorator(function):
+        function.declared_errors = (*errors, *getattr(function, "declared_errors", ()))
+        return function
+
+    return decorator
+
+
+def _phrase(errors: list[Because]) -> str:
+    """`code` (status[, `attr` `name`]): sentence, for one error; the codes alone with
+    their status for a group without sentences (the authentication codes)."""
+    first = errors[0]
+    where = f"{first.status_code}, `attr` `{first.attr}`" if first.attr else first.status_code
+    if len(errors) > 1:
+        return ", ".join(f"`{error.code}`" for error in errors) + f" ({where})."
+    return f"`{first.code}` ({where}): {first.sentence()}"
 
 
 class ValidationErrorSerializer(serializers.Serializer):
@@ -178,6 +238,14 @@ class ValidationErrorResponseSerializer(serializers.Serializer):
 # Permission classes that refuse only anonymous callers: a 401 where the view has
 # authenticators, never a 403.
 _AUTHENTICATION_ONLY = (AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly)
+
+
+def permission_refuses_anonymous(permission: BasePermission, *, method: str) -> bool:
+    """Whether `permission` may refuse an anonymous caller this `method` (a 401
+    `not_authenticated` where the view has authenticators)."""
+    if isinstance(permission, AllowAny) or method in getattr(permission, "open_methods", ()):
+        return False
+    return not (isinstance(permission, IsAuthenticatedOrReadOnly) and method in SAFE_METHODS)
 
 
 def permission_refuses_signed_in(
@@ -211,6 +279,80 @@ class AutoSchema(openapi.AutoSchema):
     `ValidationErrorResponse` and one `ClientErrorResponse<status>` per status, each
     operation listing its validation codes by field in its 400 response; and the
     statuses each operation can answer, no others."""
+
+    def _declared_errors(self) -> list[Because]:
+        """The errors the view's method or action names (`raises`)."""
+        name = getattr(self.view, "action", None) or self.method.lower()
+        declared = getattr(getattr(self.view, name, None), "declared_errors", ())
+        return [item if isinstance(item, Because) else Because(item) for item in declared]
+
+    def _errors(self) -> list[Because]:
+        """The declared errors, then the paginator's on a list."""
+        errors = self._declared_errors()
+        if self.method == "GET" and self._is_list_view() and (paginator := self._get_paginator()):
+            errors += [Because(error) for error in getattr(paginator, "raises", ())]
+        return errors
+
+    def _authentication_errors(self) -> list[Because]:
+        """The 401s: `not_authenticated` where a permission refuses anonymous callers,
+        and what the authenticators raise on a credential they cannot accept."""
+        errors: list = []
+        if any(
+            permission_refuses_anonymous(permission, method=self.method)
+            for permission in self.view.get_permissions()
+        ):
+            errors.append(NotAuthenticated)
+        for authenticator in self.view.get_authenticators():
+            errors += getattr(authenticator, "raises", ())
+        return [Because(error) for error in errors]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        by_status: dict[int, list[Because]] = {}
+        for error in self._declared_errors():
+            if not error.is_serializer and error.status_code != 400:
+                by_status.setdefault(error.status_code, []).append(error)
+        for status_code, errors in by_status.items():
+            description = "; ".join(
+                f"`{error.code}`: {error.sentence().removesuffix('.')}" for error in errors
+            )
+            key = str(status_code)
+            if key not in responses:
+                responses[key] = self._get_response_for_code(
+                    OpenApiResponse(error_response_serializer(status_code)), key
+                )
+            if not responses[key].get("description"):
+                responses[key]["description"] = f"{description}."
+        return responses
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        phrases = self._error_codes_phrases(operation["responses"])
+        if phrases:
+            text = "Error codes: " + " ".join(phrases)
+            operation["description"] = f"{operation.get('description', '')} {text}".strip()
+        return operation
+
+    def _error_codes_phrases(self, responses: dict) -> list[str]:
+        """What the operation's description says of its errors, by status."""
+        groups: list[list[Because]] = []
+        seen: set[tuple[str, str | None]] = set()
+        for error in self._errors():
+            if not error.is_serializer and (error.code, error.attr) not in seen:
+                seen.add((error.code, error.attr))
+                groups.append([error])
+        if "401" in responses:
+            authentication = [
+                error for error in self._authentication_errors() if (error.code, None) not in seen
+            ]
+            if authentication:
+                groups.append(authentication)
+        groups.sort(key=lambda group: group[0].status_code)
+        return [_phrase(group) for group in groups]
 
     def _get_error_response_serializer(self, status_code: str):
         if status_code in {"401", "403", "404", "413", "429"}:
@@ -347,10 +489,16 @@ class AutoSchema(openapi.AutoSchema):
         extra = {
             field: set(codes) for field, codes in super()._get_extra_validation_errors().items()
         }
-        # Paginated lists check their own query parameters (core.pagination).
-        if self.method == "GET" and self._is_list_view() and self._get_paginator():
-            extra.setdefault("page_size", set()).add("invalid_page_size")
-            extra.setdefault("cursor", set()).add("invalid_cursor")
+        # What the view names, and a paginated list's own query parameters.
+        for error in self._errors():
+            if isinstance(error.error, FieldRejection):
+                extra.setdefault(error.attr, set()).add(error.code)
+            elif error.is_serializer:  # of the query string: a mapping of strings
+                fields = openapi.get_flat_serializer_fields(error.error)
+                for field in openapi.get_serializer_fields_with_error_codes(fields):
+                    if field.name != "non_field_errors":
+                        codes = set(field.error_codes) - {"null"}
+                        extra.setdefault(field.name, set()).update(codes)
         return extra
 
     def _request_media_type(self) -> str | None:

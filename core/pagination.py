@@ -15,11 +15,12 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
-from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.exceptions import FieldRejection
 
 CURSOR_SALT = "core.pagination.cursor"
 
@@ -38,6 +39,19 @@ class OrderingTerm:
         return f"-{self.name}" if descending else self.name
 
 
+INVALID_CURSOR = FieldRejection(
+    "cursor",
+    "invalid_cursor",
+    "The cursor is invalid or has been tampered with.",
+)
+INVALID_PAGE_SIZE = FieldRejection(
+    "page_size",
+    "invalid_page_size",
+    "page_size must be a whole number from 1 to {maximum}.",
+    maximum=lambda: CursorPagination.max_page_size,
+)
+
+
 class CursorPagination(BasePagination):
     """Opaque-cursor pagination answering `{"next", "previous", "results"}`.
 
@@ -51,8 +65,8 @@ class CursorPagination(BasePagination):
     cursor_query_param = "cursor"
     ordering: Sequence[str] = ("-created_at",)
 
-    invalid_cursor_message = "The cursor is invalid or has been tampered with."
-    invalid_page_size_message = "page_size must be a whole number from 1 to {maximum}."
+    # What a page's query string may be refused for (core.openapi reads `raises`).
+    raises = (INVALID_CURSOR, INVALID_PAGE_SIZE)
 
     # -- the DRF pagination interface ----------------------------------------------
 
@@ -148,16 +162,7 @@ class CursorPagination(BasePagination):
         except ValueError:
             size = 0
         if size < 1:
-            raise ValidationError(
-                {
-                    self.page_size_query_param: [
-                        self._error(
-                            self.invalid_page_size_message.format(maximum=self.max_page_size),
-                            "invalid_page_size",
-                        )
-                    ]
-                }
-            )
+            raise INVALID_PAGE_SIZE.on(self.page_size_query_param).error(maximum=self.max_page_size)
         return min(size, self.max_page_size)
 
     # -- cursors ---------------------------------------------------------------------
@@ -205,8 +210,7 @@ class CursorPagination(BasePagination):
                 for term, raw in zip(self.terms, raw_position, strict=True)
             ]
         except (signing.BadSignature, ValueError, KeyError, TypeError) as error:
-            detail = self._error(self.invalid_cursor_message, "invalid_cursor")
-            raise ValidationError({self.cursor_query_param: [detail]}) from error
+            raise INVALID_CURSOR.on(self.cursor_query_param).error() from error
         return position, bool(backwards)
 
     def _model_field(self, name: str):
@@ -237,7 +241,3 @@ class CursorPagination(BasePagination):
             return field.to_python(raw)
         except Exception as error:  # to_python raises ValidationError and others
             raise ValueError("bad field value") from error
-
-    @staticmethod
-    def _error(message: str, code: str) -> ErrorDetail:
-        return ErrorDetail(message, code=code)

@@ -1,32 +1,15 @@
-"""What the API's documentation says the same way everywhere: the error codes every
-signed-in endpoint and every cursor-paginated list may answer, for `extend_schema`
-descriptions, a decorator that lists the paginator's codes on a list view, and what
-the kernel refuses in any request (for core.openapi)."""
+"""What the API's documentation says the same way everywhere: the rule of repeated
+create-like actions, and what the kernel refuses in any request (for core.openapi).
+
+The codes every signed-in endpoint and every paginated list may answer are declared
+by the authenticator and the paginator (`raises`); core.openapi writes them into each
+operation.
+"""
 
 from django.conf import settings
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework.exceptions import ParseError
 
 from core.exceptions import RequestTooLarge, TooManyFields, TooManyFiles
-
-AUTHENTICATION_CODES = (
-    "`not_authenticated`, `token_not_valid`, `token_expired`, `session_ended`, "
-    "`account_inactive` (401)"
-)
-PAGINATION_CODES = (
-    "`invalid_cursor` (400, `attr` `cursor`: malformed, tampered with, or from another "
-    "list), `invalid_page_size` (400, `attr` `page_size`: not a whole number of at least 1)"
-)
-
-
-def paginated(view_class):
-    """Document the cursor paginator's error codes on a list view's GET."""
-    for code, field_name in (("invalid_cursor", "cursor"), ("invalid_page_size", "page_size")):
-        view_class = extend_validation_errors([code], field_name=field_name, methods=["get"])(
-            view_class
-        )
-    return view_class
-
 
 # Create-like actions (follow, like, bookmark, block) are idempotent across the API.
 REPEATED_ACTION = (

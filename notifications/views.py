@@ -4,9 +4,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.openapi import because, raises
 from notifications.filters import NotificationFilter
 from notifications.models import Notification
 from notifications.selectors import (
@@ -29,11 +31,9 @@ from notifications.services import (
 )
 
 SIGNED_IN = "Signed-in users only (401 otherwise), about their own notifications."
-NOT_FOUND = "404 `not_found` when the notification does not exist or is someone else's."
+NOT_FOUND = because(NotFound, "the notification does not exist or is someone else's")
 
 
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", actions=["list"])
 @extend_schema_view(
     list=extend_schema(
         operation_id="notifications_list",
@@ -41,16 +41,18 @@ NOT_FOUND = "404 `not_found` when the notification does not exist or is someone 
         summary="The caller's notifications, most recently updated first",
         description=SIGNED_IN + " A group moves to the top when it gains an actor. "
         "Notifications from users the caller blocks or is blocked by are left out. "
-        "400 `invalid_choice` for a bad `unread` (`true` or `false`) or `type`; "
-        "400 `invalid_cursor` or `invalid_page_size` for a bad cursor or page size.",
+        "`unread` is `true` or `false`.",
     ),
-    destroy=extend_schema(
-        operation_id="notifications_delete",
-        tags=["notifications"],
-        summary="Delete a notification",
-        responses={204: None},
-        description=SIGNED_IN + " " + NOT_FOUND,
-    ),
+    destroy=[
+        extend_schema(
+            operation_id="notifications_delete",
+            tags=["notifications"],
+            summary="Delete a notification",
+            responses={204: None},
+            description=SIGNED_IN,
+        ),
+        raises(NOT_FOUND),
+    ],
 )
 # PATCH of the preferences reads the whole body: the list is required there too.
 @extend_validation_errors(
@@ -90,9 +92,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: NotificationSerializer},
         summary="Mark a notification read",
         description=SIGNED_IN + " Marking a read notification again keeps its first "
-        "`read_at`. A read group takes no more actors: the next event starts a new one. "
-        + NOT_FOUND,
+        "`read_at`. A read group takes no more actors: the next event starts a new one.",
     )
+    @raises(NOT_FOUND)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, notification_id: str) -> Response:
         notification = notification_mark_read(notification=self.get_object())
@@ -147,9 +149,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Change notification preferences",
         description=SIGNED_IN + " `preferences` lists partial items `{type, in_app?, "
         "email?}`, applied in order; types left out keep their setting. The answer lists "
-        "every type. 400 `invalid_choice` for an unknown `type`; `required` when an item "
-        "has no `type`; `invalid` for a non-boolean channel; `empty` or `not_a_list` "
-        "for `preferences`.",
+        "every type.",
     )
     @action(
         detail=False,

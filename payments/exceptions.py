@@ -5,8 +5,11 @@ DRF's `NotFound` (`not_found`, 404), as elsewhere. Each section belongs to one s
 module; append new ones at the end.
 """
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
+
+from core.exceptions import FieldRejection
 
 # The ledger (services/ledger.py) and spending
 
@@ -21,6 +24,10 @@ class WalletInDebt(APIException):
     status_code = status.HTTP_402_PAYMENT_REQUIRED
     default_detail = "A refunded purchase left your wallet in debt; top up to settle it first."
     default_code = "wallet_in_debt"
+
+
+# What spending coins may answer (tips, subscriptions).
+SPENDING = (WalletInDebt, InsufficientFunds)
 
 
 # Idempotency (idempotency.py)
@@ -86,6 +93,11 @@ class TopUpNotRefundable(APIException):
 
 
 # Tips (services/tips.py)
+
+TIP_TOO_SMALL = FieldRejection("amount", "min_value", "A tip is at least 1 coin.")
+TIP_TOO_LARGE = FieldRejection(
+    "amount", "max_value", "A tip is at most {limit} coins.", limit=lambda: settings.TIP_MAX_COINS
+)
 
 
 class CannotTipSelf(APIException):

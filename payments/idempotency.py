@@ -32,6 +32,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.openapi import raises
 from payments.exceptions import IdempotencyKeyInvalid, IdempotencyKeyReused
 from payments.models import IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyRecord
 
@@ -116,6 +117,7 @@ def idempotent(handler: Callable) -> Callable:
     the key's owner. Without the header the handler simply runs.
     """
 
+    @raises(IdempotencyKeyInvalid, IdempotencyKeyReused)
     @functools.wraps(handler)
     def wrapper(view, request: Request, *args, **kwargs) -> Response:
         key = _key(request)

@@ -8,6 +8,8 @@ exist. Each section belongs to one services module; append new ones at the end.
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
 
+from core.exceptions import FieldRejection
+
 # Follows and blocks (services/follows.py, services/blocks.py)
 
 
@@ -32,6 +34,12 @@ class PrivateAccount(PermissionDenied):
 
 # Comments (services/comments.py)
 
+INVALID_PARENT = FieldRejection(
+    "parent",
+    "invalid_parent",
+    "The comment to reply to does not exist on this video, or was deleted or hidden.",
+)
+
 
 class CommentsDisabled(PermissionDenied):
     default_detail = "The owner turned comments off for this video."
@@ -50,6 +58,12 @@ class CannotPinReply(APIException):
 
 
 # Reports (services/reports.py)
+
+INVALID_TARGET = FieldRejection(
+    "target_id",
+    "invalid_target",
+    "There is nothing of this type with this id that you can report.",
+)
 
 
 class CannotReportOwn(APIException):

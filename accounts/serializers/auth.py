@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
+from accounts.exceptions import EMAIL_TAKEN, USERNAME_RESERVED, USERNAME_TAKEN
 from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession, User
 from accounts.models import username_validator as model_username_validator
 from accounts.serializers.users import UserSerializer
@@ -30,7 +30,7 @@ RESERVED_USERNAMES = frozenset(
 
 def username_not_reserved(username: str) -> None:
     if username.lower() in RESERVED_USERNAMES:
-        raise serializers.ValidationError("This username is reserved.", code="username_reserved")
+        raise serializers.ValidationError(USERNAME_RESERVED.detail())
 
 
 def username_field(**kwargs) -> serializers.CharField:
@@ -50,12 +50,12 @@ class RegisterSerializer(serializers.Serializer):
 
     def validate_email(self, email: str) -> str:
         if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError(EMAIL_TAKEN)
+            raise serializers.ValidationError(EMAIL_TAKEN.detail())
         return email
 
     def validate_username(self, username: str) -> str:
         if User.objects.filter(username__iexact=username).exists():
-            raise serializers.ValidationError(USERNAME_TAKEN)
+            raise serializers.ValidationError(USERNAME_TAKEN.detail())
         return username
 
     def validate(self, attrs: dict) -> dict:

@@ -25,7 +25,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 
 from accounts.exceptions import (
     INVALID_UNTIL,
@@ -166,7 +166,7 @@ def user_suspend(*, actor: User, target: User, reason: str, until: datetime | No
     _actor_check(actor=actor, target=target)
     target, other_admins = _target_lock(actor=actor, target=target, may_remove_admin=True)
     if until is not None and until <= timezone.now():
-        raise ValidationError({"until": [INVALID_UNTIL]})
+        raise INVALID_UNTIL.error()
     if target.status == User.Status.BANNED:
         raise AlreadyBanned()
     _last_admin_check(target=target, other_admins=other_admins)

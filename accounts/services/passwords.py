@@ -63,7 +63,7 @@ def password_change(
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.check_password(current_password):
             if new_password == current_password:
-                raise ValidationError({"new_password": [PASSWORD_UNCHANGED]})
+                raise PASSWORD_UNCHANGED.error()
             _new_password_validate(new_password, locked)
             locked.set_password(new_password)
             locked.save(update_fields=["password", "updated_at"])
@@ -71,7 +71,7 @@ def password_change(
             sessions_end_for_user(user=user, reason=AuthSession.EndReason.PASSWORD_CHANGED)
             return session_start(user=user, client=client)
     password_confirm_refused(user=user, method=SignInAttempt.Method.PASSWORD_CHANGE, client=client)
-    raise ValidationError({"current_password": [INVALID_PASSWORD]})
+    raise INVALID_PASSWORD.on("current_password").error()
 
 
 def _user_may_reset_password(user: User) -> bool:

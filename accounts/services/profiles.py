@@ -16,9 +16,16 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django_otp import device_classes
 from PIL import Image, ImageOps
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactive
+from accounts.exceptions import (
+    AVATAR_NOT_AN_IMAGE,
+    AVATAR_TOO_LARGE,
+    AVATAR_TOO_MANY_PIXELS,
+    INVALID_PASSWORD,
+    USERNAME_TAKEN,
+    AccountInactive,
+)
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.services.sessions import (
     UNKNOWN_CLIENT,
@@ -85,7 +92,7 @@ def user_profile_update(
         if value is not None
     }
     if username is not None and _username_taken(username, user=user):
-        raise ValidationError({"username": [USERNAME_TAKEN]})
+        raise USERNAME_TAKEN.error()
     try:
         with transaction.atomic():
             if is_private is False:
@@ -100,21 +107,12 @@ def user_profile_update(
             locked.save(update_fields=[*changes, "updated_at"])
     except IntegrityError as error:  # the case-insensitive unique constraint
         if username is not None and _username_taken(username, user=user):
-            raise ValidationError({"username": [USERNAME_TAKEN]}) from error
+            raise USERNAME_TAKEN.error() from error
         raise
     return locked
 
 
 # -- avatars ----------------------------------------------------------------------------
-
-
-def _avatar_too_large() -> ErrorDetail:
-    limit = settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB
-    return ErrorDetail(f"The image is larger than {limit} MB.", code="too_large")
-
-
-def _invalid_image(detail: str) -> ValidationError:
-    return ValidationError({"avatar": [ErrorDetail(detail, code="invalid_image")]})
 
 
 def _image_flatten(image: Image.Image) -> Image.Image:
@@ -137,7 +135,7 @@ def avatar_image_encode(upload: File) -> bytes:
     first frame is used) of at most AVATAR_MAX_PIXELS pixels.
     """
     if upload.size is None or upload.size > settings.ACCOUNTS_AVATAR_MAX_UPLOAD_MB * 1024 * 1024:
-        raise ValidationError({"avatar": [_avatar_too_large()]})
+        raise AVATAR_TOO_LARGE.error()
     upload.seek(0)
     # Hostile files make Pillow's decoders raise all sorts of exceptions (OSError,
     # SyntaxError, ValueError, IndexError, struct.error, DecompressionBombError, ...);
@@ -147,7 +145,7 @@ def avatar_image_encode(upload: File) -> bytes:
             image.draft("RGB", (AVATAR_SIZE, AVATAR_SIZE))  # JPEG only: decode scaled down
             width, height = image.size
             if width * height > AVATAR_MAX_PIXELS:
-                raise _invalid_image("The image has too many pixels.")
+                raise AVATAR_TOO_MANY_PIXELS.error()
             image.load()
             upright = ImageOps.exif_transpose(image)
             flat = _image_flatten(upright)
@@ -158,9 +156,7 @@ def avatar_image_encode(upload: File) -> bytes:
     except ValidationError:
         raise
     except Exception as error:
-        raise _invalid_image(
-            "Upload a valid JPEG, PNG, WebP or GIF image; the file is not one or is damaged."
-        ) from error
+        raise AVATAR_NOT_AN_IMAGE.error() from error
     return output.getvalue()
 
 
@@ -239,7 +235,7 @@ def user_delete(*, user: User, password: str, client: ClientInfo = UNKNOWN_CLIEN
         if locked.check_password(password):
             return _user_anonymise(locked)
     password_confirm_refused(user=user, method=SignInAttempt.Method.ACCOUNT_DELETE, client=client)
-    raise ValidationError({"password": [INVALID_PASSWORD]})
+    raise INVALID_PASSWORD.error()
 
 
 def _user_anonymise(locked: User) -> User:

@@ -16,9 +16,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.exceptions import (
+    NULL_CHARACTERS_NOT_ALLOWED,
     AccountInactive,
     ChallengeInvalid,
     InvalidCredentials,
@@ -41,9 +41,6 @@ from accounts.tokens import TokenPair
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_MAX_ATTEMPTS = 5
 
-NULL_CHARACTERS_NOT_ALLOWED = ErrorDetail(
-    "Null characters are not allowed.", code="null_characters_not_allowed"
-)  # DRF's own code and sentence for the same refusal in a CharField
 
 Method = SignInAttempt.Method
 Outcome = SignInAttempt.Outcome
@@ -88,7 +85,7 @@ def sign_in_password_check(
     subject returned). Call outside any transaction, so that failures stay counted.
     """
     if "\x00" in identifier:  # no account has one, and PostgreSQL refuses it in a query
-        raise ValidationError({"username": [NULL_CHARACTERS_NOT_ALLOWED]})
+        raise NULL_CHARACTERS_NOT_ALLOWED.error()
     user = user_find_for_sign_in(identifier)
     subject = sign_in_subject(user=user, identifier=identifier)
     try:

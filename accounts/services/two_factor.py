@@ -18,7 +18,6 @@ from django.utils.crypto import salted_hmac
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.exceptions import ValidationError
 
 from accounts.exceptions import (
     INVALID_PASSWORD,
@@ -252,6 +251,6 @@ def two_factor_disable(
         password_confirm_refused(
             user=user, method=SignInAttempt.Method.TWO_FACTOR_DISABLE, client=client
         )
-        raise ValidationError({"password": [INVALID_PASSWORD]})
+        raise INVALID_PASSWORD.error()
     if not verified:
         raise TwoFactorCodeInvalid()

@@ -33,8 +33,8 @@ def user_register(*, email: str, username: str, password: str, display_name: str
             task_enqueue_on_commit(email_verification_send_task, str(user.pk))
     except IntegrityError as error:
         if User.objects.filter(email__iexact=user.email).exists():
-            raise ValidationError({"email": [EMAIL_TAKEN]}) from error
+            raise EMAIL_TAKEN.error() from error
         if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": [USERNAME_TAKEN]}) from error
+            raise USERNAME_TAKEN.error() from error
         raise
     return user

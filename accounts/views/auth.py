@@ -13,7 +13,16 @@ from rest_framework.views import APIView
 
 from accounts.authentication import SessionJWTAuthentication
 from accounts.exceptions import (
+    EMAIL_TAKEN,
+    USERNAME_RESERVED,
+    USERNAME_TAKEN,
     AccountInactive,
+    ChallengeInvalid,
+    InvalidCredentials,
+    RefreshTokenReused,
+    SessionEnded,
+    TokenExpired,
+    TokenNotValid,
     TooManySignInAttempts,
     TwoFactorCodeInvalid,
     TwoFactorThrottled,
@@ -47,7 +56,7 @@ from accounts.services.users import user_register
 from accounts.tokens import SESSION_CLAIM
 from accounts.validators import PASSWORD_ERROR_CODES
 from core.errors import request_body_error
-from core.openapi import error_responses
+from core.openapi import because, raises
 from core.requests import client_ip, client_user_agent
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1
@@ -87,9 +96,8 @@ class PublicAuthView(APIView):
         return SessionJWTAuthentication().authenticate_header(request)
 
 
+# Django's password validators' codes (accounts.validators).
 @extend_validation_errors(PASSWORD_ERROR_CODES, field_name="password", methods=["post"])
-@extend_validation_errors(["email_taken"], field_name="email", methods=["post"])
-@extend_validation_errors(["username_taken"], field_name="username", methods=["post"])
 class RegisterView(PublicAuthView):
     throttle_scope = "register"
 
@@ -99,11 +107,9 @@ class RegisterView(PublicAuthView):
         request=RegisterSerializer,
         responses={201: UserSerializer},
         summary="Create an account",
-        description="Creates a `pending` account and emails a verification link. Error "
-        "codes: `email_taken`, `username_taken`, `invalid` (email or username), "
-        "`password_too_short`, `password_too_common`, `password_entirely_numeric`, "
-        "`password_too_similar`, `password_too_long`, `username_reserved`.",
+        description="Creates a `pending` account and emails a verification link.",
     )
+    @raises(EMAIL_TAKEN, USERNAME_TAKEN, USERNAME_RESERVED)
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -236,11 +242,15 @@ class LoginView(PublicAuthView):
                 "(`two_factor_required`, `challenge_token`, `expires_in`) for "
                 "`auth/2fa/verify/`.",
             ),
-            **error_responses(s401="`invalid_credentials`, `account_inactive`."),
         },
         summary="Sign in with a username (or email) and password",
-        description="Error codes: `invalid_credentials` (401, wrong password or no such "
-        "account), `account_inactive` (401), `too_many_attempts` (429).",
+        description="Answers with the new session's tokens and the user, or with a "
+        "two-factor challenge.",
+    )
+    @raises(
+        because(InvalidCredentials, "wrong password or no such account"),
+        AccountInactive,
+        TooManySignInAttempts,
     )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
@@ -261,8 +271,12 @@ class TwoFactorVerifyView(PublicAuthView):
         request=TwoFactorVerifySerializer,
         responses={200: SignedInSerializer},
         summary="Finish signing in with a one-time code",
-        description="Error codes: `invalid_challenge` (unknown, used, expired or out of "
-        "attempts: sign in again), `invalid_otp`.",
+        description="The challenge of `auth/login/` and a TOTP or backup code; answers as "
+        "a sign-in without two-factor does.",
+    )
+    @raises(
+        because(ChallengeInvalid, "unknown, used, expired or out of attempts: sign in again"),
+        TwoFactorCodeInvalid,
     )
     def post(self, request: Request) -> Response:
         serializer = TwoFactorVerifySerializer(data=request.data)
@@ -280,19 +294,13 @@ class TokenRefreshView(PublicAuthView):
         operation_id="auth_token_refresh",
         tags=["auth"],
         request=RefreshSerializer,
-        responses={
-            200: TokenPairSerializer,
-            **error_responses(
-                s401="`refresh_token_reused`, `token_not_valid`, `token_expired`, `session_ended`."
-            ),
-        },
+        responses={200: TokenPairSerializer},
         summary="Exchange a refresh token for a new pair",
         description="The refresh token used is dead afterwards. Presented again within "
         "`JWT_REFRESH_GRACE_SECONDS` (5 s by default) it gets the same new pair; later, "
-        "or once the new token was exchanged, it ends the session "
-        "(`refresh_token_reused`, 401). Other codes: `token_not_valid`, "
-        "`token_expired`, `session_ended`.",
+        "or once the new token was exchanged, it ends the session.",
     )
+    @raises(RefreshTokenReused, TokenNotValid, TokenExpired, SessionEnded)
     def post(self, request: Request) -> Response:
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

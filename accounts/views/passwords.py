@@ -4,11 +4,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.exceptions import (
+    INVALID_PASSWORD,
+    PASSWORD_UNCHANGED,
+    EmailAlreadyVerified,
+    LinkTokenInvalid,
+    TooManySignInAttempts,
+)
 from accounts.serializers.auth import TokenPairSerializer
 from accounts.serializers.passwords import (
     EmailVerifiedSerializer,
@@ -26,20 +34,16 @@ from accounts.services.passwords import (
 )
 from accounts.validators import PASSWORD_ERROR_CODES
 from accounts.views.auth import NO_STORE, PublicAuthView, client_info
+from core.openapi import because, raises
 
 ACCEPTED = OpenApiResponse(
     OpenApiTypes.OBJECT, description="Accepted: an empty object, `{}`, whatever happens next."
 )
-PASSWORD_RULE_CODES = (
-    "`password_too_short`, `password_too_common`, `password_entirely_numeric`, "
-    "`password_too_similar`, `password_too_long`"
-)
+LINK_INVALID = because(LinkTokenInvalid, "the link is malformed, wrong, expired or used")
 
 
-@extend_validation_errors(["invalid_password"], field_name="current_password", methods=["post"])
-@extend_validation_errors(
-    [*PASSWORD_ERROR_CODES, "password_unchanged"], field_name="new_password", methods=["post"]
-)
+# Django's password validators' codes (accounts.validators).
+@extend_validation_errors(PASSWORD_ERROR_CODES, field_name="new_password", methods=["post"])
 class PasswordChangeView(APIView):
     # Per account (the scope counts signed-in users by id), on top of the defaults.
     throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
@@ -52,10 +56,12 @@ class PasswordChangeView(APIView):
         responses={200: TokenPairSerializer},
         summary="Change the password; answers with the tokens of a new session",
         description="Every session of the user ends, the current one included; use the "
-        "returned tokens from now on. Error codes: `invalid_password` (400, "
-        "`current_password` is wrong), `password_unchanged` (400), "
-        f"{PASSWORD_RULE_CODES} (400, `new_password`), `too_many_attempts` (429, too "
-        "many wrong passwords for this account).",
+        "returned tokens from now on.",
+    )
+    @raises(
+        INVALID_PASSWORD.on("current_password"),
+        PASSWORD_UNCHANGED,
+        because(TooManySignInAttempts, "too many wrong passwords for this account"),
     )
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data)
@@ -80,9 +86,9 @@ class PasswordResetRequestView(PublicAuthView):
         summary="Email a password reset link",
         description="Answers 202 with an empty object whether or not an account uses "
         "the address; if one does and may sign in, it receives a link with `uid` and "
-        "`token` for `auth/password/reset/confirm/`. Error codes: `invalid` (400, not "
-        "an email address), `throttled` (429).",
+        "`token` for `auth/password/reset/confirm/`.",
     )
+    @raises(Throttled)
     def post(self, request: Request) -> Response:
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -90,6 +96,7 @@ class PasswordResetRequestView(PublicAuthView):
         return Response({}, status=status.HTTP_202_ACCEPTED)
 
 
+# Django's password validators' codes (accounts.validators).
 @extend_validation_errors(PASSWORD_ERROR_CODES, field_name="new_password", methods=["post"])
 class PasswordResetConfirmView(PublicAuthView):
     @extend_schema(
@@ -100,9 +107,9 @@ class PasswordResetConfirmView(PublicAuthView):
         summary="Set a new password with a reset link",
         description="Every session of the user ends; nobody is signed in, and the next "
         "sign-in asks for a one-time code as before if two-factor is on. The link works "
-        "once. Error codes: `invalid_token` (400, the link is malformed, wrong, expired "
-        f"or used), {PASSWORD_RULE_CODES} (400, `new_password`).",
+        "once.",
     )
+    @raises(LINK_INVALID)
     def post(self, request: Request) -> Response:
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,9 +129,9 @@ class EmailVerifyView(PublicAuthView):
         request=LinkSerializer,
         responses={200: EmailVerifiedSerializer},
         summary="Verify an email address with the emailed link",
-        description="A `pending` account becomes `active`. The link works once. Error "
-        "codes: `invalid_token` (400, the link is malformed, wrong, expired or used).",
+        description="A `pending` account becomes `active`. The link works once.",
     )
+    @raises(LINK_INVALID)
     def post(self, request: Request) -> Response:
         serializer = LinkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -144,8 +151,8 @@ class EmailVerificationResendView(APIView):
         request=None,
         responses={202: ACCEPTED},
         summary="Email a new verification link to the current user",
-        description="Error codes: `email_already_verified` (400), `throttled` (429).",
     )
+    @raises(EmailAlreadyVerified, Throttled)
     def post(self, request: Request) -> Response:
         email_verification_resend(user=request.user)
         return Response({}, status=status.HTTP_202_ACCEPTED)

@@ -1,12 +1,22 @@
 """Staff actions on accounts (suspend, ban, reinstate, change role) and the moderation log."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.exceptions import (
+    INVALID_UNTIL,
+    AccountDeleted,
+    AlreadyBanned,
+    CannotModerateSelf,
+    InsufficientRole,
+    LastAdmin,
+    NotSuspendedOrBanned,
+    RoleUnchanged,
+)
 from accounts.models import ModerationAction, User
 from accounts.permissions import IsAdminRole, IsModerator
 from accounts.selectors import moderation_action_list
@@ -19,17 +29,22 @@ from accounts.serializers.staff import (
 )
 from accounts.serializers.users import UserSerializer
 from accounts.services.moderation import user_ban, user_reinstate, user_role_change, user_suspend
+from core.openapi import because, raises
 
 TARGET_PARAMETER = OpenApiParameter(
     "username", str, OpenApiParameter.PATH, description="The account's username (any case)."
 )
 
 COMMON_ERRORS = (
-    "401 when not signed in. 403 `permission_denied` for callers without the role. "
-    "404 `not_found` for an unknown username. 400 `cannot_moderate_self` on your own "
-    "account. 403 `insufficient_role` when a moderator acts on a moderator or an admin "
-    "(admins may act on anyone). 400 `account_deleted` for a deleted account. "
-    "400 `last_admin` when no other admin who can sign in would remain."
+    because(PermissionDenied, "callers without the role"),
+    because(NotFound, "an unknown username"),
+    because(CannotModerateSelf, "on your own account"),
+    because(
+        InsufficientRole,
+        "a moderator acts on a moderator or an admin (admins may act on anyone)",
+    ),
+    because(AccountDeleted, "a deleted account"),
+    because(LastAdmin, "no other admin who can sign in would remain"),
 )
 
 
@@ -59,25 +74,28 @@ class StaffUserActionView(generics.GenericAPIView):
         return Response(UserSerializer(target, context={"request": request}).data)
 
 
+@extend_schema_view(
+    post=[
+        extend_schema(
+            operation_id="users_suspend",
+            tags=["staff"],
+            parameters=[TARGET_PARAMETER],
+            request=UserSuspendSerializer,
+            responses={200: UserSerializer},
+            summary="Suspend an account (staff)",
+            description="Status becomes `suspended`, until `until` if given (the suspension "
+            "lifts itself at the next sign-in after it), else until reinstated. Suspending "
+            "a suspended account replaces its reason and end.",
+        ),
+        raises(
+            *COMMON_ERRORS,
+            because(AlreadyBanned, "a banned account (reinstate it first)"),
+            because(INVALID_UNTIL, "`until` is not in the future"),
+        ),
+    ]
+)
 class UserSuspendView(StaffUserActionView):
     serializer_class = UserSuspendSerializer
-
-    @extend_schema(
-        operation_id="users_suspend",
-        tags=["staff"],
-        parameters=[TARGET_PARAMETER],
-        request=UserSuspendSerializer,
-        responses={200: UserSerializer},
-        summary="Suspend an account (staff)",
-        description="Status becomes `suspended`, until `until` if given (the suspension "
-        "lifts itself at the next sign-in after it), else until reinstated. Suspending a "
-        "suspended account replaces its reason and end. " + COMMON_ERRORS + " 400 "
-        "`already_banned` for a banned account (reinstate it first); 400 `invalid_until` "
-        "when `until` is not in the future; 400 `required`, `blank` or `max_length` for "
-        "`reason` (1 to 1000 characters); 400 `invalid` for a malformed `until`.",
-    )
-    def post(self, request: Request, username: str) -> Response:
-        return super().post(request, username)
 
     def perform(self, *, actor: User, target: User, data: dict) -> User:
         return user_suspend(
@@ -85,67 +103,70 @@ class UserSuspendView(StaffUserActionView):
         )
 
 
+@extend_schema_view(
+    post=[
+        extend_schema(
+            operation_id="users_ban",
+            tags=["staff"],
+            parameters=[TARGET_PARAMETER],
+            request=UserBanSerializer,
+            responses={200: UserSerializer},
+            summary="Ban an account (staff)",
+            description="Status becomes `banned`, with no end; a suspended account may be banned.",
+        ),
+        raises(*COMMON_ERRORS, because(AlreadyBanned, "a banned account")),
+    ]
+)
 class UserBanView(StaffUserActionView):
     serializer_class = UserBanSerializer
-
-    @extend_schema(
-        operation_id="users_ban",
-        tags=["staff"],
-        parameters=[TARGET_PARAMETER],
-        request=UserBanSerializer,
-        responses={200: UserSerializer},
-        summary="Ban an account (staff)",
-        description="Status becomes `banned`, with no end; a suspended account may be "
-        "banned. " + COMMON_ERRORS + " 400 `already_banned` for a banned account; 400 "
-        "`required`, `blank` or `max_length` for `reason` (1 to 1000 characters).",
-    )
-    def post(self, request: Request, username: str) -> Response:
-        return super().post(request, username)
 
     def perform(self, *, actor: User, target: User, data: dict) -> User:
         return user_ban(actor=actor, target=target, reason=data["reason"])
 
 
+@extend_schema_view(
+    post=[
+        extend_schema(
+            operation_id="users_reinstate",
+            tags=["staff"],
+            parameters=[TARGET_PARAMETER],
+            request=UserReinstateSerializer,
+            responses={200: UserSerializer},
+            summary="Reinstate a suspended or banned account (staff)",
+            description="Status becomes `active` and any suspension end is cleared.",
+        ),
+        raises(*COMMON_ERRORS, because(NotSuspendedOrBanned, "the account is neither")),
+    ]
+)
 class UserReinstateView(StaffUserActionView):
     serializer_class = UserReinstateSerializer
-
-    @extend_schema(
-        operation_id="users_reinstate",
-        tags=["staff"],
-        parameters=[TARGET_PARAMETER],
-        request=UserReinstateSerializer,
-        responses={200: UserSerializer},
-        summary="Reinstate a suspended or banned account (staff)",
-        description="Status becomes `active` and any suspension end is cleared. "
-        + COMMON_ERRORS
-        + " 400 `not_suspended_or_banned` when the account is neither; 400 `max_length` "
-        "for `reason`.",
-    )
-    def post(self, request: Request, username: str) -> Response:
-        return super().post(request, username)
 
     def perform(self, *, actor: User, target: User, data: dict) -> User:
         return user_reinstate(actor=actor, target=target, reason=data["reason"])
 
 
+@extend_schema_view(
+    post=[
+        extend_schema(
+            operation_id="users_role_change",
+            tags=["staff"],
+            parameters=[TARGET_PARAMETER],
+            request=UserRoleChangeSerializer,
+            responses={200: UserSerializer},
+            summary="Change an account's role (admins)",
+            description="Admins only (moderators too get 403). The admin site follows the "
+            "role: `admin` makes the account staff and superuser there, any other role "
+            "neither.",
+        ),
+        raises(
+            *COMMON_ERRORS,
+            because(RoleUnchanged, "the account already has it"),
+        ),
+    ]
+)
 class UserRoleChangeView(StaffUserActionView):
     permission_classes = [IsAdminRole]
     serializer_class = UserRoleChangeSerializer
-
-    @extend_schema(
-        operation_id="users_role_change",
-        tags=["staff"],
-        parameters=[TARGET_PARAMETER],
-        request=UserRoleChangeSerializer,
-        responses={200: UserSerializer},
-        summary="Change an account's role (admins)",
-        description="Admins only (403 `permission_denied` for moderators). The admin site "
-        "follows the role: `admin` makes the account staff and superuser there, any other "
-        "role neither. " + COMMON_ERRORS + " 400 `invalid_choice` for an unknown role; "
-        "400 `role_unchanged` when the account already has it.",
-    )
-    def post(self, request: Request, username: str) -> Response:
-        return super().post(request, username)
 
     def perform(self, *, actor: User, target: User, data: dict) -> User:
         return user_role_change(
@@ -165,6 +186,18 @@ class ModerationActionFilter(django_filters.FilterSet):
         fields = ["target"]
 
 
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="moderation_log_list",
+            tags=["staff"],
+            summary="The moderation log, newest first (staff)",
+            description="Every staff action, and suspensions that ended by themselves "
+            "(with a null `actor`).",
+        ),
+        raises(because(PermissionDenied, "callers who are not staff")),
+    ]
+)
 class ModerationLogView(generics.ListAPIView):
     permission_classes = [IsModerator]
     serializer_class = ModerationActionSerializer
@@ -173,15 +206,3 @@ class ModerationLogView(generics.ListAPIView):
 
     def get_queryset(self):
         return moderation_action_list()
-
-    @extend_schema(
-        operation_id="moderation_log_list",
-        tags=["staff"],
-        summary="The moderation log, newest first (staff)",
-        description="Every staff action, and suspensions that ended by themselves (with "
-        "a null `actor`). 401 when not signed in; 403 `permission_denied` for callers "
-        "who are not staff; 400 `invalid_cursor` or `invalid_page_size` for a bad cursor "
-        "or page size.",
-    )
-    def get(self, request: Request) -> Response:
-        return super().get(request)

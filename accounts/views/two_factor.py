@@ -7,6 +7,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import (
+    INVALID_PASSWORD,
+    TooManySignInAttempts,
+    TwoFactorAlreadyEnabled,
+    TwoFactorCodeInvalid,
+    TwoFactorNotEnabled,
+    TwoFactorNotSetUp,
+    TwoFactorThrottled,
+)
 from accounts.serializers.two_factor import (
     BackupCodesSerializer,
     TwoFactorCodeSerializer,
@@ -22,12 +31,16 @@ from accounts.services.two_factor import (
 )
 from accounts.tokens import SESSION_CLAIM
 from accounts.views.auth import NO_STORE, client_info
+from core.openapi import because, raises
 
-THROTTLED_CODES = (
+THROTTLING = (
     "Failed codes are throttled per device (django-otp): after a failure, a code sent "
-    "within 1, 2, 4, ... seconds is not checked and answers `two_factor_throttled` "
-    "(429, with `Retry-After` in whole seconds); send it again then. A TOTP code is "
-    "accepted once."
+    "within 1, 2, 4, ... seconds is not checked (429, with `Retry-After` in whole "
+    "seconds); send it again then. A TOTP code is accepted once."
+)
+CODE_REFUSED = (
+    TwoFactorCodeInvalid,
+    because(TwoFactorThrottled, "a code sent during the back-off after a wrong one"),
 )
 
 
@@ -36,18 +49,13 @@ class TwoFactorSetupView(APIView):
         operation_id="auth_2fa_setup",
         tags=["auth"],
         request=None,
-        responses={
-            200: TwoFactorSetupSerializer,
-            409: OpenApiResponse(
-                description="`two_factor_already_enabled`: turn two-factor off first."
-            ),
-        },
+        responses={200: TwoFactorSetupSerializer},
         summary="Start turning two-factor authentication on",
         description="Creates a new unconfirmed TOTP device (replacing any earlier "
         "unconfirmed one) and answers with its secret, `otpauth://` URI and QR code. "
-        "Two-factor is on only after `auth/2fa/confirm/`. Error codes: "
-        "`two_factor_already_enabled` (409), `not_authenticated` (401).",
+        "Two-factor is on only after `auth/2fa/confirm/`.",
     )
+    @raises(TwoFactorAlreadyEnabled)
     def post(self, request: Request) -> Response:
         setup = two_factor_setup_begin(user=request.user)
         return Response(TwoFactorSetupSerializer(setup).data, headers=NO_STORE)
@@ -61,10 +69,9 @@ class TwoFactorConfirmView(APIView):
         responses={200: BackupCodesSerializer},
         summary="Turn two-factor authentication on with a first code",
         description="Confirms the device from `auth/2fa/setup/` and answers with 10 "
-        "backup codes, shown only now. Every other session of the user ends. Error "
-        "codes: `two_factor_not_set_up` (400, no setup pending), `invalid_otp` (400), "
-        f"`not_authenticated` (401). {THROTTLED_CODES}",
+        f"backup codes, shown only now. Every other session of the user ends. {THROTTLING}",
     )
+    @raises(because(TwoFactorNotSetUp, "no setup pending"), *CODE_REFUSED)
     def post(self, request: Request) -> Response:
         serializer = TwoFactorConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -86,9 +93,9 @@ class BackupCodesRegenerateView(APIView):
         responses={200: BackupCodesSerializer},
         summary="Replace the backup codes",
         description="Needs a current TOTP code or a backup code; the old backup codes "
-        "stop working. Error codes: `two_factor_not_enabled` (400), `invalid_otp` (400), "
-        f"`not_authenticated` (401). {THROTTLED_CODES}",
+        f"stop working. {THROTTLING}",
     )
+    @raises(TwoFactorNotEnabled, *CODE_REFUSED)
     def post(self, request: Request) -> Response:
         serializer = TwoFactorCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -108,10 +115,13 @@ class TwoFactorDisableView(APIView):
         responses={204: OpenApiResponse(description="Two-factor authentication is off.")},
         summary="Turn two-factor authentication off",
         description="Needs the password and a current TOTP or backup code; deletes the "
-        "TOTP device and the backup codes. Every other session of the user ends. Error "
-        "codes: `two_factor_not_enabled` (400), `invalid_password` (400, on `password`; "
-        "counts against the account's sign-in failure limit), `too_many_attempts` (429), "
-        f"`invalid_otp` (400), `not_authenticated` (401). {THROTTLED_CODES}",
+        f"TOTP device and the backup codes. Every other session of the user ends. {THROTTLING}",
+    )
+    @raises(
+        TwoFactorNotEnabled,
+        because(INVALID_PASSWORD, "counts against the account's sign-in failure limit"),
+        TooManySignInAttempts,
+        *CODE_REFUSED,
     )
     def post(self, request: Request) -> Response:
         serializer = TwoFactorDisableSerializer(data=request.data)

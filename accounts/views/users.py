@@ -5,14 +5,22 @@ and search are for members, which keeps anonymous scrapers from enumerating
 accounts and lets the per-account throttle bound what one account can read.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, UnsupportedMediaType
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import (
+    AVATAR_NOT_AN_IMAGE,
+    AVATAR_TOO_LARGE,
+    AVATAR_TOO_MANY_PIXELS,
+    INVALID_PASSWORD,
+    USERNAME_TAKEN,
+    TooManySignInAttempts,
+)
 from accounts.models import User
 from accounts.selectors import user_list_search, user_profile_get
 from accounts.serializers.profiles import (
@@ -29,24 +37,13 @@ from accounts.services.profiles import (
     user_profile_update,
 )
 from accounts.views.auth import client_info
-
-AUTHENTICATION_CODES = (
-    "`not_authenticated`, `token_not_valid`, `token_expired`, `session_ended`, "
-    "`account_inactive` (401)"
-)
+from core.openapi import because, raises
 
 
 def user_response(request: Request, user: User) -> Response:
     return Response(UserSerializer(user, context={"request": request}).data)
 
 
-@extend_validation_errors(["username_taken"], field_name="username", methods=["patch"])
-# DELETE reads a body, which the schema's request bodies leave out: its errors are listed.
-@extend_validation_errors(
-    ["required", "null", "blank", "invalid", "max_length", "invalid_password"],
-    field_name="password",
-    methods=["delete"],
-)
 class CurrentUserView(APIView):
     delete_has_body = True  # the password confirms a deletion (core.openapi)
 
@@ -55,7 +52,6 @@ class CurrentUserView(APIView):
         tags=["users"],
         responses={200: UserSerializer},
         summary="The current user, private fields included",
-        description=f"Error codes: {AUTHENTICATION_CODES}.",
     )
     def get(self, request: Request) -> Response:
         return user_response(request, request.user)
@@ -68,12 +64,9 @@ class CurrentUserView(APIView):
         summary="Change the current user's profile",
         description="Only `username`, `display_name`, `bio`, `phone_number` and "
         "`is_private` can change; any other field sent is ignored. Making the account "
-        "public (`is_private` false) accepts every pending follow request. Error codes (400, "
-        "with the field in `attr`): `username_taken` (another account holds it, "
-        "whatever the case), `invalid` (`username` pattern, `phone_number` not E.164, "
-        "`is_private` not a boolean), `min_length`, `max_length`, "
-        f"`null_characters_not_allowed`; {AUTHENTICATION_CODES}.",
+        "public (`is_private` false) accepts every pending follow request.",
     )
+    @raises(because(USERNAME_TAKEN, "another account holds it, whatever the case"))
     def patch(self, request: Request) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,10 +81,11 @@ class CurrentUserView(APIView):
         summary="Delete the current user's account",
         description='Send the JSON body `{"password": "..."}`. The account is '
         "anonymised and its status becomes `deleted`; every session ends at once and "
-        "two-factor devices are removed. The username stays reserved. Error codes: "
-        "`invalid_password` (400, counts against the account's sign-in failure limit), "
-        "`required` (400, no password), `too_many_attempts` (429), "
-        f"{AUTHENTICATION_CODES}.",
+        "two-factor devices are removed. The username stays reserved.",
+    )
+    @raises(
+        because(INVALID_PASSWORD, "counts against the account's sign-in failure limit"),
+        TooManySignInAttempts,
     )
     def delete(self, request: Request) -> Response:
         serializer = AccountDeleteSerializer(data=request.data)
@@ -104,7 +98,6 @@ class CurrentUserView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_validation_errors(["too_large", "invalid_image"], field_name="avatar", methods=["put"])
 class CurrentUserAvatarView(APIView):
     parser_classes = [MultiPartParser]
 
@@ -116,11 +109,13 @@ class CurrentUserAvatarView(APIView):
         summary="Upload the current user's avatar",
         description="A multipart form with an `avatar` file: a JPEG, PNG, WebP or GIF "
         "(first frame). It is stored as a JPEG that fits in 512x512 pixels, upright and "
-        "without metadata; the previous avatar is deleted. Error codes (400, `attr` "
-        "`avatar`): `too_large` (over the upload limit, 5 MB by default), "
-        "`invalid_image` (not a whole image of an accepted format, or too many "
-        "pixels), `required`, `invalid` (not a file); `unsupported_media_type` (415, "
-        f"not multipart); {AUTHENTICATION_CODES}.",
+        "without metadata; the previous avatar is deleted.",
+    )
+    @raises(
+        AVATAR_TOO_LARGE,
+        AVATAR_TOO_MANY_PIXELS,
+        AVATAR_NOT_AN_IMAGE,
+        because(UnsupportedMediaType, "not multipart"),
     )
     def put(self, request: Request) -> Response:
         serializer = AvatarUploadSerializer(data=request.data)
@@ -134,7 +129,7 @@ class CurrentUserAvatarView(APIView):
         request=None,
         responses={204: None},
         summary="Remove the current user's avatar",
-        description=f"Answers 204 also when there was none. Error codes: {AUTHENTICATION_CODES}.",
+        description="Answers 204 also when there was none.",
     )
     def delete(self, request: Request) -> Response:
         user_avatar_remove(user=request.user)
@@ -154,21 +149,36 @@ class UserDetailView(APIView):
         summary="A user's public profile",
         description="Private fields (`email`, `phone_number`, `last_login`, "
         "`two_factor_enabled`) appear only for the user themself and staff; "
-        "`follow_status` and `is_following` give the caller's follow of the user. Error "
-        "codes: `not_found` (404, no such user; or, unless the caller is staff, one "
-        "who may not act (suspended, banned, deactivated, deleted; pending when email "
-        "verification is required), or either of the two blocked the other); "
-        f"{AUTHENTICATION_CODES}.",
+        "`follow_status` and `is_following` give the caller's follow of the user.",
+    )
+    @raises(
+        because(
+            NotFound,
+            "no such user; or, unless the caller is staff, one who may not act (suspended, "
+            "banned, deactivated, deleted; pending when email verification is required), or "
+            "either of the two blocked the other",
+        )
     )
     def get(self, request: Request, username: str) -> Response:
         return user_response(request, user_profile_get(username=username, viewer=request.user))
 
 
-@extend_validation_errors(
-    ["max_length", "null_characters_not_allowed"], field_name="search", methods=["get"]
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="users_list",
+            tags=["users"],
+            parameters=[UserSearchQuerySerializer],
+            summary="Search users by the start of their username or display name",
+            description="Lists the users who may act: `active` ones, and `pending` ones "
+            "(email not verified yet) unless email verification is required. "
+            "Ordered by username; users on either side of a block with the "
+            "caller are left out (except for staff), and `follow_status` gives the caller's "
+            "follow of each.",
+        ),
+        raises(UserSearchQuerySerializer),
+    ]
 )
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
 class UserListView(generics.ListAPIView):
     serializer_class = UserSerializer
     ordering = ("username",)
@@ -181,19 +191,3 @@ class UserListView(generics.ListAPIView):
         return user_list_search(
             search=query.validated_data.get("search", ""), viewer=self.request.user
         )
-
-    @extend_schema(
-        operation_id="users_list",
-        tags=["users"],
-        parameters=[UserSearchQuerySerializer],
-        summary="Search users by the start of their username or display name",
-        description="Lists the users who may act: `active` ones, and `pending` ones "
-        "(email not verified yet) unless email verification is required. "
-        "Ordered by username; users on either side of a block with the "
-        "caller are left out (except for staff), and `follow_status` gives the caller's "
-        "follow of each. Error codes (400): `max_length` (`search` "
-        "over 50 characters), `null_characters_not_allowed`, `invalid_cursor`, "
-        f"`invalid_page_size`; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)

@@ -9,12 +9,18 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from notifications.models import NotificationType
 from notifications.services import notify
-from payments.exceptions import CannotTipSelf, RecipientNotCreator, VideoNotByRecipient
+from payments.exceptions import (
+    TIP_TOO_LARGE,
+    TIP_TOO_SMALL,
+    CannotTipSelf,
+    RecipientNotCreator,
+    VideoNotByRecipient,
+)
 from payments.models import LedgerAccount, LedgerTransaction, Tip
 from payments.selectors.subscriptions import user_is_reachable
 from payments.services.ledger import (
@@ -49,19 +55,9 @@ def creator_payment_entries(
 
 def _amount_check(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-        raise ValidationError(
-            {"amount": [ErrorDetail("A tip is at least 1 coin.", code="min_value")]}
-        )
+        raise TIP_TOO_SMALL.error()
     if amount > settings.TIP_MAX_COINS:
-        raise ValidationError(
-            {
-                "amount": [
-                    ErrorDetail(
-                        f"A tip is at most {settings.TIP_MAX_COINS} coins.", code="max_value"
-                    )
-                ]
-            }
-        )
+        raise TIP_TOO_LARGE.error()
 
 
 @transaction.atomic

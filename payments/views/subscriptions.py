@@ -14,15 +14,24 @@ because the client needs what cancelling did: an active subscription runs to
 `current_period_end` (`cancel_at_period_end` true), a past due one ends at once.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
+from core.openapi import because, raises
+from payments.exceptions import (
+    SPENDING,
+    AlreadySubscribed,
+    CannotSubscribeSelf,
+    NotACreator,
+    SubscriptionEnded,
+    TierNameTaken,
+    TierUnavailable,
+)
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import CreatorTier, Subscription
 from payments.selectors.subscriptions import (
@@ -36,8 +45,6 @@ from payments.selectors.subscriptions import (
     tier_list_public,
 )
 from payments.serializers.subscriptions import (
-    TIER_NAME_MAX_LENGTH,
-    TIER_PERK_MAX_LENGTH,
     TIER_PERKS_MAX,
     OwnTierSerializer,
     SubscriberSerializer,
@@ -52,7 +59,6 @@ from payments.services.subscriptions import (
     tier_create,
     tier_update,
 )
-from payments.views import IDEMPOTENCY_CODES, SPENDING_CODES
 
 TIER_ID = OpenApiParameter("tier_id", str, OpenApiParameter.PATH, description="The tier.")
 SUBSCRIPTION_ID = OpenApiParameter(
@@ -63,15 +69,9 @@ USERNAME = OpenApiParameter(
 )
 TIER_ORDERING = ("price", "created_at", "id")
 SUBSCRIPTION_ORDERING = ("-created_at", "-id")
-TIER_FIELD_CODES = (
-    f"`blank`, `max_length` (400, `attr` `name`: empty or over {TIER_NAME_MAX_LENGTH} "
-    "characters), `min_value`, `max_value` (`price`: at least 1 coin), `max_length` "
-    f"(`perks`: more than {TIER_PERKS_MAX}, or `perks.<n>`: one over {TIER_PERK_MAX_LENGTH} "
-    "characters), `blank` (`perks.<n>`), `required`, `invalid`, `null`, `not_a_list`; "
-    "`tier_name_taken` (400: another of the caller's tiers has this name)"
-)
-TIER_NOT_FOUND = "`not_found` (404: no such tier of the caller's)"
-SUBSCRIPTION_NOT_FOUND = "`not_found` (404: no such subscription of the caller's)"
+TIER_NAME_TAKEN = because(TierNameTaken, "another of the caller's tiers has this name")
+TIER_NOT_FOUND = because(NotFound, "no such tier of the caller's")
+SUBSCRIPTION_NOT_FOUND = because(NotFound, "no such subscription of the caller's")
 SUBSCRIPTION_SHAPE = (
     "`tier` is the tier as sold; `price` is what each month costs this subscription "
     "(fixed when subscribing); `current_period_end` is when the paid period ends."
@@ -95,7 +95,6 @@ def _subscription_response(
 # -- tiers ---------------------------------------------------------------------------
 
 
-@paginated
 class CreatorTierListCreateView(generics.GenericAPIView):
     queryset = CreatorTier.objects.none()  # the selectors give the rows
     serializer_class = OwnTierSerializer
@@ -107,8 +106,7 @@ class CreatorTierListCreateView(generics.GenericAPIView):
         responses={200: OwnTierSerializer(many=True)},
         summary="The caller's tiers",
         description="Every tier of the caller's, inactive ones too, cheapest first, each "
-        "with `subscriber_count` (its active subscriptions). Error codes: "
-        f"{PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
+        "with `subscriber_count` (its active subscriptions).",
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(tier_list_for_creator(creator=request.user))
@@ -118,17 +116,14 @@ class CreatorTierListCreateView(generics.GenericAPIView):
         operation_id="creators_me_tiers_create",
         tags=["subscriptions"],
         request=TierWriteSerializer,
-        responses={
-            201: OwnTierSerializer,
-            **error_responses(s403="`not_a_creator`: the caller has no `creator` role."),
-        },
+        responses={201: OwnTierSerializer},
         summary="Offer a new tier",
         description="`name`, `price` (coins a month, at least 1), `perks` (up to "
         f"{TIER_PERKS_MAX} lines) and `active` (default true). Tiers are never deleted: "
         f"set `active` to false to stop selling one. Only users with the `creator` role "
-        f"(admins grant it) offer tiers. Error codes: {TIER_FIELD_CODES}; `not_a_creator` "
-        f"(403); {AUTHENTICATION_CODES}.",
+        "(admins grant it) offer tiers.",
     )
+    @raises(TIER_NAME_TAKEN, because(NotACreator, "the caller has no `creator` role"))
     def post(self, request: Request) -> Response:
         body = TierWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -143,8 +138,8 @@ class CreatorTierDetailView(APIView):
         parameters=[TIER_ID],
         responses={200: OwnTierSerializer},
         summary="One of the caller's tiers",
-        description=f"Error codes: {TIER_NOT_FOUND}; {AUTHENTICATION_CODES}.",
     )
+    @raises(TIER_NOT_FOUND)
     def get(self, request: Request, tier_id: str) -> Response:
         return _own_tier_response(request, tier_get_own(creator=request.user, tier_id=tier_id))
 
@@ -158,9 +153,9 @@ class CreatorTierDetailView(APIView):
         description="Any of `name`, `price`, `perks`, `active`. A new price applies to "
         "new subscribers only: existing subscriptions keep the price they were taken at. "
         "Deactivating (`active` false) stops new subscriptions and leaves the existing "
-        "ones running; there is no DELETE, since subscriptions refer to the tier. Error "
-        f"codes: {TIER_FIELD_CODES}; {TIER_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "ones running; there is no DELETE, since subscriptions refer to the tier.",
     )
+    @raises(TIER_NAME_TAKEN, TIER_NOT_FOUND)
     def patch(self, request: Request, tier_id: str) -> Response:
         tier = tier_get_own(creator=request.user, tier_id=tier_id)
         body = TierWriteSerializer(data=request.data, partial=True)
@@ -169,7 +164,24 @@ class CreatorTierDetailView(APIView):
         return _own_tier_response(request, tier)
 
 
-@paginated
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="users_tiers_list",
+            tags=["subscriptions"],
+            parameters=[USERNAME],
+            summary="The tiers a user sells",
+            description="Their active tiers, cheapest first; no sign-in needed.",
+        ),
+        raises(
+            because(
+                NotFound,
+                "no such user, one who may not sign in, or either of the caller and the "
+                "user blocked the other",
+            )
+        ),
+    ]
+)
 class UserTierListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = TierSerializer
@@ -181,24 +193,10 @@ class UserTierListView(generics.ListAPIView):
         creator = payments_user_get(username=self.kwargs["username"], viewer=self.request.user)
         return tier_list_public(creator=creator)
 
-    @extend_schema(
-        operation_id="users_tiers_list",
-        tags=["subscriptions"],
-        parameters=[USERNAME],
-        summary="The tiers a user sells",
-        description="Their active tiers, cheapest first; no sign-in needed. Error codes: "
-        "`not_found` (404: no such user, one who may not sign in, or either of the caller "
-        f"and the user blocked the other), {PAGINATION_CODES}; `token_not_valid`, "
-        "`token_expired`, `session_ended`, `account_inactive` (401: a bad token sent).",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
 
 # -- subscriptions -------------------------------------------------------------------
 
 
-@paginated
 class SubscriptionListCreateView(generics.GenericAPIView):
     queryset = Subscription.objects.none()  # the selectors give the rows
     serializer_class = SubscriptionSerializer
@@ -210,8 +208,7 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         responses={200: SubscriptionSerializer(many=True)},
         summary="The caller's subscriptions",
         description="Newest first, whatever their status (`active`, `past_due`, "
-        f"`canceled`, `expired`). {SUBSCRIPTION_SHAPE} Error codes: {PAGINATION_CODES}; "
-        f"{AUTHENTICATION_CODES}.",
+        f"`canceled`, `expired`). {SUBSCRIPTION_SHAPE}",
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(subscription_list_for_subscriber(subscriber=request.user))
@@ -222,19 +219,7 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         tags=["subscriptions"],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=SubscriptionCreateSerializer,
-        responses={
-            201: SubscriptionSerializer,
-            200: SubscriptionSerializer,
-            **error_responses(
-                s402=f"{SPENDING_CODES}.",
-                s404="`not_found`: no such tier, or a block stands between its creator and "
-                "the caller.",
-                s409="`already_subscribed`: the caller has a live (active or past due) "
-                "subscription to another of this creator's tiers.",
-                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
-                "request.",
-            ),
-        },
+        responses={201: SubscriptionSerializer, 200: SubscriptionSerializer},
         summary="Subscribe to a creator's tier",
         description="Charges the first month now (split like a tip: the platform's fee "
         "to platform revenue, the rest to the creator's earnings); the subscription is "
@@ -242,12 +227,22 @@ class SubscriptionListCreateView(generics.GenericAPIView):
         "(January 31 renews on the last day of February, then March 31). The creator "
         "hears `new_subscriber`. Idempotent: subscribing again to the tier of one's live "
         "subscription answers 200 with it as it is, and charges nothing. "
-        f"{SUBSCRIPTION_SHAPE} Error codes: `required`, `invalid`, "
-        "`null` (400, `attr` `tier`); `tier_unavailable` (400: the tier takes no new "
-        "subscribers), `cannot_subscribe_self` (400); `not_found` (404: no such tier, or "
-        "its creator may not sign in or a block stands between them and the caller); "
-        f"`already_subscribed` (409); {SPENDING_CODES}; {IDEMPOTENCY_CODES}; "
-        f"{AUTHENTICATION_CODES}.",
+        f"{SUBSCRIPTION_SHAPE}",
+    )
+    @raises(
+        TierUnavailable,
+        CannotSubscribeSelf,
+        because(
+            NotFound,
+            "no such tier, or its creator may not sign in or a block stands between them "
+            "and the caller",
+        ),
+        because(
+            AlreadySubscribed,
+            "the caller has a live (active or past due) subscription to another of this "
+            "creator's tiers",
+        ),
+        *SPENDING,
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -267,9 +262,9 @@ class SubscriptionDetailView(APIView):
         parameters=[SUBSCRIPTION_ID],
         responses={200: SubscriptionSerializer},
         summary="One of the caller's subscriptions",
-        description=f"Its subscriber (or staff). {SUBSCRIPTION_SHAPE} Error codes: "
-        f"{SUBSCRIPTION_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description=f"Its subscriber (or staff). {SUBSCRIPTION_SHAPE}",
     )
+    @raises(SUBSCRIPTION_NOT_FOUND)
     def get(self, request: Request, subscription_id: str) -> Response:
         subscription = access_subscription(viewer=request.user, subscription_id=subscription_id)
         return Response(SubscriptionSerializer(subscription, context={"request": request}).data)
@@ -279,18 +274,17 @@ class SubscriptionDetailView(APIView):
         tags=["subscriptions"],
         parameters=[SUBSCRIPTION_ID],
         request=None,
-        responses={
-            200: SubscriptionSerializer,
-            **error_responses(s409="`subscription_ended`: it was already canceled or expired."),
-        },
+        responses={200: SubscriptionSerializer},
         summary="Cancel one of the caller's subscriptions",
         description="Its subscriber only (staff too get 404 for others'). An active "
         "subscription is not renewed: it stays `active`, with access, until "
         "`current_period_end` (`cancel_at_period_end` true; cancelling again changes "
         "nothing), then becomes `canceled`. A `past_due` one (its running month unpaid) "
         "ends at once. Answers 200 with the subscription, not 204, so the client learns "
-        "when access ends. Error codes: `subscription_ended` (409); "
-        f"{SUBSCRIPTION_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "when access ends.",
+    )
+    @raises(
+        because(SubscriptionEnded, "it was already canceled or expired"), SUBSCRIPTION_NOT_FOUND
     )
     def delete(self, request: Request, subscription_id: str) -> Response:
         subscription = access_subscription(viewer=request.user, subscription_id=subscription_id)
@@ -298,7 +292,15 @@ class SubscriptionDetailView(APIView):
         return _subscription_response(request, subscription)
 
 
-@paginated
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="creators_me_subscribers_list",
+        tags=["subscriptions"],
+        summary="The caller's live subscribers",
+        description="Subscriptions to the caller's tiers that are `active` or `past_due`, "
+        "newest first.",
+    )
+)
 class CreatorSubscriberListView(generics.ListAPIView):
     serializer_class = SubscriberSerializer
     ordering = SUBSCRIPTION_ORDERING
@@ -307,13 +309,3 @@ class CreatorSubscriberListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Subscription.objects.none()
         return subscription_list_live_for_creator(creator=self.request.user)
-
-    @extend_schema(
-        operation_id="creators_me_subscribers_list",
-        tags=["subscriptions"],
-        summary="The caller's live subscribers",
-        description="Subscriptions to the caller's tiers that are `active` or `past_due`, "
-        f"newest first. Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)

@@ -8,30 +8,31 @@ earnings get the rest (`net`).
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
+from core.openapi import because, raises
+from payments.exceptions import (
+    SPENDING,
+    TIP_TOO_LARGE,
+    TIP_TOO_SMALL,
+    CannotTipSelf,
+    RecipientNotCreator,
+    VideoNotByRecipient,
+)
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import Tip
 from payments.selectors.subscriptions import TIP_DIRECTIONS, payments_user_get, tip_list_for_user
 from payments.serializers.tips import (
-    TIP_MESSAGE_MAX_LENGTH,
     TipCreateSerializer,
     TipListQuerySerializer,
     TipSerializer,
 )
 from payments.services.tips import tip_send
-from payments.views import IDEMPOTENCY_CODES, SPENDING_CODES
 
 
-@extend_validation_errors(["invalid_choice"], field_name="direction", methods=["get"])
-@extend_validation_errors(["min_value", "max_value"], field_name="amount", methods=["post"])
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
 class TipListCreateView(generics.GenericAPIView):
     queryset = Tip.objects.none()  # the selector gives the rows; this names the model
     serializer_class = TipSerializer
@@ -51,9 +52,9 @@ class TipListCreateView(generics.GenericAPIView):
         ],
         responses={200: TipSerializer(many=True)},
         summary="The caller's tips, sent or received",
-        description="Newest first. Error codes: `invalid_choice` (400, `attr` "
-        f"`direction`), {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
+        description="Newest first.",
     )
+    @raises(TipListQuerySerializer)
     def get(self, request: Request) -> Response:
         query = TipListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -66,29 +67,29 @@ class TipListCreateView(generics.GenericAPIView):
         tags=["tips"],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=TipCreateSerializer,
-        responses={
-            201: TipSerializer,
-            **error_responses(
-                s402=f"{SPENDING_CODES}.",
-                s404="`not_found`: no such recipient (or one blocked either way), or a "
-                "video the caller may not see.",
-                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
-                "request.",
-            ),
-        },
+        responses={201: TipSerializer},
         summary="Tip a creator",
         description="Moves `amount` coins from the caller's wallet: the platform's fee "
         f"(`PLATFORM_FEE_PERCENT`, {settings.PLATFORM_FEE_PERCENT} % by default, rounded "
         "down) to platform revenue, the rest (`net`) to the recipient's earnings. The "
         "recipient hears `tip_received`. With `video`, the tip is for one of the "
-        "recipient's videos the caller may see. Error codes: `min_value`, `max_value` "
-        f"(400, `attr` `amount`: 1 to {settings.TIP_MAX_COINS} coins), `max_length` "
-        f"(`message`: over {TIP_MESSAGE_MAX_LENGTH} characters), `required`, `invalid`, "
-        "`null`; `cannot_tip_self` (400), `recipient_not_creator` (400: the recipient "
-        "published no video, and tips are limited to creators), `video_not_by_recipient` "
-        "(400); `not_found` (404: no such recipient, one who may not sign in, or either "
-        f"of the two blocked the other; or a video the caller may not see); "
-        f"{SPENDING_CODES}; {IDEMPOTENCY_CODES}; {AUTHENTICATION_CODES}.",
+        "recipient's videos the caller may see.",
+    )
+    @raises(
+        TIP_TOO_SMALL,
+        TIP_TOO_LARGE,
+        CannotTipSelf,
+        because(
+            RecipientNotCreator,
+            "the recipient published no video, and tips are limited to creators",
+        ),
+        VideoNotByRecipient,
+        because(
+            NotFound,
+            "no such recipient, one who may not sign in, or either of the two blocked the "
+            "other; or a video the caller may not see",
+        ),
+        *SPENDING,
     )
     @idempotent
     def post(self, request: Request) -> Response:

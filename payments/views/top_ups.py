@@ -15,7 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -24,9 +24,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
-from payments.exceptions import CheckoutClosed
+from core.exceptions import RequestTooLarge
+from core.openapi import because, raises
+from payments.exceptions import (
+    CheckoutClosed,
+    PackageUnavailable,
+    PaymentProviderError,
+    WebhookPayloadMalformed,
+    WebhookSignatureExpired,
+    WebhookSignatureInvalid,
+)
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import TopUp
 from payments.money import money_format
@@ -51,13 +58,20 @@ from payments.services.top_ups import (
     top_up_create,
     webhook_event_receive,
 )
-from payments.views import IDEMPOTENCY_CODES
 
-TOKEN_CODES = "`token_not_valid`, `token_expired`, `session_ended`, `account_inactive` (401)"
-TOP_UP_NOT_FOUND = "`not_found` (404: no such top-up among the caller's own)"
 TOP_UP_ID = OpenApiParameter("top_up_id", str, OpenApiParameter.PATH, description="Its `id`.")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="wallet_packages_list",
+        tags=["top-ups"],
+        summary="The coin packages for sale",
+        description="Anyone may read them, signed in or not; in the order staff set. "
+        "`price` is in the currency's minor units (cents). Not paginated: a short "
+        "catalogue.",
+    )
+)
 class CoinPackageListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = CoinPackageSerializer
@@ -66,20 +80,7 @@ class CoinPackageListView(generics.ListAPIView):
     def get_queryset(self):
         return coin_package_list_active()
 
-    @extend_schema(
-        operation_id="wallet_packages_list",
-        tags=["top-ups"],
-        summary="The coin packages for sale",
-        description="Anyone may read them, signed in or not; in the order staff set. "
-        "`price` is in the currency's minor units (cents). Not paginated: a short "
-        f"catalogue. Error codes: {TOKEN_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
 # A package id that is not a UUID: the primary key field's own error.
 @extend_validation_errors(["invalid"], field_name="package", methods=["post"])
 class TopUpListCreateView(generics.GenericAPIView):
@@ -92,7 +93,7 @@ class TopUpListCreateView(generics.GenericAPIView):
         tags=["top-ups"],
         responses={200: TopUpSerializer(many=True)},
         summary="The caller's top-ups",
-        description=f"Newest first. Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
+        description="Newest first.",
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(top_up_list_for_user(user=request.user))
@@ -103,24 +104,20 @@ class TopUpListCreateView(generics.GenericAPIView):
         tags=["top-ups"],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=TopUpCreateSerializer,
-        responses={
-            201: TopUpSerializer,
-            **error_responses(
-                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
-                "request.",
-                s502="`payment_provider_error`: the payment provider could not be reached "
-                "or refused; nothing was created, try again.",
-            ),
-        },
+        responses={201: TopUpSerializer},
         summary="Buy a coin package",
         description="Opens a `pending` top-up with the payment provider's checkout "
         "(`PAYMENTS_PROVIDER`): send the payer to `checkout_url`. The coins are credited "
         "once the provider's webhook says the payment succeeded; a checkout not paid "
         "before `expires_at` expires. A wallet in debt (after a refund) pays the debt "
-        "first. Error codes: `required`, `null`, `invalid` (not a UUID), `does_not_exist` "
-        "(400, `attr` `package`), `package_unavailable` (400: the package is no longer "
-        f"for sale), `payment_provider_error` (502); {IDEMPOTENCY_CODES}; "
-        f"{AUTHENTICATION_CODES}.",
+        "first.",
+    )
+    @raises(
+        because(PackageUnavailable, "the package is no longer for sale"),
+        because(
+            PaymentProviderError,
+            "the payment provider could not be reached or refused; nothing was created, try again",
+        ),
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -142,9 +139,9 @@ class TopUpDetailView(APIView):
         responses={200: TopUpSerializer},
         summary="One of the caller's top-ups",
         description="Poll it after the checkout: `status` turns `paid` when the coins are "
-        "credited (or `failed`, `expired`; `refunded` after staff refunded it). Error "
-        f"codes: {TOP_UP_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "credited (or `failed`, `expired`; `refunded` after staff refunded it).",
     )
+    @raises(because(NotFound, "no such top-up among the caller's own"))
     def get(self, request: Request, top_up_id: str) -> Response:
         top_up = top_up_get_for_user(user=request.user, top_up_id=top_up_id)
         return Response(TopUpSerializer(top_up).data)
@@ -161,12 +158,20 @@ SIGNATURE_PARAMETER = OpenApiParameter(
     description='`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under the '
     "endpoint's webhook secret (Stripe's scheme).",
 )
-WEBHOOK_CODES = (
-    "`invalid_signature` (400: the `Stripe-Signature` header is missing, malformed or "
-    "does not match the body), `signature_expired` (400: signed more than "
-    "`PAYMENTS_WEBHOOK_TOLERANCE_SECONDS` (300) away from now), `malformed_payload` (400: "
-    "the body is not a JSON event with `id`, `type`, `created` and `data.object`), "
-    "`request_too_large` (413: the body is over `DATA_UPLOAD_MAX_MEMORY_SIZE`)"
+WEBHOOK_ERRORS = raises(
+    because(
+        WebhookSignatureInvalid,
+        "the `Stripe-Signature` header is missing, malformed or does not match the body",
+    ),
+    because(
+        WebhookSignatureExpired,
+        "signed more than `PAYMENTS_WEBHOOK_TOLERANCE_SECONDS` (300) away from now",
+    ),
+    because(
+        WebhookPayloadMalformed,
+        "the body is not a JSON event with `id`, `type`, `created` and `data.object`",
+    ),
+    because(RequestTooLarge, "the body is over `DATA_UPLOAD_MAX_MEMORY_SIZE`"),
 )
 WEBHOOK_RULES = (
     "Each event is applied once: a replay answers 200 with `duplicate: true` and "
@@ -220,8 +225,9 @@ class StripeWebhookView(WebhookView):
         responses={200: WebhookReceiptSerializer},
         summary="Stripe's webhook",
         description="Stripe sends its events here, signed with `STRIPE_WEBHOOK_SECRET`. "
-        f"{WEBHOOK_RULES} Error codes: {WEBHOOK_CODES}.",
+        f"{WEBHOOK_RULES}",
     )
+    @WEBHOOK_ERRORS
     def post(self, request: Request) -> Response:
         return self.receive(request)
 
@@ -234,18 +240,14 @@ class SandboxWebhookView(WebhookView):
         tags=["webhooks"],
         parameters=[SIGNATURE_PARAMETER],
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={
-            200: WebhookReceiptSerializer,
-            **error_responses(
-                s404="`not_found`: the sandbox is not the configured payment provider."
-            ),
-        },
+        responses={200: WebhookReceiptSerializer},
         summary="The sandbox provider's webhook",
         description="The sandbox checkout page's events, in Stripe's format and signed "
         "Stripe's way with `SANDBOX_WEBHOOK_SECRET`; exists only while "
-        f"`PAYMENTS_PROVIDER` is `sandbox`. {WEBHOOK_RULES} Error codes: {WEBHOOK_CODES}, "
-        "`not_found` (404: the sandbox is off).",
+        f"`PAYMENTS_PROVIDER` is `sandbox`. {WEBHOOK_RULES}",
     )
+    @raises(because(NotFound, "the sandbox is not the configured payment provider"))
+    @WEBHOOK_ERRORS
     def post(self, request: Request) -> Response:
         if not sandbox_is_enabled():
             raise NotFound()

@@ -11,14 +11,15 @@ movements with the outside world (top-ups, refunds, payouts) have none.
 """
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
+from core.openapi import because, raises
+from payments.exceptions import InsufficientEarnings, PayoutBelowMinimum, WalletInDebt
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import LedgerEntry, Payout
 from payments.selectors.wallet import (
@@ -38,7 +39,6 @@ from payments.serializers.wallet import (
     WalletSerializer,
 )
 from payments.services.payouts import payout_request
-from payments.views import IDEMPOTENCY_CODES
 
 PAYOUT_ID = OpenApiParameter("payout_id", str, OpenApiParameter.PATH, description="The payout.")
 
@@ -50,8 +50,7 @@ class WalletView(APIView):
         responses={200: WalletSerializer},
         summary="The caller's wallet",
         description="Spendable coins (`balance`), coins of open checkouts (`pending`), "
-        "coins owed after a refund (`debt`), and what a coin is worth. Error codes: "
-        f"{AUTHENTICATION_CODES}.",
+        "coins owed after a refund (`debt`), and what a coin is worth.",
     )
     def get(self, request: Request) -> Response:
         return Response(WalletSerializer(wallet_summary(user=request.user)).data)
@@ -65,7 +64,7 @@ class EarningsView(APIView):
         summary="The caller's earnings",
         description="Earnings available for a payout (`balance`, and its value in minor "
         "units), coins in payouts awaiting review and already paid, and the payout "
-        f"minimum. Error codes: {AUTHENTICATION_CODES}.",
+        "minimum.",
     )
     def get(self, request: Request) -> Response:
         return Response(EarningsSerializer(earnings_summary(user=request.user)).data)
@@ -88,36 +87,42 @@ STATEMENT_RULES = (
     "Newest first. Each entry: the transaction's `kind`, the signed `amount` (positive: "
     "coins in), the account's `balance_after`, the `counterparty` (the other user of a "
     "tip or subscription charge, else null) and the `reference` (`{type, id}` of what "
-    f"caused it). Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}."
+    "caused it)."
 )
 
 
-class WalletTransactionListView(StatementView):
-    book = LedgerEntry.Book.WALLET
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="wallet_transactions_list",
         tags=["wallet"],
         summary="The caller's wallet statement",
         description="Entries on the caller's `wallet` and `debt` accounts. " + STATEMENT_RULES,
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class WalletTransactionListView(StatementView):
+    book = LedgerEntry.Book.WALLET
 
 
-class EarningsTransactionListView(StatementView):
-    book = LedgerEntry.Book.EARNINGS
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="earnings_transactions_list",
         tags=["payouts"],
         summary="The caller's earnings statement",
         description="Entries on the caller's `earnings` account. " + STATEMENT_RULES,
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class EarningsTransactionListView(StatementView):
+    book = LedgerEntry.Book.EARNINGS
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="payouts_list",
+        tags=["payouts"],
+        summary="The caller's payouts",
+        description="Newest first, whatever their status.",
+    )
+)
 class PayoutListView(generics.ListAPIView):
     serializer_class = PayoutSerializer
     ordering = PAYOUT_ORDERING
@@ -128,38 +133,21 @@ class PayoutListView(generics.ListAPIView):
         return payout_list_for_creator(user=self.request.user)
 
     @extend_schema(
-        operation_id="payouts_list",
-        tags=["payouts"],
-        summary="The caller's payouts",
-        description="Newest first, whatever their status. Error codes: "
-        f"{PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
         operation_id="payouts_create",
         tags=["payouts"],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=PayoutCreateSerializer,
-        responses={
-            201: PayoutSerializer,
-            **error_responses(
-                s402="`insufficient_earnings`: the available earnings do not cover the amount; "
-                "`wallet_in_debt`: a refund left the caller owing coins.",
-                s422="`idempotency_key_reused`: the `Idempotency-Key` was used with another "
-                "request.",
-            ),
-        },
+        responses={201: PayoutSerializer},
         summary="Ask for a payout of earnings",
         description="Moves `amount` coins from the caller's earnings into payouts in "
         "transit: a `pending` payout, paid (or rejected, the coins coming back) by staff; "
         "the caller hears `payout_paid` or `payout_rejected`. `money_amount` is the "
-        "amount in the currency's minor units. Accepts an `Idempotency-Key`. Error "
-        "codes: `payout_below_minimum` (400: below `payout_minimum` of `GET earnings/`), "
-        "`required`, `null`, `invalid`, `max_value` (400, `attr` `amount`); "
-        f"`insufficient_earnings`, `wallet_in_debt` (402); {IDEMPOTENCY_CODES}; "
-        f"{AUTHENTICATION_CODES}.",
+        "amount in the currency's minor units. Accepts an `Idempotency-Key`.",
+    )
+    @raises(
+        because(PayoutBelowMinimum, "below `payout_minimum` of `GET earnings/`"),
+        InsufficientEarnings,
+        WalletInDebt,
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -176,9 +164,8 @@ class PayoutDetailView(APIView):
         parameters=[PAYOUT_ID],
         responses={200: PayoutSerializer},
         summary="One of the caller's payouts",
-        description="Error codes: `not_found` (404: no such payout of the caller's); "
-        f"{AUTHENTICATION_CODES}.",
     )
+    @raises(because(NotFound, "no such payout of the caller's"))
     def get(self, request: Request, payout_id: str) -> Response:
         payout = payout_get_for_creator(user=request.user, payout_id=payout_id)
         return Response(PayoutSerializer(payout).data)

@@ -20,14 +20,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import User
 from accounts.selectors import user_visible_statuses
 from core.relations import relations
 from notifications.models import NotificationType
 from notifications.services import notify
-from social.exceptions import CannotPinReply, CommentsDisabled, EditWindowClosed
+from social.exceptions import (
+    INVALID_PARENT,
+    CannotPinReply,
+    CommentsDisabled,
+    EditWindowClosed,
+)
 from social.models import Comment, CommentLike
 from social.selectors import comment_visibility_filter
 from videos.models import Video
@@ -37,11 +42,6 @@ EDIT_WINDOW = timedelta(hours=24)
 MENTIONS_MAX = 10  # the first ten distinct @names of a text are linked; the rest stay text
 # `@name` not inside a word or an email address; usernames are 3-30 of [A-Za-z0-9_.].
 MENTION_PATTERN = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,31})(?![A-Za-z0-9_.])")
-
-INVALID_PARENT = ErrorDetail(
-    "The comment to reply to does not exist on this video, or was deleted or hidden.",
-    code="invalid_parent",
-)
 
 
 # -- reading the text -----------------------------------------------------------------
@@ -121,12 +121,12 @@ def _parent_resolve(
         .first()
     )
     if replied_to is None:
-        raise ValidationError({"parent": [INVALID_PARENT]})
+        raise INVALID_PARENT.error()
     if replied_to.parent is None:
         return replied_to, None
     thread = replied_to.parent
     if thread.is_hidden:
-        raise ValidationError({"parent": [INVALID_PARENT]})
+        raise INVALID_PARENT.error()
     return thread, replied_to.author
 
 

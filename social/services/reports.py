@@ -12,11 +12,12 @@ import uuid
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import User
 from accounts.services.moderation import user_suspend
 from social.exceptions import (
+    INVALID_TARGET,
     CannotReportOwn,
     ReportClosed,
     ReportTargetGone,
@@ -30,10 +31,6 @@ from videos.selectors import video_queryset_visible
 from videos.services.videos import video_update
 
 TargetType = Report.TargetType
-
-INVALID_TARGET = ErrorDetail(
-    "There is nothing of this type with this id that you can report.", code="invalid_target"
-)
 
 
 def _report_target_visible(*, reporter: User, target_type: str, target_id: uuid.UUID):
@@ -69,7 +66,7 @@ def report_create(
     reporter may see) and `cannot_report_own`."""
     target = _report_target_visible(reporter=reporter, target_type=target_type, target_id=target_id)
     if target is None:
-        raise ValidationError({"target_id": [INVALID_TARGET]})
+        raise INVALID_TARGET.error()
     if report_target_owner_id(target_type=target_type, target=target) == reporter.pk:
         raise CannotReportOwn()
     open_reports = Report.objects.filter(

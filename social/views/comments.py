@@ -14,18 +14,25 @@ it is now. A report's target that does not exist or that the reporter may not se
 answers 400 `invalid_target` on `target_id` (it is a body field, not a URL).
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
-from social.models import COMMENT_MAX_LENGTH, Comment, Report
+from core.openapi import because, raises
+from social.exceptions import (
+    INVALID_PARENT,
+    INVALID_TARGET,
+    CannotPinReply,
+    CannotReportOwn,
+    CommentsDisabled,
+    EditWindowClosed,
+)
+from social.models import Comment, Report
 from social.selectors import (
     COMMENT_ORDERINGS,
     REPLY_ORDERING,
@@ -60,20 +67,13 @@ from videos.selectors import access_video
 
 VIDEO_ID = OpenApiParameter("video_id", str, OpenApiParameter.PATH, description="The video.")
 COMMENT_ID = OpenApiParameter("comment_id", str, OpenApiParameter.PATH, description="The comment.")
-TOKEN_CODES = "`token_not_valid`, `token_expired`, `session_ended`, `account_inactive` (401)"
-VIDEO_NOT_FOUND = "`not_found` (404: no such video, or the caller may not see it)"
-COMMENT_NOT_FOUND = (
-    "`not_found` (404: no such comment, a deleted one, or one the caller may not see: on "
-    "a video they may not see, hidden by staff, or by someone on either side of a block "
-    "with them)"
+VIDEO_NOT_FOUND = because(NotFound, "no such video, or the caller may not see it")
+COMMENT_NOT_FOUND = because(
+    NotFound,
+    "no such comment, a deleted one, or one the caller may not see: on a video they may "
+    "not see, hidden by staff, or by someone on either side of a block with them",
 )
-TEXT_CODES = (
-    "`blank`, `max_length` (400, `attr` `text`: empty once trimmed, or over "
-    f"{COMMENT_MAX_LENGTH} characters), `required`, `null`, `invalid`, "
-    "`null_characters_not_allowed` (`text`)"
-)
-
-NOT_THE_VIDEO_OWNER = error_responses(s403="`permission_denied`: not the video's owner.")
+NOT_THE_VIDEO_OWNER = because(PermissionDenied, "not the video's owner")
 
 
 def _comment_response(request: Request, comment: Comment, *, code: int = 200) -> Response:
@@ -82,9 +82,6 @@ def _comment_response(request: Request, comment: Comment, *, code: int = 200) ->
     return Response(CommentSerializer(comment, context={"request": request}).data, status=code)
 
 
-@extend_validation_errors(["invalid_choice"], field_name="ordering", methods=["get"])
-@extend_validation_errors(["invalid_parent", "invalid"], field_name="parent", methods=["post"])
-@paginated
 class VideoCommentListView(generics.GenericAPIView):
     queryset = Comment.objects.none()  # the selectors give the rows; this names the model
     permission_classes = [IsAuthenticatedOrReadOnly]
@@ -110,9 +107,9 @@ class VideoCommentListView(generics.GenericAPIView):
         "page (asked for without a cursor) and not on later ones. A deleted comment shows "
         "(as `deleted`, without author or text) while it has replies; comments hidden by "
         "staff, and those of users on either side of a block with the caller, are left "
-        "out. Error codes: `invalid_choice` (400, `attr` `ordering`), "
-        f"{PAGINATION_CODES}, {VIDEO_NOT_FOUND}; {TOKEN_CODES}.",
+        "out.",
     )
+    @raises(CommentListQuerySerializer, VIDEO_NOT_FOUND)
     def get(self, request: Request, video_id: str) -> Response:
         video = access_video(viewer=request.user, video_id=video_id)
         query = CommentListQuerySerializer(data=request.query_params)
@@ -129,10 +126,7 @@ class VideoCommentListView(generics.GenericAPIView):
         tags=["comments"],
         parameters=[VIDEO_ID],
         request=CommentCreateSerializer,
-        responses={
-            201: CommentSerializer,
-            **error_responses(s403="`comments_disabled`: the owner turned comments off."),
-        },
+        responses={201: CommentSerializer},
         summary="Comment on a video, or reply to a comment",
         description="Signed in, on a video the caller may see. With `parent`, a reply: "
         "threads are one level deep, so a reply to a reply joins the same thread (its "
@@ -140,11 +134,15 @@ class VideoCommentListView(generics.GenericAPIView):
         f"`@username` mentions (the first {MENTIONS_MAX} distinct ones) are linked to "
         "accounts that may see the video and have no block with the caller; others stay "
         "text. The video's owner hears `video_comment` (top-level comments), the "
-        "thread's author `comment_reply`, each linked user `mention`. Error codes: "
-        f"{TEXT_CODES}; `invalid_parent` (400, `attr` `parent`: no such comment on this "
-        "video, or deleted, hidden or not visible to the caller), `invalid` (`parent`: "
-        "not a UUID); `comments_disabled` (403: the owner turned comments off); "
-        f"{VIDEO_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "thread's author `comment_reply`, each linked user `mention`.",
+    )
+    @raises(
+        because(
+            INVALID_PARENT,
+            "no such comment on this video, or deleted, hidden or not visible to the caller",
+        ),
+        because(CommentsDisabled, "the owner turned comments off"),
+        VIDEO_NOT_FOUND,
     )
     def post(self, request: Request, video_id: str) -> Response:
         video = access_video(viewer=request.user, video_id=video_id)
@@ -159,7 +157,20 @@ class VideoCommentListView(generics.GenericAPIView):
         return _comment_response(request, comment, code=status.HTTP_201_CREATED)
 
 
-@paginated
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="comments_replies_list",
+            tags=["comments"],
+            parameters=[COMMENT_ID],
+            summary="The replies in a comment's thread, oldest first",
+            description="Anyone who may see the comment; a deleted comment's thread stays "
+            "readable. A reply has no replies of its own (an empty list). Replies hidden "
+            "by staff or by users on either side of a block with the caller are left out.",
+        ),
+        raises(COMMENT_NOT_FOUND),
+    ]
+)
 class CommentReplyListView(generics.ListAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = CommentSerializer
@@ -174,19 +185,6 @@ class CommentReplyListView(generics.ListAPIView):
         )
         return comment_list_replies(comment=thread, viewer=viewer)
 
-    @extend_schema(
-        operation_id="comments_replies_list",
-        tags=["comments"],
-        parameters=[COMMENT_ID],
-        summary="The replies in a comment's thread, oldest first",
-        description="Anyone who may see the comment; a deleted comment's thread stays "
-        "readable. A reply has no replies of its own (an empty list). Replies hidden by "
-        "staff or by users on either side of a block with the caller are left out. "
-        f"Error codes: {PAGINATION_CODES}, {COMMENT_NOT_FOUND}; {TOKEN_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
 
 class CommentDetailView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
@@ -198,8 +196,8 @@ class CommentDetailView(APIView):
         parameters=[COMMENT_ID],
         responses={200: CommentSerializer},
         summary="A comment",
-        description=f"Error codes: {COMMENT_NOT_FOUND}; {TOKEN_CODES}.",
     )
+    @raises(COMMENT_NOT_FOUND)
     def get(self, request: Request, comment_id: str) -> Response:
         return _comment_response(
             request, access_comment(viewer=request.user, comment_id=comment_id)
@@ -210,19 +208,17 @@ class CommentDetailView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=CommentUpdateSerializer,
-        responses={
-            200: CommentSerializer,
-            **error_responses(
-                s403="`permission_denied`: not the author; `edit_window_closed`: too late."
-            ),
-        },
+        responses={200: CommentSerializer},
         summary="Edit one's own comment",
         description="Its author only, within "
         f"{int(EDIT_WINDOW.total_seconds() // 3600)} hours of posting it; it then shows "
         "as `edited` with `edited_at`. Mentions are read again; users mentioned for the "
-        f"first time hear `mention`. Error codes: {TEXT_CODES}; `permission_denied` "
-        "(403: not the author), `edit_window_closed` (403: too late); "
-        f"{COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "first time hear `mention`.",
+    )
+    @raises(
+        because(PermissionDenied, "not the author"),
+        because(EditWindowClosed, "too late"),
+        COMMENT_NOT_FOUND,
     )
     def patch(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
@@ -238,18 +234,16 @@ class CommentDetailView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={
-            204: None,
-            **error_responses(
-                s403="`permission_denied`: not its author, the video's owner or staff."
-            ),
-        },
+        responses={204: None},
         summary="Delete a comment (its author, the video's owner or staff)",
         description="The comment stops counting and shows as deleted, without its text "
         "(kept for staff reviewing reports on it); a top-level comment with replies keeps "
         "its thread. Idempotent: deleting a deleted comment answers 204 again to those who "
-        "may delete it. Error codes: `permission_denied` (403: anyone else), "
-        f"{COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "may delete it.",
+    )
+    @raises(
+        because(PermissionDenied, "not its author, the video's owner or staff"),
+        COMMENT_NOT_FOUND,
     )
     def delete(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(
@@ -265,13 +259,12 @@ class CommentPinView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={200: CommentSerializer, **NOT_THE_VIDEO_OWNER},
+        responses={200: CommentSerializer},
         summary="Pin a comment on one's own video",
         description="The video's owner only; top-level comments only. A video has one "
-        "pinned comment: pinning another unpins the previous one. Error codes: "
-        "`permission_denied` (403: not the video's owner), `cannot_pin_reply` (400), "
-        f"{COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "pinned comment: pinning another unpins the previous one.",
     )
+    @raises(NOT_THE_VIDEO_OWNER, CannotPinReply, COMMENT_NOT_FOUND)
     def post(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
         return _comment_response(request, comment_pin(comment=comment, actor=request.user))
@@ -281,11 +274,11 @@ class CommentPinView(APIView):
         tags=["comments"],
         parameters=[COMMENT_ID],
         request=None,
-        responses={200: CommentSerializer, **NOT_THE_VIDEO_OWNER},
+        responses={200: CommentSerializer},
         summary="Unpin a comment",
-        description="The video's owner only; idempotent. Error codes: `permission_denied` "
-        f"(403: not the video's owner), {COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="The video's owner only; idempotent.",
     )
+    @raises(NOT_THE_VIDEO_OWNER, COMMENT_NOT_FOUND)
     def delete(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
         return _comment_response(request, comment_unpin(comment=comment, actor=request.user))
@@ -299,9 +292,9 @@ class CommentLikeView(APIView):
         request=None,
         responses={200: CommentSerializer},
         summary="Like a comment",
-        description="Idempotent: liking twice is one like. The author hears "
-        f"`comment_like`. Error codes: {COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="Idempotent: liking twice is one like. The author hears `comment_like`.",
     )
+    @raises(COMMENT_NOT_FOUND)
     def post(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
         comment_like(comment=comment, user=request.user)
@@ -314,17 +307,15 @@ class CommentLikeView(APIView):
         request=None,
         responses={200: CommentSerializer},
         summary="Take back a like of a comment",
-        description=f"Idempotent. Error codes: {COMMENT_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="Idempotent.",
     )
+    @raises(COMMENT_NOT_FOUND)
     def delete(self, request: Request, comment_id: str) -> Response:
         comment = access_comment(viewer=request.user, comment_id=comment_id, annotated=False)
         comment_unlike(comment=comment, user=request.user)
         return _comment_response(request, comment)
 
 
-@extend_validation_errors(["invalid_choice"], field_name="status", methods=["get"])
-@extend_validation_errors(["invalid_target"], field_name="target_id", methods=["post"])
-@paginated
 class ReportListView(generics.GenericAPIView):
     queryset = Report.objects.none()  # the selectors give the rows; this names the model
     serializer_class = ReportReviewSerializer
@@ -349,10 +340,9 @@ class ReportListView(generics.GenericAPIView):
         responses={200: ReportReviewSerializer(many=True)},
         summary="Reports for staff review, newest first",
         description="Moderators and admins only. Each report comes with its reporter and a "
-        "summary of its target (`exists` is false once the target is deleted). Error "
-        f"codes: `invalid_choice` (400, `attr` `status`), {PAGINATION_CODES}; "
-        f"`permission_denied` (403: not staff); {AUTHENTICATION_CODES}.",
+        "summary of its target (`exists` is false once the target is deleted).",
     )
+    @raises(ReportListQuerySerializer, because(PermissionDenied, "not staff"))
     def get(self, request: Request) -> Response:
         query = ReportListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -369,11 +359,11 @@ class ReportListView(generics.GenericAPIView):
         "accounts can be reported whatever blocks stand between them. Staff review "
         "reports in the admin. Idempotent: while the caller's report on the target is "
         "open, reporting it again answers 200 with that report as filed (201 for a new "
-        "one). Error codes: `invalid_target` (400, `attr` `target_id`: "
-        "nothing of `target_type` with this id that the caller may see), "
-        "`cannot_report_own` (400: oneself or one's own content), `invalid_choice` "
-        "(`target_type`, `reason`), `invalid` (`target_id`), `max_length` (`details`, "
-        f"over 2000 characters), `required`, `null`; {AUTHENTICATION_CODES}.",
+        "one).",
+    )
+    @raises(
+        because(INVALID_TARGET, "nothing of `target_type` with this id that the caller may see"),
+        because(CannotReportOwn, "oneself or one's own content"),
     )
     def post(self, request: Request) -> Response:
         body = ReportCreateSerializer(data=request.data)

@@ -12,9 +12,9 @@ are shared by anyone who can see the video), and is throttled per client
 (`THROTTLE_SHARE_RATE`).
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
+from core.openapi import because, raises
 from social.models import Bookmark, VideoLike
 from social.selectors import access_video_engage, bookmark_list, follow_user, video_like_list
 from social.serializers import (
@@ -42,10 +42,10 @@ from social.services.engagement import (
 from videos.serializers import VideoSerializer
 
 VIDEO_ID = OpenApiParameter("video_id", str, OpenApiParameter.PATH, description="The video.")
-TOKEN_CODES = "`token_not_valid`, `token_expired`, `session_ended`, `account_inactive` (401)"
-VIDEO_NOT_FOUND = (
-    "`not_found` (404: no such video, one that is not ready, or one the caller may not "
-    "see, e.g. when the caller and its owner blocked one another)"
+VIDEO_NOT_FOUND = because(
+    NotFound,
+    "no such video, one that is not ready, or one the caller may not see, e.g. when the "
+    "caller and its owner blocked one another",
 )
 
 
@@ -59,8 +59,9 @@ class VideoLikeView(APIView):
         summary="Like a video",
         description="Idempotent: liking twice is one like. 201 when this added the "
         "like (the owner hears `video_like`, grouped per video), 200 when the caller "
-        f"already liked it. Error codes: {VIDEO_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        "already liked it.",
     )
+    @raises(VIDEO_NOT_FOUND)
     def post(self, request: Request, video_id: str) -> Response:
         video = access_video_engage(viewer=request.user, video_id=video_id)
         result = video_like(video=video, user=request.user)
@@ -76,16 +77,30 @@ class VideoLikeView(APIView):
         request=None,
         responses={204: None},
         summary="Take back a like of a video",
-        description="Idempotent: 204 also when the caller did not like it. Nobody is "
-        f"notified. Error codes: {VIDEO_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="Idempotent: 204 also when the caller did not like it. Nobody is notified.",
     )
+    @raises(VIDEO_NOT_FOUND)
     def delete(self, request: Request, video_id: str) -> Response:
         video = access_video_engage(viewer=request.user, video_id=video_id)
         video_unlike(video=video, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@paginated
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="videos_likes_list",
+            tags=["likes"],
+            parameters=[VIDEO_ID],
+            summary="The users who liked a video, latest like first",
+            description="Anyone who may see the video, signed in or not (likes are public, "
+            "as the count is). Users the caller may not see (deleted, banned, on either "
+            "side of a block with the caller) are left out, except for staff. Each user "
+            "carries the caller's `follow_status`.",
+        ),
+        raises(VIDEO_NOT_FOUND),
+    ]
+)
 class VideoLikeListView(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = UserPublicSerializer
@@ -97,20 +112,6 @@ class VideoLikeListView(generics.ListAPIView):
         viewer = self.request.user
         video = access_video_engage(viewer=viewer, video_id=self.kwargs["video_id"])
         return video_like_list(video=video, viewer=viewer)
-
-    @extend_schema(
-        operation_id="videos_likes_list",
-        tags=["likes"],
-        parameters=[VIDEO_ID],
-        summary="The users who liked a video, latest like first",
-        description="Anyone who may see the video, signed in or not (likes are public, "
-        "as the count is). Users the caller may not see (deleted, banned, on either side "
-        "of a block with the caller) are left out, except for staff. Each user carries "
-        f"the caller's `follow_status`. Error codes: {PAGINATION_CODES}, "
-        f"{VIDEO_NOT_FOUND}; {TOKEN_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         rows = self.paginate_queryset(self.get_queryset())
@@ -126,9 +127,9 @@ class VideoBookmarkView(APIView):
         request=None,
         responses={201: BookmarkResultSerializer, 200: BookmarkResultSerializer},
         summary="Bookmark a video",
-        description="Idempotent: 201 when this added the bookmark, 200 when it was "
-        f"already there. Error codes: {VIDEO_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="Idempotent: 201 when this added the bookmark, 200 when it was already there.",
     )
+    @raises(VIDEO_NOT_FOUND)
     def post(self, request: Request, video_id: str) -> Response:
         video = access_video_engage(viewer=request.user, video_id=video_id)
         created = video_bookmark(video=video, user=request.user)
@@ -144,16 +145,25 @@ class VideoBookmarkView(APIView):
         request=None,
         responses={204: None},
         summary="Remove a bookmark",
-        description="Idempotent: 204 also when the video was not bookmarked. Error "
-        f"codes: {VIDEO_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="Idempotent: 204 also when the video was not bookmarked.",
     )
+    @raises(VIDEO_NOT_FOUND)
     def delete(self, request: Request, video_id: str) -> Response:
         video = access_video_engage(viewer=request.user, video_id=video_id)
         video_unbookmark(video=video, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@paginated
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="bookmarks_list",
+        tags=["bookmarks"],
+        summary="The caller's bookmarked videos, latest bookmark first",
+        description="Each video as the videos endpoints show it. Bookmarks of videos the "
+        "caller may no longer see (made private, owner banned, a block, ...) are left "
+        "out but kept: they show again if the video becomes visible.",
+    )
+)
 class BookmarkListView(generics.ListAPIView):
     serializer_class = VideoSerializer
     ordering = ("-created_at", "-id")
@@ -163,25 +173,12 @@ class BookmarkListView(generics.ListAPIView):
             return Bookmark.objects.none()
         return bookmark_list(user=self.request.user)
 
-    @extend_schema(
-        operation_id="bookmarks_list",
-        tags=["bookmarks"],
-        summary="The caller's bookmarked videos, latest bookmark first",
-        description="Each video as the videos endpoints show it. Bookmarks of videos the "
-        "caller may no longer see (made private, owner banned, a block, ...) are left "
-        "out but kept: they show again if the video becomes visible. Error codes: "
-        f"{PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
     def list(self, request: Request, *args, **kwargs) -> Response:
         rows = self.paginate_queryset(self.get_queryset())
         videos = [row.video for row in rows if row.video is not None]
         return self.get_paginated_response(self.get_serializer(videos, many=True).data)
 
 
-@extend_validation_errors(["invalid_choice", "null"], field_name="channel", methods=["post"])
 class VideoShareView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
@@ -198,11 +195,9 @@ class VideoShareView(APIView):
         "a share and adds one to `share_count`; `share_url` is the video's address in "
         "the web app. `channel` (optional): "
         + ", ".join(f"`{channel}`" for channel in SHARE_CHANNELS)
-        + ". Throttled per client (the account, else the address): `throttled` (429). "
-        "Error codes: `invalid_choice`, `null` (400, `attr` `channel`), `invalid` (400, "
-        "`attr` `non_field_errors`: the body is not an object), `parse_error` (400), "
-        f"{VIDEO_NOT_FOUND}; {TOKEN_CODES}.",
+        + ". Throttled per client (the account, else the address): `throttled` (429).",
     )
+    @raises(VIDEO_NOT_FOUND)
     def post(self, request: Request, video_id: str) -> Response:
         video = access_video_engage(viewer=request.user, video_id=video_id)
         body = ShareCreateSerializer(data=request.data)

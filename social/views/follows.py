@@ -13,15 +13,22 @@ the account itself, its accepted followers and staff; others get 403
 `private_account` (the profile itself stays visible, so 404 would be a lie).
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
-from core.openapi import error_responses
-from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, REPEATED_ACTION, paginated
+from core.openapi import because, raises
+from core.schema import REPEATED_ACTION
+from social.exceptions import CannotBlockSelf, CannotFollowSelf, PrivateAccount
 from social.models import Block, Follow
 from social.selectors import (
     block_list,
@@ -48,13 +55,14 @@ USERNAME = OpenApiParameter(
 FOLLOW_REQUEST_ID = OpenApiParameter(
     "follow_id", str, OpenApiParameter.PATH, description="The request's `id`."
 )
-USER_NOT_FOUND = (
-    "`not_found` (404: no such user, a deleted or banned one, or either of the two "
-    "blocked the other)"
+USER_NOT_FOUND = because(
+    NotFound, "no such user, a deleted or banned one, or either of the two blocked the other"
 )
-REQUEST_NOT_FOUND = (
-    "`not_found` (404: no pending request with this id to the caller: unknown, "
-    "someone else's, withdrawn or already answered)"
+NO_SUCH_USER = because(NotFound, "no such user")
+REQUEST_NOT_FOUND = because(
+    NotFound,
+    "no pending request with this id to the caller: unknown, someone else's, withdrawn or "
+    "already answered",
 )
 
 
@@ -74,9 +82,9 @@ class UserFollowView(APIView):
         summary="Follow a user, or ask to follow a private account",
         description="A public account is followed at once (`following`: the counters "
         "move and the user hears `new_follower`); a private account gets a request "
-        f"(`requested`, the user hears `follow_request`) until it accepts. {REPEATED_ACTION} "
-        f"Error codes: `cannot_follow_self` (400), {USER_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        f"(`requested`, the user hears `follow_request`) until it accepts. {REPEATED_ACTION}",
     )
+    @raises(CannotFollowSelf, USER_NOT_FOUND)
     def post(self, request: Request, username: str) -> Response:
         followed = user_get_by_username(username=username)
         follow, created = follow_create(follower=request.user, followed=followed)
@@ -94,9 +102,9 @@ class UserFollowView(APIView):
         responses={204: None},
         summary="Unfollow a user, or withdraw a request to follow them",
         description="Idempotent: 204 also when the caller neither follows nor asked to "
-        "follow the user. Error codes: `not_found` (404, no such user); "
-        f"{AUTHENTICATION_CODES}.",
+        "follow the user.",
     )
+    @raises(NO_SUCH_USER)
     def delete(self, request: Request, username: str) -> Response:
         follow_delete(follower=request.user, followed=user_get_by_username(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -130,57 +138,64 @@ LIST_RULES = (
     "Newest follow first; users the caller may not see (deleted, banned, on either side "
     "of a block with the caller) are left out, except for staff. A private account's "
     "list is shown only to the account, its accepted followers and staff. Each user "
-    "carries the caller's `follow_status`. Error codes: `private_account` (403), "
-    f"{USER_NOT_FOUND}, {PAGINATION_CODES}; {AUTHENTICATION_CODES}."
+    "carries the caller's `follow_status`."
 )
-LIST_RESPONSES = {
-    200: UserPublicSerializer(many=True),
-    **error_responses(
-        s403="`private_account`: the account is private, and the caller is not one of "
-        "its accepted followers or staff."
+LIST_ERRORS = raises(
+    because(
+        PrivateAccount,
+        "the account is private, and the caller is not one of its accepted followers or staff",
     ),
-}
+    USER_NOT_FOUND,
+)
 
 
-@paginated
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="users_followers",
+            tags=["follows"],
+            parameters=[USERNAME],
+            summary="A user's followers",
+            description="The user's accepted followers. " + LIST_RULES,
+        ),
+        LIST_ERRORS,
+    ]
+)
 class UserFollowerListView(FollowUserListView):
     side = "follower"
 
     def follows(self, *, user, viewer):
         return follow_list_followers(user=user, viewer=viewer)
 
-    @extend_schema(
-        operation_id="users_followers",
-        tags=["follows"],
-        parameters=[USERNAME],
-        responses=LIST_RESPONSES,
-        summary="A user's followers",
-        description="The user's accepted followers. " + LIST_RULES,
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
-@paginated
+@extend_schema_view(
+    get=[
+        extend_schema(
+            operation_id="users_following",
+            tags=["follows"],
+            parameters=[USERNAME],
+            summary="The accounts a user follows",
+            description="The accounts that accepted the user's follow. " + LIST_RULES,
+        ),
+        LIST_ERRORS,
+    ]
+)
 class UserFollowingListView(FollowUserListView):
     side = "followed"
 
     def follows(self, *, user, viewer):
         return follow_list_following(user=user, viewer=viewer)
 
-    @extend_schema(
-        operation_id="users_following",
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="follow_requests_list",
         tags=["follows"],
-        parameters=[USERNAME],
-        responses=LIST_RESPONSES,
-        summary="The accounts a user follows",
-        description="The accounts that accepted the user's follow. " + LIST_RULES,
+        summary="Pending requests to follow the caller",
+        description="Newest first; `user` is the requester, with the caller's own "
+        "`follow_status` of them.",
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-
-@paginated
+)
 class FollowRequestListView(generics.ListAPIView):
     serializer_class = FollowRequestSerializer
     ordering = ("-created_at", "-id")
@@ -189,16 +204,6 @@ class FollowRequestListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Follow.objects.none()
         return follow_request_list_incoming(user=self.request.user)
-
-    @extend_schema(
-        operation_id="follow_requests_list",
-        tags=["follows"],
-        summary="Pending requests to follow the caller",
-        description="Newest first; `user` is the requester, with the caller's own "
-        f"`follow_status` of them. Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 class FollowRequestAcceptView(APIView):
@@ -211,9 +216,14 @@ class FollowRequestAcceptView(APIView):
         summary="Accept a request to follow the caller",
         description="The follow becomes `accepted`, the counters move and the requester "
         "hears `follow_accepted`. Idempotent: accepting an accepted follow of the caller "
-        "answers the same 200 and changes nothing. Error codes: `not_found` (404: no "
-        "request or follow with this id to the caller: unknown, someone else's, withdrawn "
-        f"or refused); {AUTHENTICATION_CODES}.",
+        "answers the same 200 and changes nothing.",
+    )
+    @raises(
+        because(
+            NotFound,
+            "no request or follow with this id to the caller: unknown, someone else's, "
+            "withdrawn or refused",
+        )
     )
     def post(self, request: Request, follow_id: str) -> Response:
         follow = follow_request_accept(user=request.user, follow_id=follow_id)
@@ -229,9 +239,9 @@ class FollowRequestRejectView(APIView):
         request=None,
         responses={204: None},
         summary="Refuse a request to follow the caller",
-        description="The request is deleted; the requester is not told and may ask "
-        f"again. Error codes: {REQUEST_NOT_FOUND}; {AUTHENTICATION_CODES}.",
+        description="The request is deleted; the requester is not told and may ask again.",
     )
+    @raises(REQUEST_NOT_FOUND)
     def post(self, request: Request, follow_id: str) -> Response:
         follow_request_reject(user=request.user, follow_id=follow_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -248,10 +258,9 @@ class UserBlockView(APIView):
         description="Removes the follows and follow requests between the two, either "
         "way (the counters move back). From then on neither sees the other's profile, "
         "videos or comments (404), nor can follow or reach the other. Idempotent: 201 "
-        "with the new block, 200 with the existing one. Error codes: "
-        "`cannot_block_self` (400), `not_found` (404, no such user, or a deleted or "
-        f"banned one); {AUTHENTICATION_CODES}.",
+        "with the new block, 200 with the existing one.",
     )
+    @raises(CannotBlockSelf, because(NotFound, "no such user, or a deleted or banned one"))
     def post(self, request: Request, username: str) -> Response:
         blocked = user_get_by_username(username=username)
         block, created = block_create(blocker=request.user, blocked=blocked)
@@ -268,15 +277,22 @@ class UserBlockView(APIView):
         responses={204: None},
         summary="Unblock a user",
         description="Follows the block removed do not come back. Idempotent: 204 also "
-        "when the caller had not blocked the user. Error codes: `not_found` (404, no "
-        f"such user); {AUTHENTICATION_CODES}.",
+        "when the caller had not blocked the user.",
     )
+    @raises(NO_SUCH_USER)
     def delete(self, request: Request, username: str) -> Response:
         block_delete(blocker=request.user, blocked=user_get_by_username(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@paginated
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="blocks_list",
+        tags=["blocks"],
+        summary="The users the caller blocked",
+        description="Newest first.",
+    )
+)
 class BlockListView(generics.ListAPIView):
     serializer_class = BlockSerializer
     ordering = ("-created_at", "-id")
@@ -285,12 +301,3 @@ class BlockListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Block.objects.none()
         return block_list(user=self.request.user)
-
-    @extend_schema(
-        operation_id="blocks_list",
-        tags=["blocks"],
-        summary="The users the caller blocked",
-        description=f"Newest first. Error codes: {PAGINATION_CODES}; {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)

@@ -10,10 +10,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.models import User
 from core.tasks import task_enqueue_detached_on_commit
+from videos.exceptions import (
+    VIDEO_INVALID_MEDIA,
+    VIDEO_TOO_LARGE,
+    VIDEO_TOO_LONG,
+    VIDEO_TOO_MANY_PIXELS,
+)
 from videos.media import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong, media_probe
 from videos.models import Category, Video
 from videos.services.processing import SourceMissing, video_reprocessing_check
@@ -22,10 +27,6 @@ from videos.tags import tags_with_hashtags
 from videos.tasks import video_process_task
 
 MEGABYTE = 1024 * 1024
-
-
-def _file_error(message: str, code: str) -> ValidationError:
-    return ValidationError({"file": [ErrorDetail(message, code=code)]})
 
 
 @contextmanager
@@ -48,7 +49,7 @@ def video_upload_check(upload: UploadedFile) -> MediaInfo:
     (`media_probe` decodes only the first frame)."""
     limit = settings.VIDEO_MAX_UPLOAD_MB
     if upload.size > limit * MEGABYTE:
-        raise _file_error(f"The file is larger than {limit} MB.", "too_large")
+        raise VIDEO_TOO_LARGE.error()
     with _local_path(upload) as path:
         try:
             return media_probe(
@@ -57,14 +58,11 @@ def video_upload_check(upload: UploadedFile) -> MediaInfo:
                 max_pixels=settings.VIDEO_MAX_PIXELS,
             )
         except MediaTooLong as error:
-            seconds = settings.VIDEO_MAX_DURATION_SECONDS
-            raise _file_error(f"The video is longer than {seconds} seconds.", "too_long") from error
+            raise VIDEO_TOO_LONG.error() from error
         except MediaFrameTooLarge as error:
-            raise _file_error(str(error), "too_many_pixels") from error
+            raise VIDEO_TOO_MANY_PIXELS.error(reason=str(error)) from error
         except InvalidMedia as error:
-            raise _file_error(
-                f"This file is not a video we can play: {error}", "invalid_media"
-            ) from error
+            raise VIDEO_INVALID_MEDIA.error(reason=str(error)) from error
         finally:
             upload.seek(0)
 

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.models import User
+from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import Video, VideoView, WatchHistoryEntry
 
 # Watching this long always counts; shorter videos count at half their duration.
@@ -69,20 +69,10 @@ def video_watched_seconds_max(video: Video) -> float:
 
 def _watched_seconds_check(video: Video, watched_seconds: float) -> None:
     if watched_seconds < 0:
-        raise ValidationError(
-            {"watched_seconds": [ErrorDetail("Must be 0 or more.", code="min_value")]}
-        )
+        raise WATCHED_SECONDS_NEGATIVE.error()
     limit = video_watched_seconds_max(video)
     if watched_seconds > limit:
-        raise ValidationError(
-            {
-                "watched_seconds": [
-                    ErrorDetail(
-                        f"Must be at most {limit:g} seconds for this video.", code="max_value"
-                    )
-                ]
-            }
-        )
+        raise WATCHED_SECONDS_TOO_MANY.error(limit=f"{limit:g}")
 
 
 def _hour_start(moment: datetime) -> datetime:

@@ -3,32 +3,33 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.openapi import because, raises
 from core.throttling import UploadRateThrottle
-from videos.filters import VIDEO_ORDERINGS, VideoFilter, video_list_ordering
+from videos.exceptions import (
+    VIDEO_INVALID_MEDIA,
+    VIDEO_TOO_LARGE,
+    VIDEO_TOO_LONG,
+    VIDEO_TOO_MANY_PIXELS,
+)
+from videos.filters import VideoFilter, video_list_ordering
 from videos.models import Video
 from videos.permissions import IsOwnerOrStaffToDelete
 from videos.selectors import access_video, video_queryset_visible
 from videos.serializers import VideoSerializer, VideoUpdateSerializer, VideoUploadSerializer
 from videos.services.videos import video_delete, video_update, video_upload
 
-NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not see it."
+NOT_FOUND = because(NotFound, "the video does not exist or the caller may not see it")
 
 
-# The list's query parameters: codes that drf-standardized-errors does not find itself.
+# Codes of the tag fields' own validators, which drf-standardized-errors does not find.
 @extend_validation_errors(["max_length"], field_name="tag", actions=["list"])
-@extend_validation_errors(
-    ["too_large", "too_long", "too_many_pixels", "invalid_media"],
-    field_name="file",
-    actions=["create"],
-)
 @extend_validation_errors(["invalid_tag", "max_length"], field_name="tags", actions=["create"])
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", actions=["list"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", actions=["list"])
 @extend_schema_view(
     list=extend_schema(
         operation_id="videos_list",
@@ -38,53 +39,54 @@ NOT_FOUND = "404 `not_found` when the video does not exist or the caller may not
         "the caller (public ones; followers-only ones of accounts they follow; their own "
         "of any visibility; never others' unlisted or private ones), filtered by every "
         "parameter given, ordered by `ordering` then id: "
-        + ", ".join(f"`{value}`" for value in VIDEO_ORDERINGS)
-        + ". Error codes (400, the parameter in `attr`): `invalid_tag` (`tag`), "
-        "`max_length` (`tag`: over 20 tags; `owner`, `language`, `search`: too long), "
-        "`invalid_choice` (`tag_match`, `ordering`, or `category`: no category has that "
-        "slug), `invalid` (`language`: not a BCP 47 tag), `null_characters_not_allowed`, "
-        "`invalid_cursor` (`cursor`: malformed, tampered with, or from another ordering), "
-        "`invalid_page_size` (`page_size`); `token_not_valid`, `token_expired`, "
-        "`session_ended`, `account_inactive` (401, a bad `Authorization` header).",
+        + ". The parameters' codes are the 400 response's (`category`: no category has "
+        "that slug; `language`: not a BCP 47 tag).",
     ),
-    retrieve=extend_schema(
-        operation_id="videos_retrieve",
-        tags=["videos"],
-        summary="A video",
-        description=NOT_FOUND,
-    ),
-    create=extend_schema(
-        operation_id="videos_upload",
-        tags=["videos"],
-        summary="Upload a video",
-        request={"multipart/form-data": VideoUploadSerializer},
-        responses={201: VideoSerializer},
-        description="Checks the file (its work bounded by the file's size: only the first "
-        "frame is decoded), stores it and queues processing: the answer comes at once, "
-        "with status `processing`. Throttled per account (`THROTTLE_UPLOAD_RATE`): "
-        "`throttled` (429, with `Retry-After`). `tags` may "
-        "be repeated fields or one comma-separated value; hashtags in the description "
-        "are added. Error codes on `file`: `too_large`, `too_long`, `too_many_pixels` "
-        "(frames over `VIDEO_MAX_PIXELS` or 8192 pixels a side), `invalid_media`, "
-        "`required`, `empty`; `invalid_tag` and `max_length` on `tags`; `does_not_exist` "
-        "on `category`; `invalid_choice` on `visibility`; `invalid` on `language`.",
-    ),
-    partial_update=extend_schema(
-        operation_id="videos_update",
-        tags=["videos"],
-        summary="Edit a video (its owner)",
-        request=VideoUpdateSerializer,
-        responses={200: VideoSerializer},
-        description="403 `permission_denied` for anyone but the owner. " + NOT_FOUND,
-    ),
-    destroy=extend_schema(
-        operation_id="videos_delete",
-        tags=["videos"],
-        summary="Delete a video (its owner or staff)",
-        responses={204: None},
-        description="Its files are removed once the deletion is committed. 403 "
-        "`permission_denied` for others who can see it. " + NOT_FOUND,
-    ),
+    retrieve=[
+        extend_schema(operation_id="videos_retrieve", tags=["videos"], summary="A video"),
+        raises(NOT_FOUND),
+    ],
+    create=[
+        extend_schema(
+            operation_id="videos_upload",
+            tags=["videos"],
+            summary="Upload a video",
+            request={"multipart/form-data": VideoUploadSerializer},
+            responses={201: VideoSerializer},
+            description="Checks the file (its work bounded by the file's size: only the first "
+            "frame is decoded), stores it and queues processing: the answer comes at once, "
+            "with status `processing`. Throttled per account (`THROTTLE_UPLOAD_RATE`), with "
+            "`Retry-After`. `tags` may be repeated fields or one comma-separated value; "
+            "hashtags in the description are added.",
+        ),
+        raises(
+            VIDEO_TOO_LARGE,
+            VIDEO_TOO_LONG,
+            because(VIDEO_TOO_MANY_PIXELS, "frames over `VIDEO_MAX_PIXELS` or 8192 pixels a side"),
+            VIDEO_INVALID_MEDIA,
+            Throttled,
+        ),
+    ],
+    partial_update=[
+        extend_schema(
+            operation_id="videos_update",
+            tags=["videos"],
+            summary="Edit a video (its owner)",
+            request=VideoUpdateSerializer,
+            responses={200: VideoSerializer},
+        ),
+        raises(because(PermissionDenied, "anyone but the owner"), NOT_FOUND),
+    ],
+    destroy=[
+        extend_schema(
+            operation_id="videos_delete",
+            tags=["videos"],
+            summary="Delete a video (its owner or staff)",
+            responses={204: None},
+            description="Its files are removed once the deletion is committed.",
+        ),
+        raises(because(PermissionDenied, "others who can see it"), NOT_FOUND),
+    ],
 )
 class VideoViewSet(
     mixins.ListModelMixin,

@@ -1,15 +1,17 @@
 """Recording views of a video, and the signed-in user's watch history."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.openapi import because, raises
 from core.requests import client_ip
+from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import WatchHistoryEntry
 from videos.selectors import access_video, watch_history_list
 from videos.serializers import VideoSerializer
@@ -19,10 +21,6 @@ from videos.services.watching import (
     video_view_record,
     video_viewer_key,
     watch_history_clear,
-)
-
-AUTHENTICATION_CODES = "`not_authenticated`, `token_not_valid`, `token_expired`, " + (
-    "`session_ended`, `account_inactive` (401)"
 )
 
 
@@ -69,14 +67,6 @@ class WatchHistoryEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_validation_errors(
-    ["invalid", "required", "null", "min_value", "max_value", "max_string_length"],
-    field_name="watched_seconds",
-    methods=["post"],
-)
-@extend_validation_errors(
-    ["max_length", "null_characters_not_allowed"], field_name="client_key", methods=["post"]
-)
 class VideoViewRecordView(APIView):
     permission_classes = [AllowAny]
 
@@ -103,13 +93,14 @@ class VideoViewRecordView(APIView):
         "the current hour (UTC). The viewer is the signed-in user, or else the "
         "`X-Client-Key` header together with the client's address. A signed-in "
         "caller's history entry for the video moves to the top and keeps this "
-        "report's `watched_seconds`, counted or not. Error codes (400, `attr` "
-        "`watched_seconds`): `required`, `null`, `invalid` (not a finite number), "
-        "`min_value` (below 0), `max_value` (beyond the duration plus 60 seconds, or "
-        "24 hours); (400, `attr` `client_key`) `max_length` (the header is over "
-        f"{CLIENT_KEY_MAX_LENGTH} characters); `not_found` (404, no such video or the "
-        "caller may not see it); `invalid` (400, `attr` `non_field_errors`: the body is "
-        "not an object); `parse_error` (400, malformed JSON).",
+        "report's `watched_seconds`, counted or not. The `X-Client-Key` header's codes "
+        "are on `client_key`.",
+    )
+    @raises(
+        WATCHED_SECONDS_NEGATIVE,
+        WATCHED_SECONDS_TOO_MANY,
+        ClientKeySerializer,
+        because(NotFound, "no such video or the caller may not see it"),
     )
     def post(self, request: Request, video_id: str) -> Response:
         video = access_video(viewer=request.user, video_id=video_id)
@@ -131,8 +122,17 @@ class VideoViewRecordView(APIView):
         return Response(ViewRecordedSerializer(recorded).data)
 
 
-@extend_validation_errors(["invalid_cursor"], field_name="cursor", methods=["get"])
-@extend_validation_errors(["invalid_page_size"], field_name="page_size", methods=["get"])
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_me_history_list",
+        tags=["users"],
+        summary="The current user's watch history, most recently watched first",
+        description="One entry per video, moved to the top each time the video is "
+        "watched. Entries whose video the user may no longer see (made private, its "
+        "owner banned, ...) are left out of the list but kept: they show again if the "
+        "video becomes visible.",
+    )
+)
 class WatchHistoryView(generics.ListAPIView):
     serializer_class = WatchHistoryEntrySerializer
     ordering = ("-last_watched_at",)
@@ -143,26 +143,12 @@ class WatchHistoryView(generics.ListAPIView):
         return watch_history_list(user=self.request.user)
 
     @extend_schema(
-        operation_id="users_me_history_list",
-        tags=["users"],
-        summary="The current user's watch history, most recently watched first",
-        description="One entry per video, moved to the top each time the video is "
-        "watched. Entries whose video the user may no longer see (made private, its "
-        "owner banned, ...) are left out of the list but kept: they show again if the "
-        "video becomes visible. Error codes: `invalid_cursor`, `invalid_page_size` "
-        f"(400); {AUTHENTICATION_CODES}.",
-    )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
         operation_id="users_me_history_clear",
         tags=["users"],
         request=None,
         responses={204: None},
         summary="Clear the current user's watch history",
-        description="Deletes every entry, hidden ones included; counted views stay. "
-        f"Error codes: {AUTHENTICATION_CODES}.",
+        description="Deletes every entry, hidden ones included; counted views stay.",
     )
     def delete(self, request: Request) -> Response:
         watch_history_clear(user=request.user)
