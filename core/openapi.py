@@ -437,6 +437,15 @@ class AutoSchema(openapi.AutoSchema):
             schema.setdefault("pattern", NOT_BLANK_PATTERN)
         return schema
 
+    def _insert_field_validators(self, field, schema) -> None:
+        super()._insert_field_validators(field, schema)
+        # An email address is what Django's validator takes, which JSON Schema's
+        # `format: email` does not describe (it refuses some of it: ill-formed punycode,
+        # a local part over 64 characters). The address is a string, with the pattern of
+        # `core.serializers.EmailAddressField` where one is typed in.
+        if isinstance(field, serializers.EmailField) and schema.get("format") == "email":
+            del schema["format"]
+
     def _get_request_for_media_type(self, serializer, direction="request"):
         # A PATCH is partial, except where the view validates the whole body
         # (`patch_is_partial = False`): then its required fields stay required.
