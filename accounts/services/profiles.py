@@ -20,13 +20,10 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactive
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
-from accounts.services.sessions import (
-    UNKNOWN_CLIENT,
-    ClientInfo,
-    sessions_end_for_user,
-    user_can_sign_in,
-)
+from accounts.selectors import user_can_act, user_list_by_username
+from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
+from core.locks import user_lock
 from core.relations import relations
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
@@ -42,8 +39,8 @@ AVATAR_MAX_PIXELS = 25_000_000
 def _user_lock(user: User) -> User:
     """Lock and re-read `user`'s row; refuse an account that may no longer sign in
     (deleted, banned, ... since the request was authenticated)."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if not user_can_sign_in(locked):
+    locked = user_lock(user)
+    if not user_can_act(locked):
         raise AccountInactive()
     return locked
 
@@ -51,7 +48,7 @@ def _user_lock(user: User) -> User:
 def _username_taken(username: str, *, user: User) -> bool:
     """Whether another account holds `username` whatever its case. Deleted accounts
     keep theirs: their rows stay."""
-    return User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists()
+    return user_list_by_username(username).exclude(pk=user.pk).exists()
 
 
 def user_profile_update(

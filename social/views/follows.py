@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_get_by_username
 from accounts.serializers.users import UserPublicSerializer
 from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, REPEATED_ACTION, paginated
@@ -31,7 +32,6 @@ from social.selectors import (
     follow_request_list_incoming,
     follow_user,
     user_follow_lists_get,
-    user_get_by_username,
 )
 from social.serializers import BlockSerializer, FollowRequestSerializer, FollowResultSerializer
 from social.services.blocks import block_create, block_delete

@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.models import User
+from core.access import is_signed_in
 from videos.models import Video, VideoView, WatchHistoryEntry
 
 # Watching this long always counts; shorter videos count at half their duration.
@@ -45,7 +46,7 @@ def video_viewer_key(*, user: User | None, client_key: str = "", client_address:
     address is stored, and nobody without the secret can tell whose a key is. Clients
     behind one address (a household, an office) count apart when their keys differ.
     """
-    if user is not None and user.is_authenticated:
+    if is_signed_in(user):
         return str(user.pk)
     return salted_hmac(
         VIEWER_KEY_SALT, f"{client_key}\n{client_address}", algorithm="sha256"
@@ -111,7 +112,7 @@ def video_view_record(
     """
     _watched_seconds_check(video, watched_seconds)
     now = now or timezone.now()
-    if user is not None and not user.is_authenticated:
+    if not is_signed_in(user):
         user = None
     is_ready = video.status == Video.Status.READY
     counted = False
