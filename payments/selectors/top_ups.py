@@ -1,6 +1,5 @@
 """Reads of coin packages and of a user's own top-ups."""
 
-
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
