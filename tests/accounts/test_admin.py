@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.services.moderation import user_ban
 from accounts.services.sessions import ClientInfo, session_start
-from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
+from tests.accounts.factories import PASSWORD, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +22,6 @@ SESSIONS = "/admin/accounts/authsession/"
 ATTEMPTS = "/admin/accounts/signinattempt/"
 MODERATION_LOG = "/admin/accounts/moderationaction/"
 ADMIN_SITE_REASON = "Via the admin site"
-
-
-@pytest.fixture
-def admin_user() -> User:
-    return AdminFactory(username="boss", email="boss@example.com")
-
-
-@pytest.fixture
-def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def results(response) -> list[str]:
