@@ -2,11 +2,9 @@
 
 from rest_framework import serializers
 
-from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
-from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession, User
+from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession
 from accounts.models import username_validator as model_username_validator
 from accounts.serializers.users import UserSerializer
-from accounts.validators import password_validate
 
 PASSWORD_FIELD_MAX_LENGTH = 4096  # far above the 128 the validators allow
 
@@ -42,28 +40,13 @@ def username_field(**kwargs) -> serializers.CharField:
 
 
 class RegisterSerializer(serializers.Serializer):
+    """The shape of a registration; `user_register` refuses taken emails and usernames
+    and weak passwords."""
+
     email = serializers.EmailField(max_length=254)
     username = username_field()
     password = password_field()
     full_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-
-    def validate_email(self, email: str) -> str:
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError(EMAIL_TAKEN)
-        return email
-
-    def validate_username(self, username: str) -> str:
-        if User.objects.filter(username__iexact=username).exists():
-            raise serializers.ValidationError(USERNAME_TAKEN)
-        return username
-
-    def validate(self, attrs: dict) -> dict:
-        candidate = User(email=attrs["email"], username=attrs["username"])
-        try:
-            password_validate(attrs["password"], candidate)
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError({"password": error.detail}) from error
-        return attrs
 
 
 class LoginSerializer(serializers.Serializer):

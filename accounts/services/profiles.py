@@ -36,11 +36,12 @@ AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 AVATAR_MAX_PIXELS = 25_000_000
 
 
-def _user_lock(user: User) -> User:
-    """Lock and re-read `user`'s row; refuse an account that may no longer sign in
-    (deleted, banned, ... since the request was authenticated)."""
+def _user_lock(user: User, *, by_staff: bool = False) -> User:
+    """Lock and re-read `user`'s row; unless staff make the change (`by_staff`, the
+    admin site), refuse an account that may no longer sign in (deleted, banned, ...
+    since the request was authenticated)."""
     locked = user_lock(user)
-    if not user_can_act(locked):
+    if not by_staff and not user_can_act(locked):
         raise AccountInactive()
     return locked
 
@@ -59,9 +60,11 @@ def user_profile_update(
     bio: str | None = None,
     phone_number: str | None = None,
     is_private: bool | None = None,
+    by_staff: bool = False,
 ) -> User:
     """Change the profile fields given (None leaves a field as it is); returns the
-    updated user, freshly read.
+    updated user, freshly read. `by_staff`: staff edit it (the admin site), whatever
+    the account's standing.
 
     Values are expected already validated in shape (lengths, the username and phone
     number patterns); an empty `phone_number` clears it. A username is refused with
@@ -89,7 +92,7 @@ def user_profile_update(
                 # A public account has no pending follow requests: accept them. First,
                 # since the social graph locks the users it changes in its own order.
                 relations().follow_requests_accept_all(user)
-            locked = _user_lock(user)
+            locked = _user_lock(user, by_staff=by_staff)
             if not changes:
                 return locked
             for name, value in changes.items():
@@ -169,9 +172,10 @@ def _avatar_file_delete_on_commit(name: str) -> None:
         transaction.on_commit(partial(storage.delete, name), robust=True)
 
 
-def user_avatar_set(*, user: User, upload: File) -> User:
+def user_avatar_set(*, user: User, upload: File, by_staff: bool = False) -> User:
     """Replace the user's avatar with `upload`, re-encoded (see `avatar_image_encode`,
     whose `too_large` and `invalid_image` errors it raises); returns the updated user.
+    `by_staff` as in `user_profile_update`.
 
     The new file is written under a new random name before the row is locked; the
     previous file is deleted after commit, and the new one at once if the update fails.
@@ -181,7 +185,7 @@ def user_avatar_set(*, user: User, upload: File) -> User:
     name = field.storage.save(field.generate_filename(user, "avatar.jpg"), ContentFile(content))
     try:
         with transaction.atomic():
-            locked = _user_lock(user)
+            locked = _user_lock(user, by_staff=by_staff)
             _avatar_file_delete_on_commit(locked.avatar.name)
             locked.avatar = name
             locked.save(update_fields=["avatar", "updated_at"])
@@ -192,10 +196,10 @@ def user_avatar_set(*, user: User, upload: File) -> User:
 
 
 @transaction.atomic
-def user_avatar_remove(*, user: User) -> User:
+def user_avatar_remove(*, user: User, by_staff: bool = False) -> User:
     """Remove the user's avatar, if any; the file is deleted after commit. Returns
-    the updated user."""
-    locked = _user_lock(user)
+    the updated user. `by_staff` as in `user_profile_update`."""
+    locked = _user_lock(user, by_staff=by_staff)
     if locked.avatar:
         _avatar_file_delete_on_commit(locked.avatar.name)
         locked.avatar = ""
