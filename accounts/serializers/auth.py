@@ -95,14 +95,52 @@ class RefreshSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=2000)
 
 
-class OAuthTokenRequestSerializer(serializers.Serializer):
-    """The form fields of `POST auth/token/` (documentation only: RFC 6749 rules)."""
+USERNAME_AND_PASSWORD_REQUIRED = "The username and password parameters are required."
+REFRESH_TOKEN_REQUIRED = "The refresh_token parameter is required."
 
-    grant_type = serializers.ChoiceField(choices=["password", "refresh_token"])
-    username = serializers.CharField(required=False)
-    password = serializers.CharField(required=False)
-    otp_code = serializers.CharField(required=False)
-    refresh_token = serializers.CharField(required=False)
+
+def _oauth_field(**kwargs) -> serializers.CharField:
+    """A value taken as sent (nothing trimmed); the grant that needs it requires it."""
+    return serializers.CharField(required=False, trim_whitespace=False, **kwargs)
+
+
+class GrantTypeField(serializers.ChoiceField):
+    """`grant_type`: an empty one is missing, not unsupported."""
+
+    def to_internal_value(self, data):
+        if data == "":
+            self.fail("required")
+        return super().to_internal_value(data)
+
+
+# The refusals RFC 6749 names carry the codes `required`, `blank`, `invalid_request`
+# (answered `invalid_request`) and `invalid_choice` (`unsupported_grant_type`), each
+# with its description; `OAuthTokenView` answers them, and any other, in its shape.
+class OAuthTokenRequestSerializer(serializers.Serializer):
+    """The form fields of `POST auth/token/` (RFC 6749). An empty password or one-time
+    code is a wrong one, not a malformed request."""
+
+    grant_type = GrantTypeField(
+        choices=["password", "refresh_token"],
+        error_messages={
+            "required": "The grant_type parameter is missing.",
+            "invalid_choice": "The grant type {input!r} is not supported.",
+        },
+    )
+    username = _oauth_field(error_messages={"blank": USERNAME_AND_PASSWORD_REQUIRED})
+    password = _oauth_field(allow_blank=True)
+    otp_code = _oauth_field(allow_blank=True)
+    refresh_token = _oauth_field(error_messages={"blank": REFRESH_TOKEN_REQUIRED})
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["grant_type"] == "password":
+            if "username" not in attrs or "password" not in attrs:
+                raise serializers.ValidationError(
+                    USERNAME_AND_PASSWORD_REQUIRED, code="invalid_request"
+                )
+        elif "refresh_token" not in attrs:
+            raise serializers.ValidationError(REFRESH_TOKEN_REQUIRED, code="invalid_request")
+        return attrs
 
 
 class OAuthErrorSerializer(serializers.Serializer):
