@@ -65,16 +65,9 @@ def user_list_visible(
 
 
 def user_is_visible(*, user: User, viewer, staff_see_all: bool = True) -> bool:
-    """Whether `viewer` may see `user`, by the same rule (at most one query)."""
-    if is_signed_in(viewer) and viewer.pk == user.pk:
-        return True
-    if staff_see_all and is_staff(viewer):
-        return True
-    if not user_can_act(user):
-        return False
-    if not is_signed_in(viewer):
-        return True
-    return not relations().blocked_user_ids(viewer).filter(pk=user.pk).exists()
+    """Whether `viewer` may see `user` (as the database has them now: one query)."""
+    users = User.objects.filter(pk=user.pk)
+    return user_list_visible(users, viewer=viewer, staff_see_all=staff_see_all).exists()
 
 
 def user_list_by_username(username: str, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
