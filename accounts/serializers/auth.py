@@ -99,9 +99,18 @@ USERNAME_AND_PASSWORD_REQUIRED = "The username and password parameters are requi
 REFRESH_TOKEN_REQUIRED = "The refresh_token parameter is required."
 
 
+class OAuthStringField(serializers.CharField):
+    """A string taken as sent (nothing trimmed); a number in a JSON body is not one."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _oauth_field(**kwargs) -> serializers.CharField:
-    """A value taken as sent (nothing trimmed); the grant that needs it requires it."""
-    return serializers.CharField(required=False, trim_whitespace=False, **kwargs)
+    """The grant that needs the value requires it."""
+    return OAuthStringField(required=False, trim_whitespace=False, **kwargs)
 
 
 class GrantTypeField(serializers.ChoiceField):
@@ -129,7 +138,7 @@ class OAuthTokenRequestSerializer(serializers.Serializer):
     )
     username = _oauth_field(error_messages={"blank": USERNAME_AND_PASSWORD_REQUIRED})
     password = _oauth_field(allow_blank=True)
-    otp_code = _oauth_field(allow_blank=True)
+    otp_code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     refresh_token = _oauth_field(error_messages={"blank": REFRESH_TOKEN_REQUIRED})
 
     def validate(self, attrs: dict) -> dict:
