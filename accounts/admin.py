@@ -14,12 +14,14 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as APIValidationError
 
 from accounts.exceptions import (
     AccountInactive,
@@ -38,6 +40,12 @@ from accounts.services.moderation import (
     user_sessions_end,
     user_suspend,
 )
+from accounts.services.profiles import (
+    avatar_image_encode,
+    user_avatar_remove,
+    user_avatar_set,
+    user_profile_update,
+)
 from accounts.services.sessions import ClientInfo
 from accounts.services.sign_in import (
     TwoFactorRequired,
@@ -45,11 +53,15 @@ from accounts.services.sign_in import (
     sign_in_second_factor_check,
 )
 from accounts.services.two_factor import two_factor_is_enabled
+from accounts.services.users import user_register, user_register_validate
 from accounts.throttling import sign_in_attempt_record
 from core.admin import ReadOnlyAdminMixin, actions_report
 from core.requests import client_ip, client_user_agent
 
 ADMIN_SITE_REASON = "Via the admin site"
+# What the change page edits, by owner: `user_profile_update`, and no service.
+PROFILE_FIELDS = ("username", "display_name", "bio", "phone_number", "is_private")
+STAFF_EDITED_FIELDS = ("email", "email_verified", "metadata")
 
 
 # -- signing in -------------------------------------------------------------------------
@@ -150,23 +162,71 @@ admin.site.login_template = "accounts/admin_login.html"
 
 
 class UserCreationForm(AdminUserCreationForm):
-    """Username, email and password: the password is hashed and checked by the
-    project's validators, like any other."""
+    """Username, email and a password (or none): the form checks their shape, and
+    `user_register` refuses and creates as registration does (its refusals show on
+    the fields; the password's on `password2`, where Django shows them)."""
 
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email")
 
-    def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email already exists.", code="email_taken")
-        return email
+    def clean_username(self) -> str:  # taken usernames: `user_register_validate`
+        return self.cleaned_data.get("username")
+
+    def validate_password_for_user(self, user: User, **kwargs) -> None:
+        """Left to `user_register_validate` (see `clean`)."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password = cleaned.get("password2") if cleaned.get("set_usable_password") else None
+        try:
+            user_register_validate(
+                email=cleaned.get("email"), username=cleaned.get("username"), password=password
+            )
+        except APIValidationError as error:
+            for field, errors in _form_errors(error, field_names={"password": "password2"}).items():
+                for one in errors:
+                    self.add_error(field, one)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        """The account, made by `user_register` (whatever `commit`: the admin's
+        `save_model` leaves a new user alone)."""
+        usable = self.cleaned_data["set_usable_password"]
+        self.instance = user_register(
+            email=self.cleaned_data["email"],
+            username=self.cleaned_data["username"],
+            password=self.cleaned_data["password1"] if usable else None,
+        )
+        self.save_m2m = self._save_m2m
+        return self.instance
+
+
+def _form_errors(error: APIValidationError, *, field_names: dict[str, str]) -> dict:
+    """A service's `ValidationError` as a form's errors, by form field."""
+    return {
+        field_names.get(name, name): [
+            ValidationError(str(detail), code=detail.code) for detail in details
+        ]
+        for name, details in error.detail.items()
+    }
 
 
 class UserEditForm(UserChangeForm):
+    """The change page. `UserAdmin.save_model` saves it through the services."""
+
     class Meta(UserChangeForm.Meta):
         model = User
+
+    def clean_avatar(self) -> object:
+        """A new image must be one `user_avatar_set` accepts."""
+        avatar = self.cleaned_data.get("avatar")
+        if isinstance(avatar, UploadedFile):
+            try:
+                avatar_image_encode(avatar)
+            except APIValidationError as error:
+                raise ValidationError(_form_errors(error, field_names={})["avatar"]) from error
+        return avatar
 
 
 class TwoFactorFilter(admin.SimpleListFilter):
@@ -284,6 +344,27 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return user_list_annotated(super().get_queryset(request))
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        """A new user was made by the creation form (`user_register`). A change goes
+        through the services: the profile by `user_profile_update` (an account made
+        public accepts its pending follow requests), the avatar by `user_avatar_set`
+        or `user_avatar_remove` (re-encoded; the old file deleted); the fields no
+        service owns (email, its verification, metadata) are saved as they are."""
+        if not change:
+            return
+        data, changed = form.cleaned_data, set(form.changed_data)
+        profile = {name: data[name] for name in PROFILE_FIELDS if name in changed}
+        if profile:
+            user_profile_update(user=obj, by_staff=True, **profile)
+        if "avatar" in changed:
+            if data["avatar"]:
+                user_avatar_set(user=obj, upload=data["avatar"], by_staff=True)
+            else:
+                user_avatar_remove(user=obj, by_staff=True)
+        others = [name for name in form.changed_data if name in STAFF_EDITED_FIELDS]
+        if others:
+            obj.save(update_fields=[*others, "updated_at"])
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list:
         return self.inlines if obj is not None else []

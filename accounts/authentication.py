@@ -6,7 +6,7 @@ from rest_framework.request import Request
 
 from accounts.exceptions import AccountInactive, SessionEnded, TokenExpired, TokenNotValid
 from accounts.models import AuthSession, User
-from accounts.services.sessions import user_can_sign_in
+from accounts.selectors import user_can_act
 from accounts.tokens import SESSION_CLAIM, access_token_decode
 
 
@@ -39,7 +39,7 @@ class SessionJWTAuthentication(BaseAuthentication):
             raise TokenNotValid()
         if session.ended_at is not None or session.expires_at <= timezone.now():
             raise SessionEnded()
-        if not user_can_sign_in(session.user):
+        if not user_can_act(session.user):
             raise AccountInactive()
         return session.user, token
 

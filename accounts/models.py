@@ -156,8 +156,8 @@ def user_visible_statuses() -> tuple[str, ...]:
     `ACCOUNTS_REQUIRE_EMAIL_VERIFICATION`: where a user can act, they can be found.
     Everyone else (suspended, banned, deactivated, deleted) is hidden from all but staff.
 
-    Read it through `accounts.selectors.user_visible_statuses`; it lives here because
-    `User.is_active` needs it too.
+    Read it through `accounts.selectors` (`user_can_act`, `user_visibility_filter`,
+    `access_user`, ...); it lives here because `User.is_active` needs it too.
     """
     if settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION:
         return (User.Status.ACTIVE,)

@@ -7,13 +7,14 @@ signed-in callers without the role get 403 `permission_denied`.
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from core.access import is_signed_in, is_staff
+
 
 class IsModerator(BasePermission):
     """Staff: role `moderator` or `admin`."""
 
     def has_permission(self, request: Request, view: object) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_moderator)
+        return is_staff(request.user)
 
 
 class IsAdminRole(BasePermission):
@@ -21,4 +22,4 @@ class IsAdminRole(BasePermission):
 
     def has_permission(self, request: Request, view: object) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.is_admin)
+        return is_signed_in(user) and user.is_admin

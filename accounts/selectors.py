@@ -1,23 +1,106 @@
-"""Accounts app: reads, with their joins and annotations, and who may be seen
-(`user_visible_statuses`, the one rule every app reads)."""
+"""Accounts app: reads, with their joins and annotations, and who may see whom: the
+one rule every app reads (`user_visible_statuses`, `user_can_act`,
+`user_visibility_filter`, `user_list_visible`, `access_user`)."""
 
 __all__ = [
+    "access_user",
     "moderation_action_list",
     "session_list_live",
+    "user_can_act",
+    "user_get_by_username",
+    "user_is_visible",
     "user_list_annotated",
+    "user_list_by_username",
     "user_list_for_viewer",
     "user_list_search",
+    "user_list_visible",
     "user_profile_get",
+    "user_visibility_filter",
     "user_visible_statuses",
 ]
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import NotFound
 
 from accounts.models import AuthSession, ModerationAction, User, user_visible_statuses
+from core.access import is_signed_in, is_staff
 from core.relations import relations
+
+# -- who may see whom ---------------------------------------------------------------------
+#
+# The rule: users who may act (`user_visible_statuses`: active ones, and pending ones
+# unless email verification is required) are visible, except to those on either side
+# of a block with them; a signed-in user always sees themself; staff see everyone,
+# where they look as staff (`staff_see_all`). Where the viewer acts towards a user
+# (follows, mentions, notifications, tips, subscriptions), staff follow the rule too.
+
+
+def user_can_act(user: User) -> bool:
+    """Whether `user` may act on the platform: sign in, be found and be reached."""
+    return user.status in user_visible_statuses()
+
+
+def user_visibility_filter(*, viewer, staff_see_all: bool = True, field: str = "") -> Q:
+    """The rule as a filter on the users `viewer` (a user, anonymous or None) may see;
+    with `field` (`"owner"`, `"author"`, ...), on rows whose `field` is such a user."""
+    prefix = f"{field}__" if field else ""
+    if staff_see_all and is_staff(viewer):
+        return Q()
+    visible = Q(**{f"{prefix}status__in": user_visible_statuses()})
+    if not is_signed_in(viewer):
+        return visible
+    id_field = f"{field}_id" if field else "pk"
+    not_blocked = ~Q(**{f"{id_field}__in": relations().blocked_user_ids(viewer)})
+    return Q(**{id_field: viewer.pk}) | (visible & not_blocked)
+
+
+def user_list_visible(
+    queryset: QuerySet[User] | None = None, *, viewer, staff_see_all: bool = True
+) -> QuerySet[User]:
+    """`queryset` (default: every user) narrowed to the users `viewer` may see."""
+    queryset = User.objects.all() if queryset is None else queryset
+    return queryset.filter(user_visibility_filter(viewer=viewer, staff_see_all=staff_see_all))
+
+
+def user_is_visible(*, user: User, viewer, staff_see_all: bool = True) -> bool:
+    """Whether `viewer` may see `user` (as the database has them now: one query)."""
+    users = User.objects.filter(pk=user.pk)
+    return user_list_visible(users, viewer=viewer, staff_see_all=staff_see_all).exists()
+
+
+def user_list_by_username(username: str, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+    """The user named `username` whatever its case, as a queryset (of at most one:
+    usernames are unique whatever their case)."""
+    queryset = User.objects.all() if queryset is None else queryset
+    return queryset.filter(username__iexact=username)
+
+
+def user_get_by_username(*, username: str, queryset: QuerySet[User] | None = None) -> User:
+    """The user named `username` whatever its case (from `queryset`, default: every
+    user, whatever their status); 404 (`not_found`) when there is none."""
+    user = user_list_by_username(username, queryset).order_by("pk").first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def access_user(
+    *,
+    viewer,
+    username: str,
+    staff_see_all: bool = True,
+    queryset: QuerySet[User] | None = None,
+) -> User:
+    """The user named `username` (whatever its case) whom `viewer` may see (from
+    `queryset`, for its joins and annotations); 404 (`not_found`) when there is none:
+    a user the viewer may not see does not exist for them."""
+    users = user_list_visible(queryset, viewer=viewer, staff_see_all=staff_see_all)
+    return user_get_by_username(username=username, queryset=users)
+
+
+# -- profiles, search, sessions, moderation ----------------------------------------------
 
 
 def user_list_annotated(queryset: QuerySet[User] | None = None) -> QuerySet[User]:
@@ -40,38 +123,34 @@ def moderation_action_list() -> QuerySet[ModerationAction]:
     return ModerationAction.objects.select_related("actor", "target")
 
 
+def _follow_status_annotate(queryset: QuerySet[User], *, viewer: User) -> QuerySet[User]:
+    """`queryset` with `follow_status`: `viewer`'s follow of each user (`core.relations`)."""
+    follow_status = relations().follow_status_expression(viewer)
+    if follow_status is None:
+        return queryset
+    return queryset.annotate(follow_status=follow_status)
+
+
 def user_list_for_viewer(queryset: QuerySet[User], *, viewer: User) -> QuerySet[User]:
-    """`queryset` as `viewer` may see it: `follow_status` (their follow of each user,
-    see `core.relations`) annotated, and users on either side of a block with them
-    left out, except for staff."""
-    graph = relations()
-    follow_status = graph.follow_status_expression(viewer)
-    if follow_status is not None:
-        queryset = queryset.annotate(follow_status=follow_status)
-    if not viewer.is_moderator:
-        queryset = queryset.exclude(pk__in=graph.blocked_user_ids(viewer))
-    return queryset
+    """`queryset` as `viewer` may see it (`user_list_visible`), with `follow_status`
+    annotated."""
+    return user_list_visible(_follow_status_annotate(queryset, viewer=viewer), viewer=viewer)
 
 
 def user_profile_get(*, username: str, viewer: User) -> User:
-    """The user named `username` (whatever its case) as `viewer` may see them, with
-    `two_factor_enabled` and `follow_status` annotated; raises Http404 when there is
-    none.
-
-    Accounts that may not act (`user_visible_statuses`), and users on either side of
-    a block with `viewer`, are hidden from everyone but staff.
-    """
-    users = user_list_annotated()
-    if not viewer.is_moderator:
-        users = users.filter(status__in=user_visible_statuses())
-    return get_object_or_404(user_list_for_viewer(users, viewer=viewer), username__iexact=username)
+    """The user named `username` (whatever its case) as `viewer` may see them
+    (`access_user`), with `two_factor_enabled` and `follow_status` annotated; 404
+    when there is none."""
+    users = _follow_status_annotate(user_list_annotated(), viewer=viewer)
+    return access_user(viewer=viewer, username=username, queryset=users)
 
 
 def user_list_search(*, search: str = "", viewer: User) -> QuerySet[User]:
     """Users who may act (`user_visible_statuses`: pending ones too, unless email
-    verification is required) whose username or display name starts with `search`,
-    whatever the case (all of them when it is empty), with `two_factor_enabled` and
-    `follow_status`, as `viewer` may see them (`user_list_for_viewer`).
+    verification is required; staff too find no others here) whose username or
+    display name starts with `search`, whatever the case (all of them when it is
+    empty), with `two_factor_enabled` and `follow_status`, as `viewer` may see them
+    (`user_list_for_viewer`).
 
     Unordered: the paginator orders by username (index `accounts_user_status_name`).
     """

@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
+from core.access import is_signed_in
 from core.errors import api_error_response
 from core.exceptions import RequestTooLarge
 from core.log import request_id_var
@@ -91,9 +92,7 @@ class ApiResponseHeadersMiddleware:
         if is_api_request(request):
             patch_vary_headers(response, ["Authorization"])
             user = getattr(request, "user", None)
-            has_credentials = "Authorization" in request.headers or bool(
-                user is not None and user.is_authenticated
-            )
+            has_credentials = "Authorization" in request.headers or is_signed_in(user)
             if has_credentials and response.get("Content-Type", "").startswith("application/json"):
                 response["Cache-Control"] = "no-store"
         return response

@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from accounts.services.sessions import user_can_sign_in
+from accounts.selectors import user_can_act
 from notifications.models import Notification
 from notifications.texts import notification_text
 
@@ -26,7 +26,7 @@ def notification_email_send(
     others ..."); without (in-app off, or fan-out) it tells the single event.
     """
     recipient = User.objects.filter(pk=recipient_id).first()
-    if recipient is None or not recipient.email or not user_can_sign_in(recipient):
+    if recipient is None or not recipient.email or not user_can_act(recipient):
         return False
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     actor_count = 1

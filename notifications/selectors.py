@@ -4,12 +4,11 @@ A user's inbox leaves out notifications whose actor they block or are blocked by
 (blocks made after the notification hide it too).
 """
 
-import uuid
-
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from core.access import uuid_or_404
 from core.relations import relations
 from notifications.models import Notification, NotificationPreference, NotificationType
 
@@ -28,14 +27,11 @@ def notification_unread_count(*, user: User) -> int:
 
 
 def notification_get(*, user: User, notification_id: str) -> Notification:
-    """`user`'s notification `notification_id`; Http404 for anyone else's, or none."""
-    try:
-        pk = uuid.UUID(str(notification_id))
-    except ValueError:
-        raise Http404("No such notification.") from None
-    notification = notification_inbox(user=user).filter(pk=pk).first()
+    """`user`'s notification `notification_id`; 404 (`not_found`) for anyone else's,
+    or none."""
+    notification = notification_inbox(user=user).filter(pk=uuid_or_404(notification_id)).first()
     if notification is None:
-        raise Http404("No such notification.")
+        raise NotFound()
     return notification
 
 

@@ -18,8 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
-from accounts.services.sessions import user_can_sign_in
+from accounts.selectors import user_can_act, user_list_visible
 from core.relations import relations
 from core.tasks import task_enqueue_on_commit
 from notifications.models import (
@@ -120,7 +119,7 @@ def notify(
     type = NotificationType(type)
     if actor is not None and actor.pk == recipient.pk:
         return None
-    if not user_can_sign_in(recipient):
+    if not user_can_act(recipient):
         return None
     if actor is not None and _is_blocked(recipient=recipient, actor=actor):
         return None
@@ -260,12 +259,10 @@ def notification_fan_out(
     if actor is None:
         return 0
     target_uuid = uuid.UUID(str(target_object_id))
+    followers = User.objects.filter(pk__in=relations().follower_user_ids(actor))
     candidates = (
-        User.objects.filter(
-            status__in=user_visible_statuses(), pk__in=relations().follower_user_ids(actor)
-        )
+        user_list_visible(followers, viewer=actor, staff_see_all=False)
         .exclude(pk=actor.pk)
-        .exclude(pk__in=relations().blocked_user_ids(actor))
         .exclude(
             pk__in=NotificationPreference.objects.filter(type=type, in_app=False).values("user_id")
         )

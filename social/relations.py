@@ -5,13 +5,10 @@ follows, blocks, likes or bookmarks what without importing this app."""
 from django.db.models import BooleanField, Exists, Expression, OuterRef, QuerySet, Value
 
 from accounts.models import User
+from core.access import is_signed_in
 from social.models import Bookmark, Follow, VideoLike
 from social.selectors import blocked_user_ids, follow_status_expression
 from social.services.follows import follow_requests_accept_all
-
-
-def _is_signed_in(user) -> bool:
-    return user is not None and user.is_authenticated
 
 
 class SocialRelations:
@@ -19,14 +16,14 @@ class SocialRelations:
     asking costs no query of its own."""
 
     def followed_user_ids(self, user) -> QuerySet:
-        if not _is_signed_in(user):
+        if not is_signed_in(user):
             return User.objects.none().values("pk")
         return Follow.objects.filter(follower_id=user.pk, status=Follow.Status.ACCEPTED).values(
             "followed_id"
         )
 
     def follower_user_ids(self, user) -> QuerySet:
-        if not _is_signed_in(user):
+        if not is_signed_in(user):
             return User.objects.none().values("pk")
         return Follow.objects.filter(followed_id=user.pk, status=Follow.Status.ACCEPTED).values(
             "follower_id"
@@ -42,11 +39,11 @@ class SocialRelations:
         return follow_status_expression(viewer=viewer, user_ref=OuterRef(user_field))
 
     def video_liked_expression(self, viewer) -> Expression | None:
-        if not _is_signed_in(viewer):
+        if not is_signed_in(viewer):
             return Value(False, output_field=BooleanField())
         return Exists(VideoLike.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))
 
     def video_bookmarked_expression(self, viewer) -> Expression | None:
-        if not _is_signed_in(viewer):
+        if not is_signed_in(viewer):
             return Value(False, output_field=BooleanField())
         return Exists(Bookmark.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))

@@ -3,8 +3,6 @@
 Each section belongs to one part of the app; append new sections at the end.
 """
 
-import uuid
-
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,7 +22,12 @@ from django.db.models import (
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
+from accounts.selectors import (
+    access_user,
+    user_visibility_filter,
+    user_visible_statuses,
+)
+from core.access import is_signed_in, is_staff, uuid_or_404
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED
 from social.exceptions import PrivateAccount
 from social.models import Block, Bookmark, Comment, CommentLike, Follow, Report, VideoLike
@@ -33,23 +36,15 @@ from videos.selectors import access_video, video_queryset_visible
 
 # -- Follows and blocks (views/follows.py) ---------------------------------------------
 
-# Accounts nobody but staff sees (`user_visible_statuses` says who may be seen): their
-# profiles are 404, they cannot be followed or blocked, and lists leave them out.
-
-
-def _is_signed_in(viewer) -> bool:
-    return viewer is not None and viewer.is_authenticated
-
-
-def _is_staff(viewer) -> bool:
-    return _is_signed_in(viewer) and viewer.is_moderator
+# Users hidden from a viewer (`accounts.selectors.user_visibility_filter`, the one
+# rule): their profiles are 404, they cannot be followed, and lists leave them out.
 
 
 def follow_status_expression(*, viewer, user_ref) -> Expression:
     """`"following"`, `"requested"` or NULL: `viewer`'s follow of the user whose id is
     `user_ref` (an `OuterRef`), as one subquery; NULL for everyone when `viewer` is
     anonymous."""
-    if not _is_signed_in(viewer):
+    if not is_signed_in(viewer):
         return Value(None, output_field=CharField())
     shown = Case(
         When(status=Follow.Status.ACCEPTED, then=Value(FOLLOW_STATUS_FOLLOWING)),
@@ -63,27 +58,11 @@ def follow_status_expression(*, viewer, user_ref) -> Expression:
 def blocked_user_ids(user) -> QuerySet:
     """Ids of the users `user` blocked or is blocked by, as a values queryset of
     users (one subquery; each side is served by an index on `Block`)."""
-    if not _is_signed_in(user):
+    if not is_signed_in(user):
         return User.objects.none().values("pk")
     blocked = Block.objects.filter(blocker_id=user.pk).values("blocked_id")
     blockers = Block.objects.filter(blocked_id=user.pk).values("blocker_id")
     return User.objects.filter(Q(pk__in=blocked) | Q(pk__in=blockers)).values("pk")
-
-
-def block_exists_between(first_id, second_id) -> bool:
-    """Whether either of the two users blocked the other."""
-    return Block.objects.filter(
-        Q(blocker_id=first_id, blocked_id=second_id) | Q(blocker_id=second_id, blocked_id=first_id)
-    ).exists()
-
-
-def user_get_by_username(*, username: str) -> User:
-    """The user named `username` whatever its case and status; 404 when there is none.
-    For undoing one's own follows and blocks, which works whoever the other is now."""
-    user = User.objects.filter(username__iexact=username).order_by("pk").first()
-    if user is None:
-        raise NotFound()
-    return user
 
 
 def user_follow_lists_get(*, username: str, viewer: User) -> User:
@@ -94,15 +73,8 @@ def user_follow_lists_get(*, username: str, viewer: User) -> User:
     when the account is private and `viewer` is neither the user, an accepted
     follower, nor staff.
     """
-    users = User.objects.filter(username__iexact=username)
-    if not _is_staff(viewer):
-        users = users.filter(status__in=user_visible_statuses()).exclude(
-            pk__in=blocked_user_ids(viewer)
-        )
-    user = users.order_by("pk").first()
-    if user is None:
-        raise NotFound()
-    if user.is_private and user.pk != viewer.pk and not _is_staff(viewer):
+    user = access_user(viewer=viewer, username=username)
+    if user.is_private and user.pk != viewer.pk and not is_staff(viewer):
         is_follower = Follow.objects.filter(
             follower=viewer, followed=user, status=Follow.Status.ACCEPTED
         ).exists()
@@ -116,10 +88,7 @@ def _follow_list(follows: QuerySet[Follow], *, side: str, viewer: User) -> Query
     of that user annotated (`viewer_follow_status`); for all but staff, users hidden
     from `viewer` (deleted, banned, blocked either way) are left out."""
     follows = follows.filter(status=Follow.Status.ACCEPTED).select_related(side)
-    if not _is_staff(viewer):
-        follows = follows.filter(**{f"{side}__status__in": user_visible_statuses()}).exclude(
-            **{f"{side}_id__in": blocked_user_ids(viewer)}
-        )
+    follows = follows.filter(user_visibility_filter(viewer=viewer, field=side))
     return follows.annotate(
         viewer_follow_status=follow_status_expression(viewer=viewer, user_ref=OuterRef(side))
     )
@@ -172,7 +141,7 @@ def follow_request_list_incoming(*, user: User) -> QuerySet[Follow]:
 def follow_request_get(*, user: User, follow_id) -> Follow:
     """The follow or request `follow_id` to `user`, as the request list shows it;
     404 when there is none."""
-    follow = _follows_to(user).filter(pk=follow_request_id_valid(follow_id)).first()
+    follow = _follows_to(user).filter(pk=uuid_or_404(follow_id)).first()
     if follow is None:
         raise NotFound()
     return follow
@@ -182,14 +151,6 @@ def block_list(*, user: User) -> QuerySet[Block]:
     """The blocks `user` made, with each blocked user joined; order by `-created_at`,
     `-id` (index `social_blocks_made`)."""
     return Block.objects.filter(blocker=user).select_related("blocked")
-
-
-def follow_request_id_valid(follow_id: str) -> uuid.UUID:
-    """`follow_id` as a UUID; 404 when it is not one."""
-    try:
-        return uuid.UUID(str(follow_id))
-    except ValueError as error:
-        raise NotFound() from error
 
 
 # -- Comments and reports (views/comments.py) --------------------------------------------
@@ -209,18 +170,16 @@ def comment_visibility_filter(*, viewer) -> Q:
     of a block with them; a deleted comment shows no author, so it shows whoever
     wrote it (it stands for its thread).
     """
-    if _is_staff(viewer):
+    if is_staff(viewer):
         return Q()
-    author_shown = Q(author__status__in=user_visible_statuses())
-    if _is_signed_in(viewer):
-        author_shown &= ~Q(author_id__in=blocked_user_ids(viewer))
+    author_shown = user_visibility_filter(viewer=viewer, field="author")
     return Q(is_hidden=False) & (Q(deleted_at__isnull=False) | author_shown)
 
 
 def comment_queryset_annotated(*, viewer) -> QuerySet[Comment]:
     """Comments with their author joined, their mentions prefetched (one query per
     page) and `is_liked` (by `viewer`) annotated."""
-    if _is_signed_in(viewer):
+    if is_signed_in(viewer):
         liked = Exists(CommentLike.objects.filter(comment_id=OuterRef("pk"), user_id=viewer.pk))
     else:
         liked = Value(False, output_field=BooleanField())
@@ -260,17 +219,14 @@ def access_comment(*, viewer, comment_id, deleted: bool = False, annotated: bool
     404 (`not_found`). Deleted comments are 404 too unless `deleted` (a deleted
     thread's replies can still be listed). `annotated` adds what `CommentSerializer`
     shows (`comment_queryset_annotated`); without it, one query."""
-    try:
-        pk = uuid.UUID(str(comment_id))
-    except ValueError as error:
-        raise NotFound() from error
+    pk = uuid_or_404(comment_id)
     base = comment_queryset_annotated(viewer=viewer) if annotated else Comment.objects
     comments = (
         base.select_related("video__owner")
         .filter(pk=pk)
         .filter(comment_visibility_filter(viewer=viewer))
     )
-    if not _is_staff(viewer):
+    if not is_staff(viewer):
         visible = video_queryset_visible(viewer=viewer, listed=False).values("pk")
         comments = comments.filter(video_id__in=visible).exclude(parent__is_hidden=True)
     if not deleted:
@@ -363,10 +319,7 @@ def video_like_list(*, video: Video, viewer) -> QuerySet[VideoLike]:
     either side of a block) are left out. Order by `-created_at`, `-id` (index
     `social_video_likers`)."""
     likes = VideoLike.objects.filter(video=video).select_related("user")
-    if not _is_staff(viewer):
-        likes = likes.filter(user__status__in=user_visible_statuses()).exclude(
-            user_id__in=blocked_user_ids(viewer)
-        )
+    likes = likes.filter(user_visibility_filter(viewer=viewer, field="user"))
     return likes.annotate(
         viewer_follow_status=follow_status_expression(viewer=viewer, user_ref=OuterRef("user"))
     )

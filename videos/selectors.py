@@ -14,7 +14,6 @@ so do videos of people who blocked the viewer or whom the viewer blocked. Only
 viewer may not see does not exist for them (404).
 """
 
-import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -36,7 +35,8 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
+from accounts.selectors import access_user, user_visible_statuses
+from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
 from core.relations import relations
 from core.search import SearchMatch, search_words
@@ -50,10 +50,6 @@ from videos.models import (
 )
 
 Visibility = Video.Visibility
-
-
-def _is_staff(viewer) -> bool:
-    return bool(viewer is not None and viewer.is_authenticated and viewer.is_moderator)
 
 
 def video_visibility_filter(*, viewer, listed: bool) -> Q:
@@ -70,7 +66,7 @@ def video_visibility_filter(*, viewer, listed: bool) -> Q:
     others = Q(status=Video.Status.READY, owner__status__in=user_visible_statuses()) & (
         open_filter & Q(owner__is_private=False)
     )
-    if viewer is None or not viewer.is_authenticated:
+    if not is_signed_in(viewer):
         return others
     followed = relations().followed_user_ids(viewer)
     to_followers = Q(
@@ -98,7 +94,7 @@ def video_viewer_flags(viewer) -> dict[str, Expression]:
     (`core.relations`); False and NULL for an anonymous viewer, or while no graph is
     registered."""
     graph = relations()
-    signed_in = viewer is not None and viewer.is_authenticated
+    signed_in = is_signed_in(viewer)
     follow_status = graph.follow_status_expression(viewer, user_field="owner_id")
     flags = {
         "owner_follow_status": follow_status
@@ -122,7 +118,7 @@ def video_queryset_visible(*, viewer, listed: bool = True) -> QuerySet[Video]:
     queryset = Video.objects.select_related("owner", "category").annotate(
         **video_viewer_flags(viewer)
     )
-    if _is_staff(viewer):
+    if is_staff(viewer):
         return queryset
     return queryset.filter(video_visibility_filter(viewer=viewer, listed=listed))
 
@@ -130,10 +126,7 @@ def video_queryset_visible(*, viewer, listed: bool = True) -> QuerySet[Video]:
 def access_video(*, viewer, video_id, lock: bool = False) -> Video:
     """The video `video_id` if `viewer` may see it, else 404 (`not_found`), as if it
     did not exist. With `lock`, the row is locked for update (call in a transaction)."""
-    try:
-        pk = uuid.UUID(str(video_id))
-    except ValueError as error:
-        raise NotFound() from error
+    pk = uuid_or_404(video_id)
     queryset = video_queryset_visible(viewer=viewer, listed=False)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
@@ -192,22 +185,12 @@ def video_profile_owner_get(*, username: str, viewer) -> User:
     404 (`not_found`) when there is none, or when they are suspended, banned,
     deactivated or deleted (except for staff and themself), or a block stands between
     them and `viewer`."""
-    users = User.objects.filter(username__iexact=username)
-    if not _is_staff(viewer):
-        may_list = Q(status__in=user_visible_statuses())
-        if viewer is not None and viewer.is_authenticated:
-            may_list |= Q(pk=viewer.pk)
-            users = users.exclude(pk__in=relations().blocked_user_ids(viewer))
-        users = users.filter(may_list)
-    owner = users.order_by("pk").first()
-    if owner is None:
-        raise NotFound()
-    return owner
+    return access_user(viewer=viewer, username=username)
 
 
 def video_is_own_profile(*, owner: User, viewer) -> bool:
     """Whether `viewer` is `owner` (who sees every video of theirs on their profile)."""
-    return viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk
+    return is_signed_in(viewer) and viewer.pk == owner.pk
 
 
 def video_list_for_profile(*, owner: User, viewer) -> QuerySet[Video]:

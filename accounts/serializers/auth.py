@@ -2,11 +2,10 @@
 
 from rest_framework import serializers
 
-from accounts.exceptions import EMAIL_TAKEN, USERNAME_RESERVED, USERNAME_TAKEN
-from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession, User
+from accounts.exceptions import USERNAME_RESERVED
+from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession
 from accounts.models import username_validator as model_username_validator
 from accounts.serializers.users import UserSerializer
-from accounts.validators import password_validate
 from core.serializers import EmailAddressField
 
 PASSWORD_FIELD_MAX_LENGTH = 4096  # far above the 128 the validators allow
@@ -43,28 +42,13 @@ def username_field(**kwargs) -> serializers.CharField:
 
 
 class RegisterSerializer(serializers.Serializer):
+    """The shape of a registration; `user_register` refuses taken emails and usernames
+    and weak passwords."""
+
     email = EmailAddressField()
     username = username_field()
     password = password_field()
     full_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-
-    def validate_email(self, email: str) -> str:
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError(EMAIL_TAKEN.detail())
-        return email
-
-    def validate_username(self, username: str) -> str:
-        if User.objects.filter(username__iexact=username).exists():
-            raise serializers.ValidationError(USERNAME_TAKEN.detail())
-        return username
-
-    def validate(self, attrs: dict) -> dict:
-        candidate = User(email=attrs["email"], username=attrs["username"])
-        try:
-            password_validate(attrs["password"], candidate)
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError({"password": error.detail}) from error
-        return attrs
 
 
 class LoginSerializer(serializers.Serializer):
@@ -113,14 +97,61 @@ class RefreshSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=2000)
 
 
-class OAuthTokenRequestSerializer(serializers.Serializer):
-    """The form fields of `POST auth/token/` (documentation only: RFC 6749 rules)."""
+USERNAME_AND_PASSWORD_REQUIRED = "The username and password parameters are required."
+REFRESH_TOKEN_REQUIRED = "The refresh_token parameter is required."
 
-    grant_type = serializers.ChoiceField(choices=["password", "refresh_token"])
-    username = serializers.CharField(required=False)
-    password = serializers.CharField(required=False)
-    otp_code = serializers.CharField(required=False)
-    refresh_token = serializers.CharField(required=False)
+
+class OAuthStringField(serializers.CharField):
+    """A string taken as sent (nothing trimmed); a number in a JSON body is not one."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _oauth_field(**kwargs) -> serializers.CharField:
+    """The grant that needs the value requires it."""
+    return OAuthStringField(required=False, trim_whitespace=False, **kwargs)
+
+
+class GrantTypeField(serializers.ChoiceField):
+    """`grant_type`: an empty one is missing, not unsupported."""
+
+    def to_internal_value(self, data):
+        if data == "":
+            self.fail("required")
+        return super().to_internal_value(data)
+
+
+# The refusals RFC 6749 names carry the codes `required`, `blank`, `invalid_request`
+# (answered `invalid_request`) and `invalid_choice` (`unsupported_grant_type`), each
+# with its description; `OAuthTokenView` answers them, and any other, in its shape.
+class OAuthTokenRequestSerializer(serializers.Serializer):
+    """The form fields of `POST auth/token/` (RFC 6749). An empty password or one-time
+    code is a wrong one, not a malformed request."""
+
+    grant_type = GrantTypeField(
+        choices=["password", "refresh_token"],
+        error_messages={
+            "required": "The grant_type parameter is missing.",
+            "invalid_choice": "The grant type {input!r} is not supported.",
+        },
+    )
+    username = _oauth_field(error_messages={"blank": USERNAME_AND_PASSWORD_REQUIRED})
+    password = _oauth_field(allow_blank=True)
+    otp_code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    refresh_token = _oauth_field(error_messages={"blank": REFRESH_TOKEN_REQUIRED})
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["grant_type"] == "password":
+            if "username" not in attrs or "password" not in attrs:
+                raise serializers.ValidationError(
+                    USERNAME_AND_PASSWORD_REQUIRED, code="invalid_request"
+                )
+        elif "refresh_token" not in attrs:
+            raise serializers.ValidationError(REFRESH_TOKEN_REQUIRED, code="invalid_request")
+        return attrs
 
 
 class OAuthErrorSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from accounts.models import User
+from core.access import is_signed_in, is_staff
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUSES
 
 
@@ -95,9 +96,7 @@ class UserSerializer(serializers.ModelSerializer):
         """Whether the viewer is `user` or staff. The viewer is the request's user,
         or `context["viewer"]` where the caller is not signed in yet (sign-in answers)."""
         viewer = self.context.get("viewer") or getattr(self.context.get("request"), "user", None)
-        if viewer is None or not viewer.is_authenticated:
-            return False
-        return viewer.pk == user.pk or viewer.is_moderator
+        return is_staff(viewer) or (is_signed_in(viewer) and viewer.pk == user.pk)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_avatar_url(self, user: User) -> str | None:

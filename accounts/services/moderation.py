@@ -38,7 +38,9 @@ from accounts.exceptions import (
     RoleUnchanged,
 )
 from accounts.models import AuthSession, ModerationAction, User
-from accounts.services.sessions import session_end, sessions_end_for_user, user_can_sign_in
+from accounts.selectors import user_can_act
+from accounts.services.sessions import session_end, sessions_end_for_user
+from core.locks import users_lock
 
 Action = ModerationAction.Action
 
@@ -83,16 +85,12 @@ def _target_lock(*, actor: User, target: User, may_remove_admin: bool) -> tuple[
     """Lock and re-read the target's row; check rules 3 and 4 on what it holds now.
 
     When the action may take an admin's powers away, every admin row is locked too,
-    all in primary-key order: two admins demoting each other at once then queue, and
-    the second sees the first's change (rule 6). Returns the fresh target and the
+    all in `core.locks`' order: two admins demoting each other at once then queue,
+    and the second sees the first's change (rule 6). Returns the fresh target and the
     other admins locked with it.
     """
-    rows = User.objects.select_for_update().order_by("pk")
-    if may_remove_admin:
-        rows = rows.filter(Q(pk=target.pk) | Q(role=User.Role.ADMIN))
-    else:
-        rows = rows.filter(pk=target.pk)
-    locked = list(rows)
+    admins = Q(role=User.Role.ADMIN) if may_remove_admin else None
+    locked = list(users_lock([target.pk], where=admins).values())
     fresh = next((row for row in locked if row.pk == target.pk), None)
     if fresh is None:  # deleted from the database since it was looked up
         raise AccountDeleted()
@@ -106,7 +104,7 @@ def _target_lock(*, actor: User, target: User, may_remove_admin: bool) -> tuple[
 
 def _last_admin_check(*, target: User, other_admins: list[User]) -> None:
     """Rule 6, for an action that leaves `target` without an admin's powers."""
-    if target.is_admin and not any(user_can_sign_in(admin) for admin in other_admins):
+    if target.is_admin and not any(user_can_act(admin) for admin in other_admins):
         raise LastAdmin()
 
 

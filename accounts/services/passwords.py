@@ -36,6 +36,7 @@ from accounts.throttling import (
 )
 from accounts.tokens import TokenPair, email_verification_token_generator
 from accounts.validators import password_validate
+from core.locks import user_lock, users_lock
 from core.tasks import task_enqueue_detached_on_commit, task_enqueue_on_commit
 
 
@@ -60,7 +61,7 @@ def password_change(
     """
     sign_in_limit_check(subject=sign_in_subject(user=user, identifier=user.username))
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = user_lock(user)
         if locked.check_password(current_password):
             if new_password == current_password:
                 raise PASSWORD_UNCHANGED.error()
@@ -118,7 +119,7 @@ def _user_from_link(*, uid: str, token: str, token_generator: PasswordResetToken
         user_id = uuid.UUID(urlsafe_base64_decode(uid).decode())
     except (ValueError, TypeError, UnicodeDecodeError) as error:
         raise LinkTokenInvalid() from error
-    user = User.objects.select_for_update().filter(pk=user_id).first()
+    user = users_lock([user_id]).get(user_id)
     if user is None or not token_generator.check_token(user, token):
         raise LinkTokenInvalid()
     return user

@@ -27,13 +27,10 @@ from accounts.exceptions import (
     AccountInactive,
 )
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
-from accounts.services.sessions import (
-    UNKNOWN_CLIENT,
-    ClientInfo,
-    sessions_end_for_user,
-    user_can_sign_in,
-)
+from accounts.selectors import user_can_act, user_list_by_username
+from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
+from core.locks import user_lock
 from core.relations import relations
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
@@ -46,11 +43,12 @@ AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 AVATAR_MAX_PIXELS = 25_000_000
 
 
-def _user_lock(user: User) -> User:
-    """Lock and re-read `user`'s row; refuse an account that may no longer sign in
-    (deleted, banned, ... since the request was authenticated)."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if not user_can_sign_in(locked):
+def _user_lock(user: User, *, by_staff: bool = False) -> User:
+    """Lock and re-read `user`'s row; unless staff make the change (`by_staff`, the
+    admin site), refuse an account that may no longer sign in (deleted, banned, ...
+    since the request was authenticated)."""
+    locked = user_lock(user)
+    if not by_staff and not user_can_act(locked):
         raise AccountInactive()
     return locked
 
@@ -58,7 +56,7 @@ def _user_lock(user: User) -> User:
 def _username_taken(username: str, *, user: User) -> bool:
     """Whether another account holds `username` whatever its case. Deleted accounts
     keep theirs: their rows stay."""
-    return User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists()
+    return user_list_by_username(username).exclude(pk=user.pk).exists()
 
 
 def user_profile_update(
@@ -69,9 +67,11 @@ def user_profile_update(
     bio: str | None = None,
     phone_number: str | None = None,
     is_private: bool | None = None,
+    by_staff: bool = False,
 ) -> User:
     """Change the profile fields given (None leaves a field as it is); returns the
-    updated user, freshly read.
+    updated user, freshly read. `by_staff`: staff edit it (the admin site), whatever
+    the account's standing.
 
     Values are expected already validated in shape (lengths, the username and phone
     number patterns); an empty `phone_number` clears it. A username is refused with
@@ -99,7 +99,7 @@ def user_profile_update(
                 # A public account has no pending follow requests: accept them. First,
                 # since the social graph locks the users it changes in its own order.
                 relations().follow_requests_accept_all(user)
-            locked = _user_lock(user)
+            locked = _user_lock(user, by_staff=by_staff)
             if not changes:
                 return locked
             for name, value in changes.items():
@@ -168,9 +168,10 @@ def _avatar_file_delete_on_commit(name: str) -> None:
         transaction.on_commit(partial(storage.delete, name), robust=True)
 
 
-def user_avatar_set(*, user: User, upload: File) -> User:
+def user_avatar_set(*, user: User, upload: File, by_staff: bool = False) -> User:
     """Replace the user's avatar with `upload`, re-encoded (see `avatar_image_encode`,
     whose `too_large` and `invalid_image` errors it raises); returns the updated user.
+    `by_staff` as in `user_profile_update`.
 
     The new file is written under a new random name before the row is locked; the
     previous file is deleted after commit, and the new one at once if the update fails.
@@ -180,7 +181,7 @@ def user_avatar_set(*, user: User, upload: File) -> User:
     name = field.storage.save(field.generate_filename(user, "avatar.jpg"), ContentFile(content))
     try:
         with transaction.atomic():
-            locked = _user_lock(user)
+            locked = _user_lock(user, by_staff=by_staff)
             _avatar_file_delete_on_commit(locked.avatar.name)
             locked.avatar = name
             locked.save(update_fields=["avatar", "updated_at"])
@@ -191,10 +192,10 @@ def user_avatar_set(*, user: User, upload: File) -> User:
 
 
 @transaction.atomic
-def user_avatar_remove(*, user: User) -> User:
+def user_avatar_remove(*, user: User, by_staff: bool = False) -> User:
     """Remove the user's avatar, if any; the file is deleted after commit. Returns
-    the updated user."""
-    locked = _user_lock(user)
+    the updated user. `by_staff` as in `user_profile_update`."""
+    locked = _user_lock(user, by_staff=by_staff)
     if locked.avatar:
         _avatar_file_delete_on_commit(locked.avatar.name)
         locked.avatar = ""

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.exceptions import RefreshTokenReused, SessionEnded, TokenNotValid
 from accounts.models import AuthSession, User
-from accounts.selectors import user_visible_statuses
+from accounts.selectors import user_can_act
 from accounts.tokens import SESSION_CLAIM, TokenPair, refresh_token_decode, token_pair_issue
 
 
@@ -22,10 +22,6 @@ class ClientInfo:
 
 
 UNKNOWN_CLIENT = ClientInfo()  # for services called outside a request
-
-
-def user_can_sign_in(user: User) -> bool:
-    return user.status in user_visible_statuses()
 
 
 @transaction.atomic
@@ -82,7 +78,7 @@ def session_refresh(*, refresh_token: str, client: ClientInfo) -> tuple[AuthSess
         if session is None:
             raise TokenNotValid()
         now = timezone.now()
-        if not session.is_active or not user_can_sign_in(session.user):
+        if not session.is_active or not user_can_act(session.user):
             raise SessionEnded()
         if session.refresh_jti == token["jti"]:
             pair = token_pair_issue(

@@ -27,8 +27,9 @@ from accounts.exceptions import (
     TwoFactorThrottled,
 )
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
+from accounts.selectors import user_can_act, user_list_by_username
 from accounts.services.moderation import user_suspension_lift_if_expired
-from accounts.services.sessions import ClientInfo, session_start, user_can_sign_in
+from accounts.services.sessions import ClientInfo, session_start
 from accounts.services.two_factor import two_factor_code_verify, two_factor_is_enabled
 from accounts.throttling import (
     SignInSubject,
@@ -69,8 +70,9 @@ def user_find_for_sign_in(identifier: str) -> User | None:
     identifier = identifier.strip()
     if not identifier:
         return None
-    lookup = "email__iexact" if "@" in identifier else "username__iexact"
-    return User.objects.filter(**{lookup: identifier}).first()
+    if "@" in identifier:
+        return User.objects.filter(email__iexact=identifier).first()
+    return user_list_by_username(identifier).first()
 
 
 def sign_in_password_check(
@@ -108,7 +110,7 @@ def sign_in_password_check(
         raise InvalidCredentials()
 
     user = user_suspension_lift_if_expired(user=user)
-    if not user_can_sign_in(user):
+    if not user_can_act(user):
         sign_in_attempt_record(
             subject=subject, method=method, outcome=Outcome.ACCOUNT_INACTIVE, client=client
         )
@@ -219,7 +221,7 @@ def challenge_verify(*, challenge_token: str, code: str, client: ClientInfo) -> 
             or challenge.used_at is not None
             or challenge.expires_at <= timezone.now()
             or challenge.attempts >= CHALLENGE_MAX_ATTEMPTS
-            or not user_can_sign_in(challenge.user)
+            or not user_can_act(challenge.user)
         ):
             raise ChallengeInvalid()
         user = challenge.user

@@ -30,6 +30,7 @@ from accounts.exceptions import (
 from accounts.models import AuthSession, SignInAttempt, User
 from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
+from core.locks import user_lock
 
 BACKUP_CODE_COUNT = 10
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -113,11 +114,6 @@ class TwoFactorSetup:
     qr_svg: str
 
 
-def _user_lock(user: User) -> User:
-    """The user's row, locked: changes to one user's two-factor state run one by one."""
-    return User.objects.select_for_update().get(pk=user.pk)
-
-
 def _qr_svg(data: str) -> str:
     buffer = io.BytesIO()
     segno.make(data, error="m").save(
@@ -146,7 +142,7 @@ def two_factor_setup_begin(*, user: User) -> TwoFactorSetup:
     Any earlier unconfirmed device is replaced, so only the latest secret shown can be
     confirmed. Raises `TwoFactorAlreadyEnabled` when two-factor is on.
     """
-    user = _user_lock(user)
+    user = user_lock(user)  # changes to one user's two-factor state run one by one
     if two_factor_is_enabled(user):
         raise TwoFactorAlreadyEnabled()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -175,7 +171,7 @@ def two_factor_setup_confirm(
     code = "".join(code.split())
     backup_codes: list[str] = []
     with transaction.atomic():
-        user = _user_lock(user)
+        user = user_lock(user)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
         if device is None or two_factor_is_enabled(user):
             raise TwoFactorNotSetUp()
@@ -203,7 +199,7 @@ def backup_codes_regenerate(*, user: User, code: str) -> list[str]:
     """
     backup_codes: list[str] = []
     with transaction.atomic():
-        user = _user_lock(user)
+        user = user_lock(user)
         if not two_factor_is_enabled(user):
             raise TwoFactorNotEnabled()
         verified = two_factor_code_verify(user=user, code=code)
@@ -233,7 +229,7 @@ def two_factor_disable(
     """
     subject = sign_in_subject(user=user, identifier=user.username)
     with transaction.atomic():
-        user = _user_lock(user)
+        user = user_lock(user)
         if not two_factor_is_enabled(user):
             raise TwoFactorNotEnabled()
         sign_in_limit_check(subject=subject)

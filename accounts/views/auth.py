@@ -157,31 +157,22 @@ class OAuthTokenView(PublicAuthView):
         "`refresh_token`. Refresh tokens rotate: each can be used once.",
     )
     def post(self, request: Request) -> Response:
-        grant_type = request.data.get("grant_type")
-        if not grant_type:
-            return self.error("invalid_request", "The grant_type parameter is missing.")
-        if grant_type == "password":
-            return self.password_grant(request)
-        if grant_type == "refresh_token":
-            return self.refresh_grant(request)
-        return self.error(
-            "unsupported_grant_type", f"The grant type {grant_type!r} is not supported."
-        )
+        serializer = OAuthTokenRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return self.request_error(serializer.errors)
+        data = serializer.validated_data
+        if data["grant_type"] == "password":
+            return self.password_grant(request, data)
+        return self.refresh_grant(request, data)
 
-    def password_grant(self, request: Request) -> Response:
-        username, password = request.data.get("username"), request.data.get("password")
-        if not isinstance(username, str) or not isinstance(password, str) or not username:
-            return self.error(
-                "invalid_request", "The username and password parameters are required."
-            )
-        otp_code = request.data.get("otp_code") or None
+    def password_grant(self, request: Request, data: dict) -> Response:
         try:
             result = sign_in_with_password(
-                identifier=username[:254],
-                password=password[:4096],
+                identifier=data["username"][:254],
+                password=data["password"][:4096],
                 client=client_info(request),
                 method=SignInAttempt.Method.PASSWORD_GRANT,
-                otp_code=str(otp_code) if otp_code is not None else None,
+                otp_code=data.get("otp_code") or None,
                 allow_challenge=False,
             )
         except TwoFactorRequired:
@@ -190,10 +181,8 @@ class OAuthTokenView(PublicAuthView):
             return self.error("invalid_grant", str(error.detail))
         return Response(result.tokens.as_response(), headers=NO_STORE)
 
-    def refresh_grant(self, request: Request) -> Response:
-        refresh_token = request.data.get("refresh_token")
-        if not isinstance(refresh_token, str) or not refresh_token:
-            return self.error("invalid_request", "The refresh_token parameter is required.")
+    def refresh_grant(self, request: Request, data: dict) -> Response:
+        refresh_token = data["refresh_token"]
         _, pair = session_refresh(refresh_token=refresh_token, client=client_info(request))
         return Response(pair.as_response(), headers=NO_STORE)
 
@@ -220,6 +209,21 @@ class OAuthTokenView(PublicAuthView):
             return self.error(code, str(detail))
         # HTTP's own refusals (413, 415, 406) keep the API's shape, as the schema says.
         return super().handle_exception(exc)
+
+    # The serializer's error codes that RFC 6749 names, and its answer to each.
+    REQUEST_ERRORS = {
+        "required": "invalid_request",
+        "blank": "invalid_request",
+        "invalid_request": "invalid_request",
+        "invalid_choice": "unsupported_grant_type",
+    }
+
+    def request_error(self, errors: dict) -> Response:
+        """The serializer's first refusal, in RFC 6749's shape."""
+        first = next(iter(errors.values()))[0]
+        if first.code in self.REQUEST_ERRORS:
+            return self.error(self.REQUEST_ERRORS[first.code], str(first))
+        return self.error("invalid_request", "The request is invalid.")
 
     @staticmethod
     def error(code: str, description: str, status_code: int = 400) -> Response:

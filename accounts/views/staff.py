@@ -19,7 +19,7 @@ from accounts.exceptions import (
 )
 from accounts.models import ModerationAction, User
 from accounts.permissions import IsAdminRole, IsModerator
-from accounts.selectors import moderation_action_list
+from accounts.selectors import moderation_action_list, user_list_by_username
 from accounts.serializers.staff import (
     ModerationActionSerializer,
     UserBanSerializer,
@@ -58,7 +58,7 @@ class StaffUserActionView(generics.GenericAPIView):
     permission_classes = [IsModerator]
 
     def get_object(self) -> User:
-        target = User.objects.filter(username__iexact=self.kwargs["username"]).first()
+        target = user_list_by_username(self.kwargs["username"]).first()
         if target is None:
             raise NotFound("No account has this username.")
         return target

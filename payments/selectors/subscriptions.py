@@ -1,42 +1,27 @@
 """Reads for tips, creator tiers and subscriptions (views/tips.py, views/subscriptions.py)."""
 
-import uuid
-
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.services.sessions import user_can_sign_in
-from core.relations import relations
+from accounts.selectors import access_user, user_is_visible
+from core.access import is_staff, uuid_or_404
 from payments.models import CreatorTier, Subscription, Tip
 
 TIP_DIRECTIONS = ("sent", "received")
 
 
-def _uuid_or_404(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as error:
-        raise NotFound() from error
-
-
 def user_is_reachable(*, user: User, viewer) -> bool:
     """Whether `viewer` (a user, or anonymous) may pay `user` or see what they sell:
-    `user` may sign in and no block stands between the two, either way."""
-    if not user_can_sign_in(user):
-        return False
-    if viewer is None or not viewer.is_authenticated or viewer.pk == user.pk:
-        return True
-    return not relations().blocked_user_ids(viewer).filter(pk=user.pk).exists()
+    `user` may sign in and no block stands between the two, either way (the one rule,
+    `accounts.selectors`, which staff follow here too)."""
+    return user_is_visible(user=user, viewer=viewer, staff_see_all=False)
 
 
 def payments_user_get(*, username: str, viewer) -> User:
     """The user named `username` (whatever its case) whom `viewer` may pay; 404
     (`not_found`) when there is none, they may not sign in, or either blocked the other."""
-    user = User.objects.filter(username__iexact=username).order_by("pk").first()
-    if user is None or not user_is_reachable(user=user, viewer=viewer):
-        raise NotFound()
-    return user
+    return access_user(viewer=viewer, username=username, staff_see_all=False)
 
 
 # -- tips ----------------------------------------------------------------------------
@@ -72,7 +57,7 @@ def tier_list_for_creator(*, creator: User) -> QuerySet[CreatorTier]:
 
 def tier_get_own(*, creator: User, tier_id) -> CreatorTier:
     """`creator`'s tier `tier_id` with `subscriber_count`; 404 for anyone else's."""
-    tier = tier_list_for_creator(creator=creator).filter(pk=_uuid_or_404(tier_id)).first()
+    tier = tier_list_for_creator(creator=creator).filter(pk=uuid_or_404(tier_id)).first()
     if tier is None:
         raise NotFound()
     return tier
@@ -86,7 +71,7 @@ def tier_list_public(*, creator: User) -> QuerySet[CreatorTier]:
 def tier_get_for_subscribing(*, tier_id) -> CreatorTier:
     """The tier `tier_id` with its creator joined, whatever its state (the service
     decides); 404 when there is none."""
-    tier = CreatorTier.objects.select_related("creator").filter(pk=_uuid_or_404(tier_id)).first()
+    tier = CreatorTier.objects.select_related("creator").filter(pk=uuid_or_404(tier_id)).first()
     if tier is None:
         raise NotFound()
     return tier
@@ -112,8 +97,8 @@ def subscription_list_live_for_creator(*, creator: User) -> QuerySet[Subscriptio
 def access_subscription(*, viewer: User, subscription_id) -> Subscription:
     """The subscription `subscription_id` if `viewer` is its subscriber or staff, else
     404 (`not_found`). Changing it is the subscriber's alone (the services check)."""
-    queryset = subscription_queryset().filter(pk=_uuid_or_404(subscription_id))
-    if not viewer.is_moderator:
+    queryset = subscription_queryset().filter(pk=uuid_or_404(subscription_id))
+    if not is_staff(viewer):
         queryset = queryset.filter(subscriber=viewer)
     subscription = queryset.first()
     if subscription is None:

@@ -1,11 +1,10 @@
 """Reads of coin packages and of a user's own top-ups."""
 
-import uuid
-
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from core.access import uuid_or_404
 from payments.models import CoinPackage, TopUp
 
 # Newest first; the primary key makes the ordering unique for the cursor.
@@ -25,11 +24,7 @@ def top_up_list_for_user(*, user: User) -> QuerySet[TopUp]:
 
 def top_up_get_for_user(*, user: User, top_up_id) -> TopUp:
     """`user`'s top-up `top_up_id`; 404 when it is someone else's, unknown or not an id."""
-    try:
-        pk = uuid.UUID(str(top_up_id))
-    except ValueError as error:
-        raise NotFound() from error
-    top_up = top_up_list_for_user(user=user).filter(pk=pk).first()
+    top_up = top_up_list_for_user(user=user).filter(pk=uuid_or_404(top_up_id)).first()
     if top_up is None:
         raise NotFound()
     return top_up

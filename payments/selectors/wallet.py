@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from core.access import uuid_or_404
 from payments.models import (
     LedgerAccount,
     LedgerEntry,
@@ -121,11 +122,7 @@ def payout_list_for_creator(*, user: User) -> QuerySet[Payout]:
 def payout_get_for_creator(*, user: User, payout_id: str) -> Payout:
     """`user`'s payout `payout_id`; 404 when there is no such payout of theirs
     (someone else's included: staff review payouts in the admin)."""
-    try:
-        pk = uuid.UUID(str(payout_id))
-    except ValueError as error:
-        raise NotFound() from error
-    payout = payout_list_for_creator(user=user).filter(pk=pk).first()
+    payout = payout_list_for_creator(user=user).filter(pk=uuid_or_404(payout_id)).first()
     if payout is None:
         raise NotFound()
     return payout

@@ -9,8 +9,9 @@ invariants live in one place:
   `external`) goes below zero, and a debt never above zero. Each account's balance moves
   with one conditional `UPDATE ... SET balance = balance + x WHERE balance + x >= 0`,
   which both SQLite and PostgreSQL apply atomically; on PostgreSQL the rows are first
-  locked with `SELECT ... FOR UPDATE` in primary-key order, so two postings that touch
-  the same accounts always lock them in the same order and never deadlock.
+  locked in `core.locks`' order (ledger accounts last, in primary-key order), so two
+  postings that touch the same accounts always lock them in the same order and never
+  deadlock.
 """
 
 from collections import defaultdict
@@ -24,6 +25,7 @@ from django.db.models import F, Q, Sum
 
 from accounts.models import User
 from core import metrics
+from core.locks import rows_lock
 from payments.exceptions import InsufficientFunds, WalletInDebt
 from payments.models import BOOK_OF_ROLE, LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -154,9 +156,7 @@ def ledger_post(
     ordered_ids = sorted(legs)
     accounts = {
         account.pk: account
-        for account in LedgerAccount.objects.select_for_update()
-        .filter(pk__in=ordered_ids)
-        .order_by("pk")
+        for account in rows_lock(LedgerAccount.objects.filter(pk__in=ordered_ids))
     }
     if len(accounts) != len(ordered_ids):
         raise LedgerError("Every entry needs an existing account.")

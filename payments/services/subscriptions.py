@@ -30,6 +30,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from core.locks import rows_lock
 from notifications.models import NotificationType
 from notifications.services import notify
 from payments.exceptions import (
@@ -446,18 +447,19 @@ def _refund_post(*, subscription: Subscription, coins: int, fee_back: int) -> Bl
     """Post the refund of `coins` to the subscriber: their debt is settled first (as
     a top-up would), the platform gives back `fee_back`, the creator's earnings the
     rest, and what the earnings no longer hold (paid out) becomes the creator's debt.
-    The accounts are locked in primary-key order before their balances are read."""
+    The accounts are locked (`core.locks`' order) before their balances are read."""
     subscriber, creator = subscription.subscriber, subscription.creator
     wallet = ledger_account_for_user(user=subscriber, role=Role.WALLET)
     subscriber_debt = ledger_account_for_user(user=subscriber, role=Role.DEBT)
     earnings = ledger_account_for_user(user=creator, role=Role.EARNINGS)
     creator_debt = ledger_account_for_user(user=creator, role=Role.DEBT)
     revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    accounts = [wallet, subscriber_debt, earnings, creator_debt, revenue]
     locked = {
         account.pk: account.balance
-        for account in LedgerAccount.objects.select_for_update()
-        .filter(Q(pk__in=[wallet.pk, subscriber_debt.pk, earnings.pk, creator_debt.pk, revenue.pk]))
-        .order_by("pk")
+        for account in rows_lock(
+            LedgerAccount.objects.filter(pk__in=[account.pk for account in accounts])
+        )
     }
     net = coins - fee_back
     taken = min(net, locked[earnings.pk])

@@ -34,6 +34,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from core.locks import rows_lock
 from payments.exceptions import (
     CheckoutClosed,
     NotStaff,
@@ -260,16 +261,11 @@ def _payment_id(session: dict[str, Any]) -> str:
 
 
 def _accounts_lock(*, user: User) -> None:
-    """Lock `user`'s wallet and debt and the external account in primary-key order,
+    """Lock `user`'s wallet and debt and the external account in `core.locks`' order,
     the order `ledger_post` locks in, so the balances read next stay true until the
     posting (PostgreSQL; SQLite's write lock already serialises writers)."""
     mine = Q(owner=user, role__in=[Role.WALLET, Role.DEBT])
-    list(
-        LedgerAccount.objects.select_for_update()
-        .filter(mine | Q(owner=None, role=Role.EXTERNAL))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    rows_lock(LedgerAccount.objects.filter(mine | Q(owner=None, role=Role.EXTERNAL)))
 
 
 def _top_up_credit(*, top_up: TopUp, session: dict[str, Any], event: _Event) -> str:

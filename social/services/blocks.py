@@ -3,9 +3,9 @@
 A block removes the follows and follow requests between the two, either way (the
 counters move back), ends the paid subscriptions between them, either way (payments
 refunds the unused part, through `core.subscriptions`), and from then on
-`relations().blocked_user_ids` hides each from the other. Locks as in
-`social.services.follows`: both users' rows in primary-key order, then the rows of
-follows, then (payments) the subscriptions' rows and their ledger accounts.
+`relations().blocked_user_ids` hides each from the other. Locks in `core.locks`'
+order: both users' rows, then the rows of follows, then (payments) the
+subscriptions' rows and their ledger accounts.
 """
 
 from datetime import datetime
@@ -15,11 +15,12 @@ from django.db.models import Q
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
+from accounts.selectors import user_can_act
+from core.locks import rows_lock, users_lock
 from core.subscriptions import subscriptions
 from social.exceptions import CannotBlockSelf
 from social.models import Block, Follow
-from social.services.follows import follow_counters_move, users_lock
+from social.services.follows import follow_counters_move
 
 
 @transaction.atomic
@@ -33,7 +34,7 @@ def block_create(
     if blocker.pk == blocked.pk:
         raise CannotBlockSelf()
     target = users_lock([blocker.pk, blocked.pk]).get(blocked.pk)
-    if target is None or target.status not in user_visible_statuses():
+    if target is None or not user_can_act(target):
         raise NotFound()
     existing = Block.objects.filter(blocker=blocker, blocked=target).first()
     if existing is not None:
@@ -48,7 +49,7 @@ def block_create(
         return existing, False
 
     between = Q(follower=blocker, followed=target) | Q(follower=target, followed=blocker)
-    for follow in Follow.objects.select_for_update().filter(between).order_by("pk"):
+    for follow in rows_lock(Follow.objects.filter(between)):
         follow.delete()
         if follow.status == Follow.Status.ACCEPTED:
             follow_counters_move(

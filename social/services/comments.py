@@ -23,8 +23,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
-from core.relations import relations
+from accounts.selectors import user_can_act, user_list_visible
 from notifications.models import NotificationType
 from notifications.services import notify
 from social.exceptions import (
@@ -78,11 +77,12 @@ def comment_mentions_resolve(*, text: str, author: User, video: Video) -> list[U
     wanted: list[str] = []
     for name in names:
         wanted.extend({name.upper(), name.rstrip(".").upper()})
+    named = User.objects.annotate(username_upper=Upper("username")).filter(
+        username_upper__in=wanted
+    )
     candidates = {
         user.username.upper(): user
-        for user in User.objects.annotate(username_upper=Upper("username"))
-        .filter(username_upper__in=wanted, status__in=user_visible_statuses())
-        .exclude(pk__in=relations().blocked_user_ids(author))
+        for user in user_list_visible(named, viewer=author, staff_see_all=False)
     }
     linked: list[User] = []
     for name in names:
@@ -151,7 +151,7 @@ def comment_create(
         answered is not None
         and answered.pk != author.pk
         and answered not in mentioned
-        and answered.status in user_visible_statuses()
+        and user_can_act(answered)
         and _video_visible_to(video=video, user=answered)
     ):
         mentioned = [answered, *mentioned][:MENTIONS_MAX]

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
+from core.access import is_signed_in
 from notifications.models import NotificationType
 from notifications.services import notify
 from social.models import Bookmark, Share, VideoLike
@@ -107,7 +108,7 @@ def video_share(*, video: Video, user: User | None, channel: str = "") -> ShareR
     """Record that `user` (None when anonymous) shared `video` to `channel` (one of
     `SHARE_CHANNELS`, or "" when unknown), add one to `share_count`, and return the
     address to share."""
-    if user is not None and not user.is_authenticated:
+    if not is_signed_in(user):
         user = None
     share = Share.objects.create(video=video, user=user, channel=channel)
     Video.objects.filter(pk=video.pk).update(share_count=F("share_count") + 1)

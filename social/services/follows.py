@@ -2,15 +2,14 @@
 
 `User.follower_count` and `following_count` count accepted follows only; they move
 with `F()` in the transaction that changes the follow, so they stay exact under
-concurrency. Locks: a function that changes follows between two users first locks
-both users' rows in primary-key order (`users_lock`), then the follow rows. The
+concurrency. Locks (in `core.locks`' order): a function that changes follows between
+two users first locks both users' rows (`users_lock`), then the follow rows. The
 fixed order keeps two people following each other at the same moment from
 deadlocking, and the lock on the followed user makes a follow wait for a concurrent
 change of `is_private` (whose pending requests are then accepted, see
 `follow_requests_accept_all`).
 """
 
-import uuid
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -20,26 +19,17 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import user_visible_statuses
+from accounts.selectors import user_is_visible
+from core.access import uuid_or_404
+from core.locks import rows_lock, users_lock
 from notifications.services import notify
 from social.exceptions import CannotFollowSelf
 from social.models import Follow
-from social.selectors import (
-    block_exists_between,
-    follow_request_id_valid,
-)
 
 Status = Follow.Status
 
 
-def users_lock(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
-    """Lock the rows of these users in primary-key order (call in a transaction);
-    returns the locked users, freshly read, by id (missing ids are left out)."""
-    users = User.objects.select_for_update().filter(pk__in=list(user_ids)).order_by("pk")
-    return {user.pk: user for user in users}
-
-
-def follow_counters_move(*, follower_ids: Iterable[uuid.UUID], followed_id, delta: int) -> None:
+def follow_counters_move(*, follower_ids: Iterable, followed_id, delta: int) -> None:
     """Move the counters of accepted follows from each of `follower_ids` to
     `followed_id` by `delta` (+1 or -1 a follow). Counters never go below zero."""
     follower_ids = list(follower_ids)
@@ -67,9 +57,7 @@ def follow_create(*, follower: User, followed: User) -> tuple[Follow, bool]:
     if follower.pk == followed.pk:
         raise CannotFollowSelf()
     target = users_lock([follower.pk, followed.pk]).get(followed.pk)
-    if target is None or target.status not in user_visible_statuses():
-        raise NotFound()
-    if block_exists_between(follower.pk, target.pk):
+    if target is None or not user_is_visible(user=target, viewer=follower, staff_see_all=False):
         raise NotFound()
     existing = Follow.objects.filter(follower=follower, followed=target).first()
     if existing is not None:
@@ -122,7 +110,7 @@ def follow_request_accept(*, user: User, follow_id) -> Follow:
     an accepted follow of `user` returns it unchanged (accepting twice is one
     acceptance). 404 when there is no such request or follow to `user` (someone
     else's, refused, withdrawn)."""
-    pk = follow_request_id_valid(follow_id)
+    pk = uuid_or_404(follow_id)
     request = Follow.objects.filter(pk=pk, followed=user).first()
     if request is None:
         raise NotFound()
@@ -153,7 +141,7 @@ def follow_request_reject(*, user: User, follow_id) -> None:
     """`user` refuses the pending request `follow_id`: it is deleted (the requester
     may ask again). 404 when there is no such pending request to `user`."""
     deleted, _ = Follow.objects.filter(
-        pk=follow_request_id_valid(follow_id), followed=user, status=Status.PENDING
+        pk=uuid_or_404(follow_id), followed=user, status=Status.PENDING
     ).delete()
     if not deleted:
         raise NotFound()
@@ -169,13 +157,8 @@ def follow_requests_accept_all(*, user: User) -> int:
     the lock on `user`, no request can be made against the old `is_private`.
     """
     pending = Follow.objects.filter(followed=user, status=Status.PENDING)
-    users_lock_query = User.objects.select_for_update().filter(
-        Q(pk=user.pk) | Q(pk__in=pending.values("follower_id"))
-    )
-    list(users_lock_query.order_by("pk").values_list("pk", flat=True))
-    requests = list(
-        pending.select_for_update(of=("self",)).select_related("follower").order_by("pk")
-    )
+    users_lock([user.pk], where=Q(pk__in=pending.values("follower_id")))
+    requests = rows_lock(pending.select_related("follower"), of=("self",))
     if not requests:
         return 0
     now = timezone.now()

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_get_by_username
 from accounts.serializers.users import UserPublicSerializer
 from core.openapi import because, raises
 from core.schema import REPEATED_ACTION
@@ -38,7 +39,6 @@ from social.selectors import (
     follow_request_list_incoming,
     follow_user,
     user_follow_lists_get,
-    user_get_by_username,
 )
 from social.serializers import BlockSerializer, FollowRequestSerializer, FollowResultSerializer
 from social.services.blocks import block_create, block_delete

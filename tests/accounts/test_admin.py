@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.db.models.fields.files import FieldFile
 from django.test import Client
 from django.utils import timezone
@@ -13,8 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.services.moderation import user_ban
 from accounts.services.sessions import ClientInfo, session_start
+from social.services.follows import follow_create
 from tests.accounts.conftest import throttle_delay_pass, two_factor_enable
-from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
+from tests.accounts.factories import PASSWORD, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +25,6 @@ SESSIONS = "/admin/accounts/authsession/"
 ATTEMPTS = "/admin/accounts/signinattempt/"
 MODERATION_LOG = "/admin/accounts/moderationaction/"
 ADMIN_SITE_REASON = "Via the admin site"
-
-
-@pytest.fixture
-def admin_user() -> User:
-    return AdminFactory(username="boss", email="boss@example.com")
-
-
-@pytest.fixture
-def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def results(response) -> list[str]:
@@ -238,7 +228,7 @@ def test_the_add_form_creates_a_user_who_can_sign_in(admin_client, api_client):
     ("changes", "field", "code"),
     [
         ({"email": "ADA@example.com"}, "email", "email_taken"),
-        ({"username": "ADA"}, "username", "unique"),
+        ({"username": "ADA"}, "username", "username_taken"),
         ({"username": "no spaces"}, "username", "invalid"),
         ({"password1": "short", "password2": "short"}, "password2", "password_too_short"),
         ({"email": ""}, "email", "required"),
@@ -260,6 +250,54 @@ def test_the_add_form_refuses_what_registration_refuses(admin_client, changes, f
     errors = response.context["adminform"].form.errors.as_data()
     assert code in [error.code for error in errors[field]], errors
     assert not User.objects.filter(username__iexact=data["username"], email=data["email"]).exists()
+
+
+def test_the_add_form_emails_a_verification_link(admin_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"{USERS}add/",
+            {"username": "newcomer", "email": "newcomer@example.com", "usable_password": "false"},
+        )
+
+    assert response.status_code == 302
+    user = User.objects.get(username="newcomer")
+    assert (user.status, user.has_usable_password()) == ("pending", False)
+    assert [message.to for message in mail.outbox] == [["newcomer@example.com"]]
+
+
+def change_page_data(client: Client, user: User) -> dict:
+    """What the change page posts back when nothing is changed."""
+    page = client.get(f"{USERS}{user.pk}/change/")
+    data = form_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        data |= form_data(inline.formset.management_form)
+    return data
+
+
+def test_making_an_account_public_on_the_change_page_accepts_its_follow_requests(admin_client):
+    ada = UserFactory(username="ada", is_private=True)
+    request, _ = follow_create(follower=UserFactory(username="fan"), followed=ada)
+    data = change_page_data(admin_client, ada)
+    del data["is_private"]
+
+    response = admin_client.post(f"{USERS}{ada.pk}/change/", data)
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    ada.refresh_from_db()
+    assert (ada.is_private, request.status, ada.follower_count) == (False, "accepted", 1)
+
+
+def test_the_profile_of_a_banned_account_is_edited_on_the_change_page(admin_client, admin_user):
+    ada = UserFactory(username="ada", display_name="Ada")
+    user_ban(actor=admin_user, target=ada, reason="spam")
+    data = change_page_data(admin_client, ada) | {"display_name": "Removed", "bio": ""}
+
+    response = admin_client.post(f"{USERS}{ada.pk}/change/", data)
+
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert (ada.display_name, ada.status) == ("Removed", User.Status.BANNED)
 
 
 def test_the_change_page_masks_the_password_and_shows_the_devices(admin_client):

@@ -17,6 +17,7 @@ from accounts.exceptions import AccountInactive
 from accounts.models import User
 from accounts.services.profiles import user_avatar_set
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.conftest import error_body
 
 pytestmark = pytest.mark.django_db
 
@@ -79,16 +80,11 @@ def open_stored(user: User) -> Image.Image:
     return Image.open(user.avatar.path)
 
 
-def error_body(code: str, detail: str) -> dict:
-    return {
-        "type": "validation_error",
-        "errors": [{"code": code, "detail": detail, "attr": "avatar"}],
-    }
-
-
 INVALID_IMAGE = error_body(
     "invalid_image",
     "Upload a valid JPEG, PNG, WebP or GIF image; the file is not one or is damaged.",
+    "avatar",
+    kind="validation_error",
 )
 
 
@@ -212,7 +208,9 @@ def test_a_file_over_the_size_limit_is_too_large(auth_client, user, media_root, 
 
     response = put_avatar(auth_client, over_limit)
     assert response.status_code == 400
-    assert response.json() == error_body("too_large", "The image is larger than 1 MB.")
+    assert response.json() == error_body(
+        "too_large", "The image is larger than 1 MB.", "avatar", kind="validation_error"
+    )
     user.refresh_from_db()
     assert (user.avatar.name, stored_files(media_root)) == ("", [])
 
@@ -253,7 +251,13 @@ def test_anything_but_a_whole_accepted_image_is_invalid_image(
         # Past Pillow's own bomb limit: refused while opening.
         (50_000, 50_000, INVALID_IMAGE),
         # 36 megapixels: past ours (a PNG is decoded at full size).
-        (6_000, 6_000, error_body("invalid_image", "The image has too many pixels.")),
+        (
+            6_000,
+            6_000,
+            error_body(
+                "invalid_image", "The image has too many pixels.", "avatar", kind="validation_error"
+            ),
+        ),
     ],
 )
 def test_a_decompression_bomb_is_invalid_image(
@@ -287,7 +291,9 @@ def test_a_failed_upload_keeps_the_previous_avatar(auth_client, user, media_root
 def test_no_file_is_required(auth_client):
     response = auth_client.put(AVATAR_URL, {}, format="multipart")
     assert response.status_code == 400
-    assert response.json() == error_body("required", "No file was submitted.")
+    assert response.json() == error_body(
+        "required", "No file was submitted.", "avatar", kind="validation_error"
+    )
 
 
 def test_a_text_field_instead_of_a_file_is_invalid(auth_client):

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuthSession, User
 from accounts.services.emails import user_uid
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.conftest import validation_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +62,6 @@ WEAK_PASSWORDS = [
     ("person0@example.com", ["password_too_similar"]),
     ("x" * 129, ["password_too_long"]),
 ]
-
-
-def errors(response) -> list[tuple[str, str]]:
-    """(attr, code) of each error in a validation error body."""
-    body = response.json()
-    assert body["type"] == "validation_error"
-    return [(error["attr"], error["code"]) for error in body["errors"]]
 
 
 def login(username: str, password: str):
@@ -170,7 +164,7 @@ def test_password_change_refuses_a_weak_new_password(make_auth_client, new_passw
     client = make_auth_client(user)
     response = client.post(CHANGE_URL, {"current_password": PASSWORD, "new_password": new_password})
     assert response.status_code == 400
-    assert errors(response) == [("new_password", code) for code in codes]
+    assert validation_errors(response) == [("new_password", code) for code in codes]
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     assert [s.pk for s in live_sessions(user)] == [client.session_id]
@@ -197,7 +191,10 @@ def test_password_change_refuses_the_current_password_as_the_new_one(user, auth_
 def test_password_change_requires_both_fields(auth_client):
     response = auth_client.post(CHANGE_URL, {})
     assert response.status_code == 400
-    assert errors(response) == [("current_password", "required"), ("new_password", "required")]
+    assert validation_errors(response) == [
+        ("current_password", "required"),
+        ("new_password", "required"),
+    ]
 
 
 def test_password_change_requires_a_signed_in_user(api_client, user):
@@ -290,7 +287,7 @@ def test_only_accounts_that_may_sign_in_get_a_reset_email(
 def test_reset_request_refuses_what_is_not_an_email_address(api_client, email):
     response = api_client.post(RESET_URL, {"email": email})
     assert response.status_code == 400
-    assert errors(response) == [("email", "blank" if email == "" else "invalid")]
+    assert validation_errors(response) == [("email", "blank" if email == "" else "invalid")]
 
 
 def test_reset_requests_are_throttled_per_address(api_client):
@@ -406,14 +403,14 @@ def test_reset_confirm_refuses_a_weak_password_and_keeps_the_link(api_client, ne
     link = link_for(user)
     response = api_client.post(CONFIRM_URL, {**link, "new_password": new_password})
     assert response.status_code == 400
-    assert errors(response) == [("new_password", code) for code in codes]
+    assert validation_errors(response) == [("new_password", code) for code in codes]
     assert api_client.post(CONFIRM_URL, {**link, "new_password": NEW_PASSWORD}).status_code == 204
 
 
 def test_reset_confirm_requires_every_field(api_client):
     response = api_client.post(CONFIRM_URL, {})
     assert response.status_code == 400
-    assert errors(response) == [
+    assert validation_errors(response) == [
         ("uid", "required"),
         ("token", "required"),
         ("new_password", "required"),

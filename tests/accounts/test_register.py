@@ -6,18 +6,12 @@ from django.core import mail
 
 from accounts.models import User
 from tests.accounts.factories import UserFactory
+from tests.conftest import validation_errors
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/auth/register/"
 GOOD = {"email": "ada@example.com", "username": "ada.l", "password": "analytical-engine-1843"}
-
-
-def errors(response) -> list[tuple[str, str]]:
-    """(attr, code) of each error in a validation error body."""
-    body = response.json()
-    assert body["type"] == "validation_error"
-    return [(error["attr"], error["code"]) for error in body["errors"]]
 
 
 def test_register_creates_a_pending_account_and_answers_with_the_user(api_client):
@@ -107,7 +101,7 @@ def test_unknown_and_privileged_fields_are_ignored(api_client):
 def test_invalid_input_is_refused_with_field_and_code(api_client, changes, expected):
     response = api_client.post(URL, {**GOOD, **changes})
     assert response.status_code == 400
-    assert errors(response) == expected
+    assert validation_errors(response) == expected
     assert not User.objects.exists()
 
 
@@ -116,7 +110,7 @@ def test_missing_fields_are_refused(api_client, missing):
     data = {key: value for key, value in GOOD.items() if key != missing}
     response = api_client.post(URL, data)
     assert response.status_code == 400
-    assert errors(response) == [(missing, "required")]
+    assert validation_errors(response) == [(missing, "required")]
 
 
 def test_a_128_character_password_is_accepted_whole(api_client):
@@ -133,7 +127,7 @@ def test_a_taken_email_is_refused_whatever_its_case(api_client, email):
     UserFactory(email="ada@example.com")
     response = api_client.post(URL, {**GOOD, "email": email})
     assert response.status_code == 400
-    assert errors(response) == [("email", "email_taken")]
+    assert validation_errors(response) == [("email", "email_taken")]
 
 
 @pytest.mark.parametrize("username", ["ada.l", "ADA.L"])
@@ -141,7 +135,7 @@ def test_a_taken_username_is_refused_whatever_its_case(api_client, username):
     UserFactory(username="Ada.L")
     response = api_client.post(URL, {**GOOD, "username": username})
     assert response.status_code == 400
-    assert errors(response) == [("username", "username_taken")]
+    assert validation_errors(response) == [("username", "username_taken")]
 
 
 def test_the_database_refuses_a_duplicate_that_slips_past_validation():

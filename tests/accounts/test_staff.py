@@ -12,6 +12,7 @@ from accounts.exceptions import LastAdmin
 from accounts.models import AuthSession, ModerationAction, User
 from accounts.services.moderation import user_ban, user_role_change, user_suspend
 from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
+from tests.conftest import error_body
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,15 @@ def iso(moment) -> str | None:
     return serializers.DateTimeField().to_representation(moment) if moment else None
 
 
-def error(code: str, detail: str, attr: str | None = None, kind: str = "client_error") -> dict:
-    return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
-
-
-NOT_AUTHENTICATED = error("not_authenticated", "Authentication credentials were not provided.")
-PERMISSION_DENIED = error("permission_denied", "You do not have permission to perform this action.")
-INSUFFICIENT_ROLE = error(
+NOT_AUTHENTICATED = error_body("not_authenticated", "Authentication credentials were not provided.")
+PERMISSION_DENIED = error_body(
+    "permission_denied", "You do not have permission to perform this action."
+)
+INSUFFICIENT_ROLE = error_body(
     "insufficient_role", "Your role does not allow this action on this account."
 )
-SESSION_ENDED = error("session_ended", "This session has ended; sign in again.")
-CANNOT_MODERATE_SELF = error(
+SESSION_ENDED = error_body("session_ended", "This session has ended; sign in again.")
+CANNOT_MODERATE_SELF = error_body(
     "cannot_moderate_self", "Staff cannot take this action on their own account."
 )
 
@@ -196,7 +195,7 @@ def test_a_suspension_with_an_end_lifts_itself_at_the_next_sign_in_after_it(
     refused = api_client.post(LOGIN, {"username": "target", "password": PASSWORD})
     assert (refused.status_code, refused.json()) == (
         401,
-        error("account_inactive", "This account cannot sign in."),
+        error_body("account_inactive", "This account cannot sign in."),
     )
 
     later = timezone.now() + timedelta(hours=3)
@@ -291,7 +290,7 @@ def test_a_banned_account_is_not_suspended_or_banned_again(make_auth_client, act
 
     assert (response.status_code, response.json()) == (
         400,
-        error("already_banned", "This account is banned; reinstate it first."),
+        error_body("already_banned", "This account is banned; reinstate it first."),
     )
     target.refresh_from_db()
     assert target.status == Status.BANNED
@@ -306,7 +305,7 @@ def test_only_a_suspended_or_banned_account_is_reinstated(make_auth_client, stat
 
     assert (response.status_code, response.json()) == (
         400,
-        error("not_suspended_or_banned", "This account is neither suspended nor banned."),
+        error_body("not_suspended_or_banned", "This account is neither suspended nor banned."),
     )
 
 
@@ -320,7 +319,7 @@ def test_a_deleted_account_is_left_alone(make_auth_client, action):
 
     assert (response.status_code, response.json()) == (
         400,
-        error("account_deleted", "This account has been deleted."),
+        error_body("account_deleted", "This account has been deleted."),
     )
 
 
@@ -348,7 +347,7 @@ def test_an_unknown_username_is_not_found(make_auth_client, action):
 
     assert (response.status_code, response.json()) == (
         404,
-        error("not_found", "No account has this username."),
+        error_body("not_found", "No account has this username."),
     )
 
 
@@ -399,7 +398,7 @@ def test_suspend_and_ban_need_a_reason_of_1_to_1000_characters(
 
     assert (response.status_code, response.json()) == (
         400,
-        error(code, detail, attr="reason", kind="validation_error"),
+        error_body(code, detail, attr="reason", kind="validation_error"),
     )
     target.refresh_from_db()
     assert target.status == Status.ACTIVE
@@ -441,7 +440,7 @@ def test_a_suspension_end_must_be_a_future_moment(make_auth_client, until, code,
 
     assert (response.status_code, response.json()) == (
         400,
-        error(code, detail, attr="until", kind="validation_error"),
+        error_body(code, detail, attr="until", kind="validation_error"),
     )
     target.refresh_from_db()
     assert target.status == Status.ACTIVE
@@ -457,7 +456,7 @@ def test_an_unknown_role_is_refused(make_auth_client):
 
     assert (response.status_code, response.json()) == (
         400,
-        error(
+        error_body(
             "invalid_choice",
             '"superhero" is not a valid choice.',
             attr="role",
@@ -475,7 +474,7 @@ def test_giving_an_account_the_role_it_has_is_refused(make_auth_client):
 
     assert (response.status_code, response.json()) == (
         400,
-        error("role_unchanged", "The account already has this role."),
+        error_body("role_unchanged", "The account already has this role."),
     )
 
 
@@ -694,7 +693,7 @@ def test_a_bad_moderation_log_cursor_is_refused(make_auth_client):
 
     assert (response.status_code, response.json()) == (
         400,
-        error(
+        error_body(
             "invalid_cursor",
             "The cursor is invalid or has been tampered with.",
             attr="cursor",

@@ -20,6 +20,7 @@ from accounts.services.sessions import session_end
 from accounts.services.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from accounts.tokens import SESSION_CLAIM
 from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
+from tests.conftest import error_body, validation_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +35,6 @@ PRIVATE_FIELDS = {"email", "phone_number", "last_login", "two_factor_enabled"}
 
 def profile_url(username: str) -> str:
     return f"{USERS_URL}{username}/"
-
-
-def error(code: str, detail: str, attr: str | None = None, *, kind: str = "client_error") -> dict:
-    return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
-
-
-def errors(response) -> list[tuple[str | None, str]]:
-    """(attr, code) of each error in a validation error body."""
-    body = response.json()
-    assert body["type"] == "validation_error"
-    return [(item["attr"], item["code"]) for item in body["errors"]]
 
 
 def public_body(user: User) -> dict:
@@ -126,7 +116,7 @@ def test_me_shows_two_factor_enabled_when_it_is_on(make_auth_client, user):
 def test_me_without_credentials_is_401_with_a_bearer_challenge(api_client):
     response = api_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error(
+    assert response.json() == error_body(
         "not_authenticated", "Authentication credentials were not provided."
     )
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
@@ -151,7 +141,7 @@ def test_me_with_a_token_signed_by_another_key_is_token_not_valid(auth_client, u
     auth_client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{payload}.{tampered}")
     response = auth_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("token_not_valid", "The token is invalid.")
+    assert response.json() == error_body("token_not_valid", "The token is invalid.")
 
 
 def test_me_with_an_expired_token_is_token_expired(api_client, auth_client, user):
@@ -164,7 +154,7 @@ def test_me_with_an_expired_token_is_token_expired(api_client, auth_client, user
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     response = api_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("token_expired", "The token has expired.")
+    assert response.json() == error_body("token_expired", "The token has expired.")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
@@ -183,14 +173,14 @@ def test_me_with_an_unsigned_alg_none_token_is_refused(api_client, auth_client, 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
     response = api_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("token_not_valid", "The token is invalid.")
+    assert response.json() == error_body("token_not_valid", "The token is invalid.")
 
 
 def test_me_with_a_refresh_token_as_bearer_is_refused(api_client, auth_client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {auth_client.tokens.refresh_token}")
     response = api_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("token_not_valid", "The token is invalid.")
+    assert response.json() == error_body("token_not_valid", "The token is invalid.")
 
 
 @pytest.mark.parametrize(
@@ -200,14 +190,14 @@ def test_a_token_stops_working_once_the_user_may_not_sign_in(auth_client, user, 
     User.objects.filter(pk=user.pk).update(status=status)
     response = auth_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("account_inactive", "This account cannot sign in.")
+    assert response.json() == error_body("account_inactive", "This account cannot sign in.")
 
 
 def test_a_token_of_an_ended_session_is_session_ended(auth_client):
     session_end(session_id=auth_client.session_id)
     response = auth_client.get(ME_URL)
     assert response.status_code == 401
-    assert response.json() == error("session_ended", "This session has ended; sign in again.")
+    assert response.json() == error_body("session_ended", "This session has ended; sign in again.")
 
 
 # --- private fields --------------------------------------------------------------------
@@ -340,7 +330,7 @@ def test_a_blank_phone_number_clears_it(auth_client, user):
 def test_patch_refuses_a_phone_number_not_in_e164(auth_client, user, phone_number, codes):
     response = auth_client.patch(ME_URL, {"phone_number": phone_number})
     assert response.status_code == 400
-    assert errors(response) == [("phone_number", code) for code in codes]
+    assert validation_errors(response) == [("phone_number", code) for code in codes]
     user.refresh_from_db()
     assert user.phone_number == ""
 
@@ -359,7 +349,7 @@ def test_patch_refuses_bad_values(auth_client, user, field, value, code):
     before = private_body(user)
     response = auth_client.patch(ME_URL, {field: value})
     assert response.status_code == 400
-    assert errors(response) == [(field, code)]
+    assert validation_errors(response) == [(field, code)]
     assert auth_client.get(ME_URL).json() == before
 
 
@@ -385,7 +375,7 @@ def test_patch_applies_the_registration_rules_to_usernames(auth_client, user, us
     before = user.username
     response = auth_client.patch(ME_URL, {"username": username})
     assert response.status_code == 400
-    assert errors(response) == [("username", code)]
+    assert validation_errors(response) == [("username", code)]
     user.refresh_from_db()
     assert user.username == before
 
@@ -412,7 +402,7 @@ def test_patch_refuses_the_username_of_a_deleted_account(auth_client):
     UserFactory(username="gone", status=User.Status.DELETED)
     response = auth_client.patch(ME_URL, {"username": "Gone"})
     assert response.status_code == 400
-    assert errors(response) == [("username", "username_taken")]
+    assert validation_errors(response) == [("username", "username_taken")]
 
 
 @pytest.mark.parametrize("new_username", ["ADA.L", "Ada.L", "ada.l"])
@@ -505,7 +495,9 @@ def test_old_tokens_stop_working_once_the_account_is_deleted(doomed, api_client)
     for client in (phone, laptop):
         response = client.get(ME_URL)
         assert response.status_code == 401
-        assert response.json() == error("session_ended", "This session has ended; sign in again.")
+        assert response.json() == error_body(
+            "session_ended", "This session has ended; sign in again."
+        )
         response = api_client.post(REFRESH_URL, {"refresh_token": client.tokens.refresh_token})
         assert response.status_code == 401
         assert response.json()["errors"][0]["code"] == "session_ended"
@@ -528,7 +520,7 @@ def test_the_username_of_a_deleted_account_cannot_be_registered(doomed, api_clie
         {"email": "newcomer@example.com", "username": username, "password": "a-fresh-start-99"},
     )
     assert response.status_code == 400
-    assert errors(response) == [("username", "username_taken")]
+    assert validation_errors(response) == [("username", "username_taken")]
 
 
 def test_the_placeholder_email_of_a_deleted_account_cannot_be_registered(doomed, api_client):
@@ -540,7 +532,7 @@ def test_the_placeholder_email_of_a_deleted_account_cannot_be_registered(doomed,
         {"email": user.email, "username": "newcomer", "password": "a-fresh-start-99"},
     )
     assert response.status_code == 400
-    assert errors(response) == [("email", "invalid")]
+    assert validation_errors(response) == [("email", "invalid")]
 
 
 def test_the_original_email_is_free_again_after_deletion(doomed, api_client):
@@ -576,7 +568,7 @@ def test_deleting_with_a_wrong_password_changes_nothing(doomed):
 def test_deleting_without_a_password_is_refused(auth_client, user):
     response = auth_client.delete(ME_URL)
     assert response.status_code == 400
-    assert errors(response) == [("password", "required")]
+    assert validation_errors(response) == [("password", "required")]
     user.refresh_from_db()
     assert user.status == User.Status.ACTIVE
 
@@ -625,7 +617,7 @@ def test_profiles_of_accounts_that_may_not_act_are_404_for_users(auth_client, st
     target = UserFactory(status=status)
     response = auth_client.get(profile_url(target.username))
     assert response.status_code == 404
-    assert response.json() == error("not_found", "Not found.")
+    assert response.json() == error_body("not_found", "Not found.")
 
 
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
@@ -634,7 +626,7 @@ def test_profiles_of_deleted_and_banned_accounts_are_404_for_users(make_auth_cli
     for viewer in (UserFactory(), UserFactory(role=User.Role.CREATOR)):
         response = make_auth_client(viewer).get(profile_url(target.username))
         assert response.status_code == 404
-        assert response.json() == error("not_found", "Not found.")
+        assert response.json() == error_body("not_found", "Not found.")
 
 
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
@@ -657,7 +649,7 @@ def test_the_profile_of_a_deleted_account_is_404_after_deletion(doomed, make_aut
 def test_an_unknown_username_is_404(auth_client, username):
     response = auth_client.get(profile_url(username))
     assert response.status_code == 404
-    assert response.json() == error("not_found", "Not found.")
+    assert response.json() == error_body("not_found", "Not found.")
 
 
 def test_profiles_need_a_signed_in_user(api_client, user):
@@ -813,7 +805,7 @@ def test_search_longer_than_50_characters_is_refused(viewer_client):
 def test_bad_list_parameters_are_400(viewer_client, params, attr, code):
     response = viewer_client.get(USERS_URL, params)
     assert response.status_code == 400
-    assert errors(response) == [(attr, code)]
+    assert validation_errors(response) == [(attr, code)]
 
 
 @pytest.mark.parametrize("listed", [3, 20])

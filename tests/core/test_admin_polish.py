@@ -14,13 +14,6 @@ from tests.videos.factories import VideoFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(AdminFactory(username="boss"))
-    return client
-
-
 def page(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url

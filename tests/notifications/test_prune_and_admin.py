@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.models import Notification, NotificationPreference, NotificationType
 from notifications.services import notification_mark_read, notify
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 Type = NotificationType
@@ -73,12 +73,6 @@ def test_an_age_of_zero_deletes_every_notification(value):
 def test_prune_refuses_a_bad_age(value):
     with pytest.raises(CommandError, match="--older-than"):
         prune("--older-than", value)
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(AdminFactory())
-    return client
 
 
 def test_the_admin_pages_load(admin_client):

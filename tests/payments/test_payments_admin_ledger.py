@@ -10,7 +10,7 @@ from notifications.models import Notification
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerTransaction, Payout
 from payments.services.payouts import payout_approve, payout_request
 from payments.services.tips import tip_send
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.payments.factories import balance, system_balance, wallet_fund
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +26,6 @@ RECORDS = "/admin/payments/idempotencyrecord/"
 def _money(settings):
     settings.PAYOUT_MINIMUM_COINS = 100
     settings.PLATFORM_FEE_PERCENT = 30
-
-
-@pytest.fixture
-def admin_user():
-    return AdminFactory(username="boss")
-
-
-@pytest.fixture
-def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from payments.services.ledger import ledger_account_for_user, ledger_account_sys
 from payments.services.payouts import payout_approve, payout_reject, payout_request
 from payments.services.tips import tip_send
 from tests.accounts.factories import AdminFactory, UserFactory
+from tests.conftest import error_status_attr
 from tests.payments.factories import balance, system_balance, wallet_fund
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +48,6 @@ def creator_client(make_auth_client, earning_creator):
 @pytest.fixture
 def staff():
     return AdminFactory(username="staff")
-
-
-def error(response) -> tuple[int, str, str | None]:
-    first = response.json()["errors"][0]
-    return response.status_code, first["code"], first["attr"]
 
 
 # -- asking for a payout ------------------------------------------------------------------
@@ -96,7 +92,7 @@ def test_the_whole_earnings_may_be_paid_out(creator_client, earning_creator):
 def test_a_payout_below_the_minimum_is_refused(creator_client, earning_creator, amount):
     response = creator_client.post(PAYOUTS, {"amount": amount})
 
-    assert error(response) == (400, "payout_below_minimum", None)
+    assert error_status_attr(response) == (400, "payout_below_minimum", None)
     assert response.json()["errors"][0]["detail"] == "A payout must be at least 1000 coins."
     assert not Payout.objects.exists()
     assert balance(earning_creator, Role.EARNINGS) == 1400
@@ -107,7 +103,7 @@ def test_a_payout_beyond_the_earnings_is_declined(creator_client, earning_creato
 
     response = creator_client.post(PAYOUTS, {"amount": 1401})
 
-    assert error(response) == (402, "insufficient_earnings", None)
+    assert error_status_attr(response) == (402, "insufficient_earnings", None)
     assert not Payout.objects.exists()
     assert LedgerTransaction.objects.count() == transactions
     assert balance(earning_creator, Role.EARNINGS) == 1400
@@ -130,7 +126,7 @@ def test_a_creator_in_debt_is_paid_nothing_until_the_debt_is_settled(
 
     response = creator_client.post(PAYOUTS, {"amount": 1000})
 
-    assert error(response) == (402, "wallet_in_debt", None)
+    assert error_status_attr(response) == (402, "wallet_in_debt", None)
     assert not Payout.objects.exists()
     assert balance(earning_creator, Role.EARNINGS) == 1400
     ledger_is_sound()
@@ -141,7 +137,7 @@ def test_a_user_without_earnings_is_declined_and_gets_no_account(make_auth_clien
 
     response = make_auth_client(nobody).post(PAYOUTS, {"amount": 1000})
 
-    assert error(response) == (402, "insufficient_earnings", None)
+    assert error_status_attr(response) == (402, "insufficient_earnings", None)
     assert not LedgerAccount.objects.filter(owner=nobody).exists()
 
 
@@ -150,7 +146,7 @@ def test_coins_in_transit_cannot_be_asked_for_twice(creator_client, earning_crea
 
     response = creator_client.post(PAYOUTS, {"amount": 1000})
 
-    assert error(response) == (402, "insufficient_earnings", None)
+    assert error_status_attr(response) == (402, "insufficient_earnings", None)
     assert Payout.objects.count() == 1
 
 
@@ -168,14 +164,14 @@ def test_coins_in_transit_cannot_be_asked_for_twice(creator_client, earning_crea
 def test_a_malformed_amount_is_a_400(creator_client, body, code):
     response = creator_client.post(PAYOUTS, body, format="json")
 
-    assert error(response) == (400, code, "amount")
+    assert error_status_attr(response) == (400, code, "amount")
     assert not Payout.objects.exists()
 
 
 def test_asking_for_a_payout_needs_sign_in(api_client):
     response = api_client.post(PAYOUTS, {"amount": 1000})
 
-    assert error(response) == (401, "not_authenticated", None)
+    assert error_status_attr(response) == (401, "not_authenticated", None)
 
 
 # -- reading payouts --------------------------------------------------------------------
@@ -247,7 +243,7 @@ def test_a_payout_is_shown_to_its_owner_only(
 def test_an_unknown_payout_is_a_404(creator_client, payout_id):
     response = creator_client.get(payout_url(payout_id))
 
-    assert error(response) == (404, "not_found", None)
+    assert error_status_attr(response) == (404, "not_found", None)
 
 
 # -- staff review -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Refun
 from payments.services.ledger import wallet_assert_can_spend
 from payments.services.tips import tip_send
 from payments.services.top_ups import sandbox_checkout_settle, top_up_create, top_up_refund
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.payments.factories import CoinPackageFactory, balance, system_balance
 from tests.payments.fake_stripe import WEBHOOK_SECRET, FakeStripe, checkout_event, signed
 
@@ -33,8 +33,8 @@ def stripe_api(settings):
 
 
 @pytest.fixture
-def staff(db):
-    return AdminFactory(username="boss")
+def staff(admin_user):
+    return admin_user
 
 
 @pytest.fixture
@@ -235,13 +235,6 @@ def test_a_refund_stripe_refuses_changes_nothing(buyer, staff, stripe_api, statu
 
 
 # -- the admin ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin_client(staff) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def messages_of(response) -> list[tuple[str, str]]:

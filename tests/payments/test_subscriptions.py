@@ -15,6 +15,7 @@ from payments.models import LedgerAccount, LedgerTransaction, Subscription
 from payments.services.ledger import ledger_account_for_user, ledger_account_system, ledger_post
 from payments.services.subscriptions import subscription_create
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_status
 from tests.payments.factories import CreatorTierFactory, balance, system_balance, wallet_fund
 from tests.social.factories import SocialGraph
 
@@ -25,10 +26,6 @@ SUBSCRIPTIONS_URL = "/api/v1/subscriptions/"
 
 def subscription_url(subscription) -> str:
     return f"{SUBSCRIPTIONS_URL}{subscription.pk}/"
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["errors"][0]["code"]
 
 
 @pytest.fixture
@@ -130,7 +127,7 @@ def nothing_charged(fan):
 def test_an_unknown_or_malformed_tier_is_refused(fan_client, nothing_charged, tier, expected):
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": tier}, format="json")
 
-    assert error(response) == expected
+    assert error_status(response) == expected
     nothing_charged()
 
 
@@ -143,7 +140,7 @@ def test_the_tier_of_a_creator_who_may_not_sign_in_is_not_found(
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
     nothing_charged()
 
 
@@ -159,7 +156,7 @@ def test_a_block_either_way_hides_the_tier(
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
     nothing_charged()
 
 
@@ -170,7 +167,7 @@ def test_an_inactive_tier_takes_no_subscribers(fan_client, gold, nothing_charged
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (400, "tier_unavailable")
+    assert error_status(response) == (400, "tier_unavailable")
     nothing_charged()
 
 
@@ -182,7 +179,7 @@ def test_subscribing_to_oneself_is_refused(make_auth_client, creator, gold):
         SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json"
     )
 
-    assert error(response) == (400, "cannot_subscribe_self")
+    assert error_status(response) == (400, "cannot_subscribe_self")
     assert not Subscription.objects.exists()
     assert balance(creator) == 1000
 
@@ -216,7 +213,7 @@ def test_a_second_live_subscription_to_a_creator_is_refused(fan, fan_client, cre
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(silver.pk)}, format="json")
 
-    assert error(response) == (409, "already_subscribed")
+    assert error_status(response) == (409, "already_subscribed")
     assert Subscription.objects.count() == 1
     assert balance(fan) == 700
 
@@ -251,7 +248,7 @@ def test_a_wallet_in_debt_cannot_subscribe(fan, fan_client, gold):
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (402, "wallet_in_debt")
+    assert error_status(response) == (402, "wallet_in_debt")
     assert not Subscription.objects.exists()
     assert balance(fan) == 1000
 
@@ -262,7 +259,7 @@ def test_a_wallet_short_of_the_price_cannot_subscribe(fan, fan_client, gold):
 
     response = fan_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (402, "insufficient_funds")
+    assert error_status(response) == (402, "insufficient_funds")
     assert not Subscription.objects.exists()
     assert balance(fan) == 299
     assert not Notification.objects.exists()
@@ -272,7 +269,7 @@ def test_a_wallet_short_of_the_price_cannot_subscribe(fan, fan_client, gold):
 def test_subscribing_needs_a_signed_in_caller(api_client, gold):
     response = api_client.post(SUBSCRIPTIONS_URL, {"tier": str(gold.pk)}, format="json")
 
-    assert error(response) == (401, "not_authenticated")
+    assert error_status(response) == (401, "not_authenticated")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -338,7 +335,7 @@ def test_a_subscription_key_reused_with_another_tier_is_refused(fan, fan_client,
         SUBSCRIPTIONS_URL, {"tier": str(other.pk)}, format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
 
-    assert error(response) == (422, "idempotency_key_reused")
+    assert error_status(response) == (422, "idempotency_key_reused")
     assert Subscription.objects.count() == 1
     assert balance(fan) == 700
 
@@ -408,8 +405,10 @@ def test_a_subscription_is_read_by_its_subscriber_and_staff(
 
 @pytest.mark.django_db
 def test_an_unknown_or_malformed_subscription_is_not_found(fan_client):
-    assert error(fan_client.get(f"{SUBSCRIPTIONS_URL}nope/")) == (404, "not_found")
-    assert error(fan_client.get(f"{SUBSCRIPTIONS_URL}00000000-0000-0000-0000-000000000000/")) == (
+    assert error_status(fan_client.get(f"{SUBSCRIPTIONS_URL}nope/")) == (404, "not_found")
+    assert error_status(
+        fan_client.get(f"{SUBSCRIPTIONS_URL}00000000-0000-0000-0000-000000000000/")
+    ) == (
         404,
         "not_found",
     )
@@ -479,7 +478,7 @@ def test_an_ended_subscription_cannot_be_cancelled(fan_client, subscription, sta
 
     response = fan_client.delete(subscription_url(subscription))
 
-    assert error(response) == (409, "subscription_ended")
+    assert error_status(response) == (409, "subscription_ended")
 
 
 # -- a creator's subscribers -----------------------------------------------------------

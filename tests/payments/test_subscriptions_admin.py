@@ -2,22 +2,14 @@
 subscriptions (read-only, filtered by status)."""
 
 import pytest
-from django.test import Client
 
 from payments.models import CreatorTier, Subscription, Tip
 from payments.services.subscriptions import subscription_create
 from payments.services.tips import tip_send
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.payments.factories import CreatorTierFactory, wallet_fund
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(AdminFactory(username="boss"))
-    return client
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from accounts.models import User
 from payments.models import CreatorTier, Subscription
 from payments.services.subscriptions import subscription_create
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_status
 from tests.payments.factories import CreatorTierFactory, wallet_fund
 from tests.social.factories import SocialGraph
 
@@ -17,10 +18,6 @@ MY_TIERS_URL = "/api/v1/creators/me/tiers/"
 
 def tier_url(tier) -> str:
     return f"{MY_TIERS_URL}{tier.pk}/"
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["errors"][0]["code"]
 
 
 @pytest.fixture
@@ -60,7 +57,7 @@ def test_only_the_creator_role_offers_tiers(make_auth_client):
         MY_TIERS_URL, {"name": "Gold", "price": 500}, format="json"
     )
 
-    assert error(response) == (403, "not_a_creator")
+    assert error_status(response) == (403, "not_a_creator")
     assert CreatorTier.objects.count() == 0
 
 
@@ -105,7 +102,7 @@ def test_a_second_tier_of_the_same_name_is_refused(creator_client, creator):
     taken = creator_client.post(MY_TIERS_URL, {"name": "Gold", "price": 5}, format="json")
     free = creator_client.post(MY_TIERS_URL, {"name": "Silver", "price": 5}, format="json")
 
-    assert error(taken) == (400, "tier_name_taken")
+    assert error_status(taken) == (400, "tier_name_taken")
     assert free.status_code == 201
     assert CreatorTier.objects.filter(creator=creator).count() == 2
 
@@ -142,8 +139,8 @@ def test_my_tiers_cost_the_same_queries_at_any_page_size(
 
 
 def test_my_tiers_need_a_signed_in_caller(api_client):
-    assert error(api_client.get(MY_TIERS_URL)) == (401, "not_authenticated")
-    assert error(api_client.post(MY_TIERS_URL, {"name": "A", "price": 1})) == (
+    assert error_status(api_client.get(MY_TIERS_URL)) == (401, "not_authenticated")
+    assert error_status(api_client.post(MY_TIERS_URL, {"name": "A", "price": 1})) == (
         401,
         "not_authenticated",
     )
@@ -178,8 +175,10 @@ def test_only_the_owner_reads_or_changes_a_tier(api_client, make_auth_client, go
 
 
 def test_an_unknown_or_malformed_tier_id_is_not_found(creator_client):
-    assert error(creator_client.get(f"{MY_TIERS_URL}not-a-uuid/")) == (404, "not_found")
-    assert error(creator_client.get(f"{MY_TIERS_URL}00000000-0000-0000-0000-000000000000/")) == (
+    assert error_status(creator_client.get(f"{MY_TIERS_URL}not-a-uuid/")) == (404, "not_found")
+    assert error_status(
+        creator_client.get(f"{MY_TIERS_URL}00000000-0000-0000-0000-000000000000/")
+    ) == (
         404,
         "not_found",
     )
@@ -210,7 +209,7 @@ def test_renaming_a_tier_to_another_of_mine_is_refused(creator_client, creator, 
     taken = creator_client.patch(tier_url(gold), {"name": "Silver"}, format="json")
     same = creator_client.patch(tier_url(gold), {"name": "Gold", "price": 600}, format="json")
 
-    assert error(taken) == (400, "tier_name_taken")
+    assert error_status(taken) == (400, "tier_name_taken")
     assert same.status_code == 200
     gold.refresh_from_db()
     assert (gold.name, gold.price) == ("Gold", 600)
@@ -219,7 +218,7 @@ def test_renaming_a_tier_to_another_of_mine_is_refused(creator_client, creator, 
 def test_a_bad_change_is_refused(creator_client, gold):
     response = creator_client.patch(tier_url(gold), {"price": 0}, format="json")
 
-    assert error(response) == (400, "min_value")
+    assert error_status(response) == (400, "min_value")
     gold.refresh_from_db()
     assert gold.price == 500
 
@@ -275,11 +274,11 @@ def test_anyone_reads_a_users_active_tiers_cheapest_first(api_client, creator, g
 def test_the_tiers_of_a_user_who_may_not_sign_in_are_not_found(api_client, creator, gold, status):
     User.objects.filter(pk=creator.pk).update(status=status)
 
-    assert error(api_client.get(user_tiers_url("creator"))) == (404, "not_found")
+    assert error_status(api_client.get(user_tiers_url("creator"))) == (404, "not_found")
 
 
 def test_the_tiers_of_an_unknown_user_are_not_found(api_client):
-    assert error(api_client.get(user_tiers_url("nobody"))) == (404, "not_found")
+    assert error_status(api_client.get(user_tiers_url("nobody"))) == (404, "not_found")
 
 
 @pytest.mark.parametrize("blocker", ["viewer", "creator"])
@@ -292,7 +291,7 @@ def test_a_block_either_way_hides_a_users_tiers(make_auth_client, creator, gold,
 
     response = make_auth_client(viewer).get(user_tiers_url("creator"))
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
 
 
 @pytest.mark.parametrize("page_size", [1, 20])

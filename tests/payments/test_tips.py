@@ -8,6 +8,7 @@ from notifications.models import Notification, NotificationType
 from payments.models import LedgerAccount, LedgerTransaction, Tip
 from payments.services.ledger import ledger_account_for_user, ledger_account_system, ledger_post
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_status
 from tests.payments.factories import CreatorFactory, balance, system_balance, wallet_fund
 from tests.social.factories import SocialGraph
 from tests.videos.factories import VideoFactory
@@ -27,10 +28,6 @@ def viewer():
 @pytest.fixture
 def viewer_client(make_auth_client, viewer):
     return make_auth_client(viewer)
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json()["errors"][0]["code"]
 
 
 def wallet_debt_make(user, coins: int) -> None:
@@ -150,7 +147,7 @@ def test_an_amount_out_of_range_is_refused(viewer_client, nothing_moved, amount,
         TIPS_URL, {"recipient": "creator", "amount": amount}, format="json"
     )
 
-    assert error(response) == (400, code)
+    assert error_status(response) == (400, code)
     assert response.json()["errors"][0]["attr"] == "amount"
     nothing_moved()
 
@@ -160,7 +157,7 @@ def test_a_tip_above_a_lowered_maximum_is_refused(settings, viewer_client, nothi
 
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 21}, format="json")
 
-    assert error(response) == (400, "max_value")
+    assert error_status(response) == (400, "max_value")
     nothing_moved()
 
 
@@ -169,7 +166,7 @@ def test_a_message_over_500_characters_is_refused(viewer_client, nothing_moved):
         TIPS_URL, {"recipient": "creator", "amount": 5, "message": "x" * 501}, format="json"
     )
 
-    assert error(response) == (400, "max_length")
+    assert error_status(response) == (400, "max_length")
     nothing_moved()
 
 
@@ -181,7 +178,7 @@ def test_a_recipient_who_may_not_sign_in_is_not_found(
 
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 5}, format="json")
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
     nothing_moved()
 
 
@@ -189,7 +186,7 @@ def test_a_recipient_who_may_not_sign_in_is_not_found(
 def test_an_unknown_recipient_is_not_found(viewer_client, nothing_moved, name):
     response = viewer_client.post(TIPS_URL, {"recipient": name, "amount": 5}, format="json")
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
     nothing_moved()
 
 
@@ -204,7 +201,7 @@ def test_a_block_either_way_hides_the_recipient(
 
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 5}, format="json")
 
-    assert error(response) == (404, "not_found")
+    assert error_status(response) == (404, "not_found")
     nothing_moved()
 
 
@@ -215,7 +212,7 @@ def test_tipping_yourself_is_refused(make_auth_client, creator):
         TIPS_URL, {"recipient": "creator", "amount": 5}, format="json"
     )
 
-    assert error(response) == (400, "cannot_tip_self")
+    assert error_status(response) == (400, "cannot_tip_self")
     assert Tip.objects.count() == 0
     assert balance(creator) == 50
 
@@ -225,7 +222,7 @@ def test_a_user_without_the_creator_role_cannot_be_tipped_by_default(viewer_clie
 
     response = viewer_client.post(TIPS_URL, {"recipient": "newcomer", "amount": 5}, format="json")
 
-    assert error(response) == (400, "recipient_not_creator")
+    assert error_status(response) == (400, "recipient_not_creator")
     nothing_moved()
 
 
@@ -253,12 +250,12 @@ def test_a_video_the_sender_may_not_see_is_not_found(
     response = viewer_client.post(TIPS_URL, body, format="json")
 
     if video_of == "not_a_uuid":
-        assert error(response) == (400, "invalid")
+        assert error_status(response) == (400, "invalid")
     elif video_of == "nobody":
         assert response.status_code == 201  # no video named: a plain tip
         return
     else:
-        assert error(response) == (404, "not_found")
+        assert error_status(response) == (404, "not_found")
     nothing_moved()
 
 
@@ -269,7 +266,7 @@ def test_a_video_of_someone_else_is_refused(viewer_client, nothing_moved):
         TIPS_URL, {"recipient": "creator", "amount": 5, "video": str(video.pk)}, format="json"
     )
 
-    assert error(response) == (400, "video_not_by_recipient")
+    assert error_status(response) == (400, "video_not_by_recipient")
     nothing_moved()
 
 
@@ -279,7 +276,7 @@ def test_a_wallet_in_debt_cannot_tip(viewer, viewer_client, creator):
 
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 5}, format="json")
 
-    assert error(response) == (402, "wallet_in_debt")
+    assert error_status(response) == (402, "wallet_in_debt")
     assert Tip.objects.count() == 0
     assert balance(viewer) == 50
     assert balance(creator, Role.EARNINGS) == 0
@@ -288,21 +285,21 @@ def test_a_wallet_in_debt_cannot_tip(viewer, viewer_client, creator):
 def test_more_than_the_wallet_holds_is_refused(viewer, viewer_client, nothing_moved):
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 51}, format="json")
 
-    assert error(response) == (402, "insufficient_funds")
+    assert error_status(response) == (402, "insufficient_funds")
     nothing_moved()
 
 
 def test_a_first_tip_from_an_empty_wallet_opens_no_account(viewer, viewer_client, creator):
     response = viewer_client.post(TIPS_URL, {"recipient": "creator", "amount": 1}, format="json")
 
-    assert error(response) == (402, "insufficient_funds")
+    assert error_status(response) == (402, "insufficient_funds")
     assert not LedgerAccount.objects.exists()
 
 
 def test_tipping_needs_a_signed_in_caller(api_client, creator):
     response = api_client.post(TIPS_URL, {"recipient": "creator", "amount": 5}, format="json")
 
-    assert error(response) == (401, "not_authenticated")
+    assert error_status(response) == (401, "not_authenticated")
 
 
 # -- idempotency -----------------------------------------------------------------------
@@ -338,7 +335,7 @@ def test_an_idempotency_key_reused_with_another_body_is_refused(viewer, viewer_c
         TIPS_URL, {"recipient": "creator", "amount": 11}, format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
 
-    assert error(response) == (422, "idempotency_key_reused")
+    assert error_status(response) == (422, "idempotency_key_reused")
     assert Tip.objects.count() == 1
     assert balance(viewer) == 90
 
@@ -369,11 +366,11 @@ def test_the_tip_lists_show_the_callers_own_sent_or_received(
 def test_the_tip_list_refuses_an_unknown_direction(viewer_client):
     response = viewer_client.get(TIPS_URL, {"direction": "both"})
 
-    assert error(response) == (400, "invalid_choice")
+    assert error_status(response) == (400, "invalid_choice")
 
 
 def test_the_tip_list_needs_a_signed_in_caller(api_client):
-    assert error(api_client.get(TIPS_URL)) == (401, "not_authenticated")
+    assert error_status(api_client.get(TIPS_URL)) == (401, "not_authenticated")
 
 
 @pytest.mark.parametrize("page_size", [1, 20])

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from payments.models import CoinPackage, LedgerAccount, TopUp
 from payments.services.top_ups import top_up_create, top_ups_expire_stale
 from tests.accounts.factories import AdminFactory, UserFactory
+from tests.conftest import error_codes
 from tests.payments.factories import CoinPackageFactory, balance, system_balance
 from tests.payments.fake_stripe import WEBHOOK_SECRET, FakeStripe, checkout_event, signed
 
@@ -38,10 +39,6 @@ def without_raising(client):
     502 response."""
     client.raise_request_exception = False
     return client
-
-
-def codes(response) -> list[str]:
-    return [error["code"] for error in response.json()["errors"]]
 
 
 # -- packages ------------------------------------------------------------------------
@@ -134,7 +131,7 @@ def test_an_inactive_package_is_unavailable(make_auth_client, package):
     response = make_auth_client(UserFactory()).post(TOP_UPS, {"package": str(package.pk)})
 
     assert response.status_code == 400
-    assert codes(response) == ["package_unavailable"]
+    assert error_codes(response) == ["package_unavailable"]
     assert not TopUp.objects.exists()
 
 
@@ -153,7 +150,7 @@ def test_a_bad_package_is_a_validation_error(make_auth_client, body, code):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "package"
-    assert codes(response) == [code]
+    assert error_codes(response) == [code]
     assert not TopUp.objects.exists()
 
 
@@ -176,7 +173,7 @@ def test_the_same_idempotency_key_opens_one_checkout(make_auth_client, package):
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert reused.status_code == 422
-    assert codes(reused) == ["idempotency_key_reused"]
+    assert error_codes(reused) == ["idempotency_key_reused"]
     assert TopUp.objects.count() == 1
 
 
@@ -320,7 +317,7 @@ def test_a_stripe_error_is_a_502_and_leaves_no_top_up(
 
     assert response.status_code == 502
     assert response.json()["type"] == "server_error"
-    assert codes(response) == ["payment_provider_error"]
+    assert error_codes(response) == ["payment_provider_error"]
     assert not TopUp.objects.exists()
     # Server errors are retried by the package, always with the same key.
     sent = stripe_api.requests_to("/v1/checkout/sessions")

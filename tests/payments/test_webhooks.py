@@ -13,6 +13,7 @@ from django.test import Client
 from payments.models import LedgerAccount, LedgerTransaction, TopUp, WebhookEvent
 from payments.services.top_ups import top_up_create, top_ups_expire_stale
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_codes
 from tests.payments.factories import CoinPackageFactory, balance, system_balance
 from tests.payments.fake_stripe import WEBHOOK_SECRET, FakeStripe, checkout_event, signed
 
@@ -56,10 +57,6 @@ def deliver(
     if header not in (None, "signed"):
         extra["HTTP_STRIPE_SIGNATURE"] = header
     return Client().post(url, payload, content_type="application/json", **extra)
-
-
-def codes(response) -> list[str]:
-    return [error["code"] for error in response.json()["errors"]]
 
 
 def credited(user) -> tuple[int, int, int]:
@@ -158,7 +155,7 @@ def test_a_missing_or_malformed_signature_is_refused(top_up, buyer, header):
     response = deliver(checkout_event(top_up), header=header)
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
     assert credited(buyer) == (0, 0, 0)
     assert not WebhookEvent.objects.exists()
     assert refreshed(top_up).status == TopUp.Status.PENDING
@@ -168,7 +165,7 @@ def test_an_event_signed_with_another_secret_is_refused(top_up, buyer, settings)
     response = deliver(checkout_event(top_up), secret="whsec_someone_else")
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
     assert credited(buyer) == (0, 0, 0)
     assert not WebhookEvent.objects.exists()
 
@@ -183,7 +180,7 @@ def test_a_body_changed_after_signing_is_refused(top_up, buyer):
     )
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
     assert credited(buyer) == (0, 0, 0)
 
 
@@ -191,7 +188,7 @@ def test_the_sandbox_secret_does_not_sign_stripe_events(top_up, buyer, settings)
     response = deliver(checkout_event(top_up), secret=settings.SANDBOX_WEBHOOK_SECRET)
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
 
 
 def test_without_a_configured_secret_every_event_is_refused(top_up, buyer, settings):
@@ -200,7 +197,7 @@ def test_without_a_configured_secret_every_event_is_refused(top_up, buyer, setti
     response = deliver(checkout_event(top_up), secret="")
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
 
 
 @pytest.mark.parametrize("offset", [-301, -3600, 301, 3600])
@@ -210,7 +207,7 @@ def test_a_signature_outside_the_tolerance_is_expired(top_up, buyer, clock, offs
     response = deliver(event, timestamp=clock + offset)
 
     assert response.status_code == 400
-    assert codes(response) == ["signature_expired"]
+    assert error_codes(response) == ["signature_expired"]
     assert credited(buyer) == (0, 0, 0)
     assert not WebhookEvent.objects.exists()
 
@@ -221,7 +218,7 @@ def test_a_stale_forgery_is_invalid_not_expired(top_up):
         checkout_event(top_up), secret="whsec_wrong", timestamp=int(time.time()) - 3600
     )
 
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
 
 
 @pytest.mark.parametrize(
@@ -252,7 +249,7 @@ def test_a_signed_body_that_is_not_an_event_is_malformed(top_up, buyer, body):
     response = deliver(body)
 
     assert response.status_code == 400
-    assert codes(response) == ["malformed_payload"]
+    assert error_codes(response) == ["malformed_payload"]
     assert not WebhookEvent.objects.exists()
     assert credited(buyer) == (0, 0, 0)
 
@@ -266,7 +263,7 @@ def test_a_body_that_is_not_utf8_cannot_be_signed(top_up):
     )
 
     assert response.status_code == 400
-    assert codes(response) == ["invalid_signature"]
+    assert error_codes(response) == ["invalid_signature"]
 
 
 def test_a_body_over_the_upload_limit_is_refused_as_too_large(top_up, settings):
@@ -278,7 +275,7 @@ def test_a_body_over_the_upload_limit_is_refused_as_too_large(top_up, settings):
 
     # Refused before anything reads it, as every API body over the limit is.
     assert response.status_code == 413
-    assert codes(response) == ["request_too_large"]
+    assert error_codes(response) == ["request_too_large"]
 
 
 def test_a_body_over_the_limit_is_too_large_whatever_its_content_type(top_up, settings):
@@ -492,7 +489,7 @@ def test_the_sandbox_endpoint_verifies_with_the_sandbox_secret(buyer, settings):
         checkout_event(top_up), url=SANDBOX_WEBHOOK, secret=settings.SANDBOX_WEBHOOK_SECRET
     )
 
-    assert codes(forged) == ["invalid_signature"]
+    assert error_codes(forged) == ["invalid_signature"]
     assert genuine.json()["outcome"] == "applied"
     assert credited(buyer) == (100, 0, -100)
 

@@ -8,7 +8,7 @@ from accounts.models import ModerationAction, User
 from social.models import Comment, Report
 from social.services.comments import comment_create, comment_delete, comment_hide, comment_like
 from social.services.reports import report_create
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.social.factories import SocialGraph
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 
 COMMENTS = "/admin/social/comment/"
 REPORTS = "/admin/social/report/"
-
-
-@pytest.fixture
-def boss() -> User:
-    return AdminFactory(username="boss")
-
-
-@pytest.fixture
-def admin_client(boss) -> Client:
-    client = Client()
-    client.force_login(boss)
-    return client
 
 
 def rows(response) -> list:
@@ -99,9 +87,9 @@ def test_comments_are_searched_by_text_and_author(admin_client, comments):
     }
 
 
-def test_comments_are_filtered_by_hidden_and_deleted(admin_client, comments, boss):
-    comment_hide(comment=comments["rude"], actor=boss)
-    comment_delete(comment=comments["gone"], actor=boss)
+def test_comments_are_filtered_by_hidden_and_deleted(admin_client, comments, admin_user):
+    comment_hide(comment=comments["rude"], actor=admin_user)
+    comment_delete(comment=comments["gone"], actor=admin_user)
 
     assert rows(admin_client.get(COMMENTS + "?is_hidden__exact=1")) == [comments["rude"]]
     assert rows(admin_client.get(COMMENTS + "?deleted=yes")) == [comments["gone"]]
@@ -182,14 +170,14 @@ def test_the_review_queue_lists_and_filters_reports(admin_client, reported):
     assert detail.status_code == 200
 
 
-def test_dismissing_records_the_reviewer(admin_client, reported, boss):
+def test_dismissing_records_the_reviewer(admin_client, reported, admin_user):
     response = run_action(admin_client, REPORTS, "dismiss", [reported["video_report"]])
 
     assert ("success", "Dismissed 1 report(s).") in messages_of(response)
     report = Report.objects.get(pk=reported["video_report"].pk)
     assert (report.status, report.reviewed_by, report.reviewed_at is not None) == (
         "dismissed",
-        boss,
+        admin_user,
         True,
     )
     assert Report.objects.get(pk=reported["video_report_2"].pk).status == "open"
@@ -200,7 +188,7 @@ def test_dismissing_records_the_reviewer(admin_client, reported, boss):
 
 
 def test_hiding_a_reported_video_makes_it_private_and_closes_its_reports(
-    admin_client, reported, boss
+    admin_client, reported, admin_user
 ):
     response = run_action(admin_client, REPORTS, "hide_target", [reported["video_report"]])
 
@@ -209,7 +197,7 @@ def test_hiding_a_reported_video_makes_it_private_and_closes_its_reports(
     assert reported["video"].visibility == Video.Visibility.PRIVATE
     for key in ("video_report", "video_report_2"):
         report = Report.objects.get(pk=reported[key].pk)
-        assert (report.status, report.reviewed_by) == ("actioned", boss)
+        assert (report.status, report.reviewed_by) == ("actioned", admin_user)
     assert Report.objects.get(pk=reported["comment_report"].pk).status == "open"
 
 
@@ -226,31 +214,31 @@ def test_an_account_cannot_be_hidden(admin_client, reported):
     assert Report.objects.get(pk=reported["user_report"].pk).status == "open"
 
 
-def test_suspending_the_owner_goes_through_moderation(admin_client, reported, boss):
+def test_suspending_the_owner_goes_through_moderation(admin_client, reported, admin_user):
     response = run_action(admin_client, REPORTS, "suspend_owner", [reported["comment_report"]])
 
     assert ("success", "Suspended the owners for 1 report(s).") in messages_of(response)
     owner = User.objects.get(pk=reported["owner"].pk)
     assert owner.status == User.Status.SUSPENDED
     action = ModerationAction.objects.get(target=owner)
-    assert (action.actor, action.action) == (boss, "suspend")
+    assert (action.actor, action.action) == (admin_user, "suspend")
     report = Report.objects.get(pk=reported["comment_report"].pk)
     assert (report.status, report.reviewed_by, report.resolution) == (
         "actioned",
-        boss,
+        admin_user,
         "owner was suspended.",
     )
 
 
-def test_a_refused_suspension_leaves_the_report_open(admin_client, boss):
+def test_a_refused_suspension_leaves_the_report_open(admin_client, admin_user):
     report, _ = report_create(
-        reporter=UserFactory(), target_type="user", target_id=boss.pk, reason="spam"
+        reporter=UserFactory(), target_type="user", target_id=admin_user.pk, reason="spam"
     )
     response = run_action(admin_client, REPORTS, "suspend_owner", [report])
     assert any(level == "warning" for level, _ in messages_of(response))
     report.refresh_from_db()
     assert report.status == "open"
-    assert User.objects.get(pk=boss.pk).status == User.Status.ACTIVE
+    assert User.objects.get(pk=admin_user.pk).status == User.Status.ACTIVE
 
 
 def test_a_gone_target_cannot_be_acted_on(admin_client, reported):

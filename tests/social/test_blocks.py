@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from social.models import Block, Follow
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_one
 from tests.social.factories import BlockFactory, SocialGraph
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -17,13 +18,6 @@ BLOCKS_URL = "/api/v1/blocks/"
 
 def block_url(username: str) -> str:
     return f"/api/v1/users/{username}/block/"
-
-
-def error(response, status: int = 400) -> tuple[str, str | None]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert len(body["errors"]) == 1, body
-    return body["errors"][0]["code"], body["errors"][0]["attr"]
 
 
 def counts(user: User) -> tuple[int, int]:
@@ -77,18 +71,18 @@ def test_blocking_twice_is_one_block(my_client, troll):
 
 
 def test_blocking_yourself_is_refused(my_client):
-    assert error(my_client.post(block_url("mia"))) == ("cannot_block_self", None)
+    assert error_one(my_client.post(block_url("mia"))) == ("cannot_block_self", None)
     assert not Block.objects.exists()
 
 
 def test_blocking_an_unknown_user_is_404(my_client):
-    assert error(my_client.post(block_url("nobody")), 404) == ("not_found", None)
+    assert error_one(my_client.post(block_url("nobody")), 404) == ("not_found", None)
 
 
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
 def test_deleted_and_banned_accounts_cannot_be_blocked(my_client, troll, status):
     User.objects.filter(pk=troll.pk).update(status=status)
-    assert error(my_client.post(block_url("troll")), 404) == ("not_found", None)
+    assert error_one(my_client.post(block_url("troll")), 404) == ("not_found", None)
 
 
 def test_a_user_who_blocked_you_can_be_blocked_back(my_client, me, troll, graph):
@@ -109,7 +103,7 @@ def test_unblocking_someone_not_blocked_is_204(my_client, troll):
 
 
 def test_unblocking_an_unknown_user_is_404(my_client):
-    assert error(my_client.delete(block_url("nobody")), 404) == ("not_found", None)
+    assert error_one(my_client.delete(block_url("nobody")), 404) == ("not_found", None)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +111,7 @@ def test_unblocking_an_unknown_user_is_404(my_client):
     [("post", block_url("troll")), ("delete", block_url("troll")), ("get", BLOCKS_URL)],
 )
 def test_blocks_need_a_signed_in_user(api_client, troll, method, url):
-    assert error(getattr(api_client, method)(url), 401) == ("not_authenticated", None)
+    assert error_one(getattr(api_client, method)(url), 401) == ("not_authenticated", None)
 
 
 def test_the_block_list_shows_the_callers_blocks_newest_first(my_client, me, troll, graph):
@@ -132,7 +126,7 @@ def test_the_block_list_shows_the_callers_blocks_newest_first(my_client, me, tro
 
 
 def test_the_block_list_refuses_a_bad_cursor(my_client):
-    assert error(my_client.get(BLOCKS_URL, {"cursor": "x"})) == ("invalid_cursor", "cursor")
+    assert error_one(my_client.get(BLOCKS_URL, {"cursor": "x"})) == ("invalid_cursor", "cursor")
 
 
 @pytest.mark.parametrize("page_size", [1, 20])
@@ -182,14 +176,14 @@ def test_a_block_removes_pending_requests_both_ways(make_auth_client, me, troll,
 
 
 def test_a_block_refuses_follows_both_ways(blocked_pair, my_client, troll_client):
-    assert error(my_client.post("/api/v1/users/troll/follow/"), 404) == ("not_found", None)
-    assert error(troll_client.post("/api/v1/users/mia/follow/"), 404) == ("not_found", None)
+    assert error_one(my_client.post("/api/v1/users/troll/follow/"), 404) == ("not_found", None)
+    assert error_one(troll_client.post("/api/v1/users/mia/follow/"), 404) == ("not_found", None)
     assert not Follow.objects.exists()
 
 
 def test_a_block_hides_profiles_both_ways(blocked_pair, my_client, troll_client, make_auth_client):
-    assert error(my_client.get("/api/v1/users/troll/"), 404) == ("not_found", None)
-    assert error(troll_client.get("/api/v1/users/mia/"), 404) == ("not_found", None)
+    assert error_one(my_client.get("/api/v1/users/troll/"), 404) == ("not_found", None)
+    assert error_one(troll_client.get("/api/v1/users/mia/"), 404) == ("not_found", None)
     staff_client = make_auth_client(ModeratorFactory())
     assert staff_client.get("/api/v1/users/troll/").status_code == 200
     assert make_auth_client(UserFactory()).get("/api/v1/users/troll/").status_code == 200
@@ -204,7 +198,7 @@ def test_a_block_hides_follow_lists_both_ways(blocked_pair, my_client, troll_cli
     for client, username in ((my_client, "troll"), (troll_client, "mia")):
         for kind in ("followers", "following"):
             response = client.get(f"/api/v1/users/{username}/{kind}/")
-            assert error(response, 404) == ("not_found", None)
+            assert error_one(response, 404) == ("not_found", None)
 
 
 def test_a_block_hides_videos_both_ways(blocked_pair, my_client, troll_client, me, troll):

@@ -15,6 +15,7 @@ from accounts.models import User
 from social.models import Bookmark
 from social.services.engagement import video_bookmark
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_code
 from tests.social.conftest import ENGAGE_MATRIX, ENGAGE_STATUS
 from tests.social.factories import BookmarkFactory, VideoLikeFactory
 from tests.videos.factories import VideoFactory
@@ -27,10 +28,6 @@ pytestmark = pytest.mark.django_db
 
 def bookmark_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/bookmark/"
-
-
-def error_code(response) -> str:
-    return response.json()["errors"][0]["code"]
 
 
 def bookmark_at(video, user, minutes_ago: int) -> Bookmark:

@@ -14,6 +14,7 @@ from notifications.models import Notification
 from social.models import Follow
 from social.services.follows import follow_create, follow_delete, follow_request_accept
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_one
 from tests.social.factories import FollowFactory, SocialGraph
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +41,6 @@ def accept_url(follow_id) -> str:
 
 def reject_url(follow_id) -> str:
     return f"{REQUESTS_URL}{follow_id}/reject/"
-
-
-def error(response, status: int = 400) -> tuple[str, str | None]:
-    """(code, attr) of a one-error answer with this status."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert len(body["errors"]) == 1, body
-    return body["errors"][0]["code"], body["errors"][0]["attr"]
 
 
 def counts(user: User) -> tuple[int, int]:
@@ -132,25 +125,25 @@ def test_following_twice_answers_200_with_the_follow_and_changes_nothing(my_clie
 
 
 def test_following_yourself_is_refused(my_client, me):
-    assert error(my_client.post(follow_url("ME"))) == ("cannot_follow_self", None)
+    assert error_one(my_client.post(follow_url("ME"))) == ("cannot_follow_self", None)
     assert not Follow.objects.exists()
 
 
 def test_following_an_unknown_user_is_404(my_client):
-    assert error(my_client.post(follow_url("nobody")), 404) == ("not_found", None)
+    assert error_one(my_client.post(follow_url("nobody")), 404) == ("not_found", None)
 
 
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
 def test_deleted_and_banned_accounts_cannot_be_followed(my_client, ana, status):
     User.objects.filter(pk=ana.pk).update(status=status)
-    assert error(my_client.post(follow_url("ana")), 404) == ("not_found", None)
+    assert error_one(my_client.post(follow_url("ana")), 404) == ("not_found", None)
     assert not Follow.objects.exists()
 
 
 @pytest.mark.parametrize("method", ["post", "delete"])
 def test_following_needs_a_signed_in_user(api_client, ana, method):
     response = getattr(api_client, method)(follow_url("ana"))
-    assert error(response, 401) == ("not_authenticated", None)
+    assert error_one(response, 401) == ("not_authenticated", None)
 
 
 def test_follow_does_not_allow_get_or_put(my_client, ana):
@@ -178,7 +171,7 @@ def test_unfollowing_someone_not_followed_is_204_and_changes_nothing(my_client, 
 
 
 def test_unfollowing_an_unknown_user_is_404(my_client):
-    assert error(my_client.delete(follow_url("nobody")), 404) == ("not_found", None)
+    assert error_one(my_client.delete(follow_url("nobody")), 404) == ("not_found", None)
 
 
 def test_a_banned_account_can_still_be_unfollowed(my_client, me, ana):
@@ -276,7 +269,7 @@ def test_rejecting_a_request_deletes_it(pat_client, pending, me, pat, my_client)
 
 def test_a_withdrawn_request_cannot_be_accepted(pat_client, pending, my_client, pat):
     my_client.delete(follow_url("pat"))
-    assert error(pat_client.post(accept_url(pending.pk)), 404) == ("not_found", None)
+    assert error_one(pat_client.post(accept_url(pending.pk)), 404) == ("not_found", None)
     assert counts(pat) == (0, 0)
 
 
@@ -290,7 +283,7 @@ def test_only_the_requested_account_answers_a_request(
         "stranger": make_auth_client(UserFactory()),
         "staff": make_auth_client(ModeratorFactory()),
     }[who]
-    assert error(client.post(action(pending.pk)), 404) == ("not_found", None)
+    assert error_one(client.post(action(pending.pk)), 404) == ("not_found", None)
     pending.refresh_from_db()
     assert pending.status == "pending"
     assert counts(pat) == (0, 0)
@@ -299,12 +292,12 @@ def test_only_the_requested_account_answers_a_request(
 @pytest.mark.parametrize("action", [accept_url, reject_url])
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
 def test_unknown_request_ids_are_404(pat_client, pending, action, bad_id):
-    assert error(pat_client.post(action(bad_id)), 404) == ("not_found", None)
+    assert error_one(pat_client.post(action(bad_id)), 404) == ("not_found", None)
 
 
 def test_an_accepted_follow_cannot_be_refused(make_auth_client, me, ana, graph):
     follow = graph.follow(me, ana)
-    assert error(make_auth_client(ana).post(reject_url(follow.pk)), 404) == ("not_found", None)
+    assert error_one(make_auth_client(ana).post(reject_url(follow.pk)), 404) == ("not_found", None)
     assert Follow.objects.get().status == "accepted"
 
 
@@ -317,7 +310,7 @@ def test_accepting_an_accepted_follow_answers_it_unchanged(make_auth_client, me,
 
 def test_a_refused_request_cannot_be_accepted(pat_client, pending, pat):
     assert pat_client.post(reject_url(pending.pk)).status_code == 204
-    assert error(pat_client.post(accept_url(pending.pk)), 404) == ("not_found", None)
+    assert error_one(pat_client.post(accept_url(pending.pk)), 404) == ("not_found", None)
     assert counts(pat) == (0, 0)
 
 
@@ -328,7 +321,7 @@ def test_follow_requests_need_a_signed_in_user(api_client, pending, url):
         response = api_client.post(url)
     else:
         response = api_client.get(url)
-    assert error(response, 401) == ("not_authenticated", None)
+    assert error_one(response, 401) == ("not_authenticated", None)
 
 
 def test_the_request_list_shows_pending_requests_to_the_caller_newest_first(
@@ -456,7 +449,7 @@ def test_a_private_accounts_lists_are_for_its_followers(lists_world, url, viewer
     response = lists_world[viewer].get(url("pat"))
     assert response.status_code == status
     if status == 403:
-        assert error(response, 403) == ("private_account", None)
+        assert error_one(response, 403) == ("private_account", None)
     if status == 200:
         expected = ["follower", "me"] if url is followers_url else []
         assert sorted(usernames(response)) == expected
@@ -470,12 +463,15 @@ def test_following_lists_the_accounts_followed_with_accepted_follows(lists_world
 @pytest.mark.parametrize("status", [User.Status.DELETED, User.Status.BANNED])
 def test_lists_of_deleted_and_banned_accounts_are_404_except_to_staff(lists_world, url, status):
     User.objects.filter(username="ana").update(status=status)
-    assert error(lists_world["stranger"].get(url("ana")), 404) == ("not_found", None)
+    assert error_one(lists_world["stranger"].get(url("ana")), 404) == ("not_found", None)
     assert lists_world["staff"].get(url("ana")).status_code == 200
 
 
 def test_lists_of_an_unknown_user_are_404(lists_world):
-    assert error(lists_world["stranger"].get(followers_url("nobody")), 404) == ("not_found", None)
+    assert error_one(lists_world["stranger"].get(followers_url("nobody")), 404) == (
+        "not_found",
+        None,
+    )
 
 
 def test_lists_are_newest_follow_first_and_walk_every_user_once(my_client, me, graph):
@@ -531,7 +527,7 @@ def test_lists_leave_out_banned_users_and_users_blocked_with_the_caller(
 def test_bad_list_parameters_are_400(my_client, url, params):
     response = my_client.get(url("me"), params)
     code = "invalid_cursor" if "cursor" in params else "invalid_page_size"
-    assert error(response) == (code, next(iter(params)))
+    assert error_one(response) == (code, next(iter(params)))
 
 
 @pytest.mark.parametrize("page_size", [1, 20])

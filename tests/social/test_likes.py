@@ -17,6 +17,7 @@ from notifications.models import Notification
 from social.models import VideoLike
 from social.services.engagement import video_like, video_unlike
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_code
 from tests.social.conftest import ENGAGE_MATRIX, ENGAGE_STATUS
 from tests.social.factories import SocialGraph, VideoLikeFactory
 from tests.videos.factories import VideoFactory
@@ -32,10 +33,6 @@ def like_url(video) -> str:
 
 def likes_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/likes/"
-
-
-def error_code(response) -> str:
-    return response.json()["errors"][0]["code"]
 
 
 def like_count(video) -> int:

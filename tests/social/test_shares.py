@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from social.models import Share
 from social.services.engagement import SHARE_CHANNELS, video_share
+from tests.conftest import error_first
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
@@ -22,10 +23,6 @@ pytestmark = pytest.mark.django_db
 
 def share_url(video) -> str:
     return f"/api/v1/videos/{video.pk}/share/"
-
-
-def error(response) -> dict:
-    return response.json()["errors"][0]
 
 
 def share_count(video) -> int:
@@ -75,7 +72,7 @@ def test_who_may_share_a_video(people, videos, kind, viewer):
         assert share.user == users.get(viewer)  # None for the anonymous caller
         assert share.channel == "link"
     else:
-        assert error(response)["code"] == "not_found"
+        assert error_first(response)["code"] == "not_found"
         assert share_count(video) == 0
         assert not Share.objects.exists()
 
@@ -134,7 +131,7 @@ def test_bad_bodies_answer_400(people, videos, body, code, attr):
     response = clients["stranger"].post(share_url(videos["public"]), body, format="json")
 
     assert response.status_code == 400
-    assert (error(response)["code"], error(response)["attr"]) == (code, attr)
+    assert (error_first(response)["code"], error_first(response)["attr"]) == (code, attr)
     assert not Share.objects.exists()
     assert share_count(videos["public"]) == 0
 
@@ -147,7 +144,7 @@ def test_malformed_json_answers_400(people, videos):
     )
 
     assert response.status_code == 400
-    assert error(response)["code"] == "parse_error"
+    assert error_first(response)["code"] == "parse_error"
 
 
 @pytest.mark.parametrize("status", [Video.Status.PROCESSING, Video.Status.FAILED])
@@ -158,7 +155,7 @@ def test_videos_that_are_not_ready_cannot_be_shared(people, status):
     for viewer in ("owner", "staff"):
         response = clients[viewer].post(share_url(video))
         assert response.status_code == 404
-        assert error(response)["code"] == "not_found"
+        assert error_first(response)["code"] == "not_found"
     assert not Share.objects.exists()
 
 
@@ -166,7 +163,7 @@ def test_videos_that_are_not_ready_cannot_be_shared(people, status):
 def test_unknown_videos_are_404(api_client, bad_id):
     response = api_client.post(f"/api/v1/videos/{bad_id}/share/")
     assert response.status_code == 404
-    assert error(response)["code"] == "not_found"
+    assert error_first(response)["code"] == "not_found"
 
 
 def test_the_share_url_follows_the_frontend_setting(people, videos, settings):
@@ -202,7 +199,7 @@ def test_shares_are_throttled_per_account(people, videos):
     response = clients["stranger"].post(share_url(video))
 
     assert response.status_code == 429
-    assert error(response)["code"] == "throttled"
+    assert error_first(response)["code"] == "throttled"
     assert share_count(video) == share_rate()
     assert clients["follower"].post(share_url(video)).status_code == 201  # another client
 
@@ -216,7 +213,7 @@ def test_anonymous_shares_are_throttled_per_address(videos):
     response = client.post(share_url(video))
 
     assert response.status_code == 429
-    assert error(response)["code"] == "throttled"
+    assert error_first(response)["code"] == "throttled"
     elsewhere = APIClient(REMOTE_ADDR="203.0.113.9")
     assert elsewhere.post(share_url(video)).status_code == 201
 

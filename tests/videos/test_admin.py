@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from accounts.models import User
-from tests.accounts.factories import AdminFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.videos.factories import CategoryFactory, VideoFactory
 from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry
@@ -23,13 +23,6 @@ CATEGORIES = "/admin/videos/category/"
 VIEWS = "/admin/videos/videoview/"
 HISTORY = "/admin/videos/watchhistoryentry/"
 V = Video.Visibility
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(AdminFactory(username="boss"))
-    return client
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_one
 from tests.videos.factories import CategoryFactory, VideoFactory
 from videos.models import Category, Video
 
@@ -34,13 +35,6 @@ def id_set(*videos) -> set[str]:
 
 def id_list(*videos) -> list[str]:
     return [str(video.pk) for video in videos]
-
-
-def error(response, status_code: int = 400) -> tuple[str, str | None]:
-    assert response.status_code == status_code, response.json()
-    body = response.json()
-    assert len(body["errors"]) == 1, body
-    return body["errors"][0]["code"], body["errors"][0]["attr"]
 
 
 VIDEOS = "/api/v1/videos/"
@@ -97,7 +91,7 @@ def test_tag_filter_matches_all_tags_or_any(api_client, tagged, query, expected)
     ],
 )
 def test_bad_tag_parameters_are_400(api_client, tagged, query, code, attr):
-    assert error(api_client.get(f"{VIDEOS}?{query}")) == (code, attr)
+    assert error_one(api_client.get(f"{VIDEOS}?{query}")) == (code, attr)
 
 
 def test_twenty_tags_are_accepted(api_client, tagged):
@@ -119,7 +113,7 @@ def test_category_filter_takes_a_slug(api_client):
 def test_an_unknown_category_is_400_invalid_choice(api_client):
     VideoFactory()
     response = api_client.get(f"{VIDEOS}?category=no-such-category")
-    assert error(response) == ("invalid_choice", "category")
+    assert error_one(response) == ("invalid_choice", "category")
 
 
 def test_owner_filter_takes_a_username_in_any_case(api_client):
@@ -157,7 +151,7 @@ def test_language_filter(api_client):
 )
 def test_bad_parameters_are_400_with_stable_codes(api_client, query, code, attr):
     VideoFactory()
-    assert error(api_client.get(f"{VIDEOS}?{query}")) == (code, attr)
+    assert error_one(api_client.get(f"{VIDEOS}?{query}")) == (code, attr)
 
 
 def test_filters_combine(api_client):
@@ -222,9 +216,9 @@ def test_a_cursor_of_another_ordering_is_400(api_client):
     next_link = api_client.get(f"{VIDEOS}?ordering=-view_count&page_size=1").json()["next"]
     cursor = parse_qs(urlparse(next_link).query)["cursor"][0]
     response = api_client.get(VIDEOS, {"cursor": cursor})
-    assert error(response) == ("invalid_cursor", "cursor")
+    assert error_one(response) == ("invalid_cursor", "cursor")
     response = api_client.get(VIDEOS, {"cursor": cursor, "ordering": "-like_count"})
-    assert error(response) == ("invalid_cursor", "cursor")
+    assert error_one(response) == ("invalid_cursor", "cursor")
 
 
 # -- privacy of the filtered list ---------------------------------------------------
@@ -375,7 +369,7 @@ def test_the_owner_walks_their_list_by_upload_date(profile):
 
 def test_an_unknown_user_is_404(api_client):
     response = api_client.get(user_videos("nobody"))
-    assert error(response, 404) == ("not_found", None)
+    assert error_one(response, 404) == ("not_found", None)
 
 
 @pytest.mark.parametrize(
@@ -394,10 +388,10 @@ def test_a_block_either_way_is_404(profile, graph):
     owner, _, clients = profile
     stranger = User.objects.get(username="stranger")
     graph.block(stranger, owner)
-    assert error(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
+    assert error_one(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
     graph.unblock(stranger, owner)
     graph.block(owner, stranger)
-    assert error(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
+    assert error_one(clients["stranger"].get(user_videos("owner")), 404) == ("not_found", None)
     assert clients["anonymous"].get(user_videos("owner")).status_code == 200
 
 
@@ -406,7 +400,7 @@ def test_a_cursor_of_the_owners_list_is_400_for_others(profile):
     next_link = clients["owner"].get(user_videos("owner") + "?page_size=1").json()["next"]
     cursor = parse_qs(urlparse(next_link).query)["cursor"][0]
     response = clients["stranger"].get(user_videos("owner"), {"cursor": cursor})
-    assert error(response) == ("invalid_cursor", "cursor")
+    assert error_one(response) == ("invalid_cursor", "cursor")
 
 
 @pytest.mark.parametrize("page_size", [1, 20])

@@ -24,6 +24,7 @@ from PIL import Image
 import config.urls
 from accounts.models import User
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_code
 from tests.videos.factories import VideoFactory
 from tests.videos.media import make_video
 from videos.media_urls import (
@@ -103,10 +104,6 @@ def fetch(client, url: str, **headers):
 
 def playlist_uris(body: bytes) -> list[str]:
     return [line for line in body.decode().splitlines() if line and not line.startswith("#")]
-
-
-def error_code(response) -> str:
-    return response.json()["errors"][0]["code"]
 
 
 def detail(client, video: Video) -> dict:

@@ -30,6 +30,7 @@ from PIL import Image
 import config.urls
 from config.settings import media_storage
 from tests.accounts.factories import UserFactory
+from tests.conftest import error_code
 from tests.core.subprocess_django import run_django
 from tests.videos.factories import VideoFactory
 from videos.media_urls import media_path_signed, media_signature_expiry, video_file_url
@@ -197,10 +198,6 @@ def app_get(client, url: str):
     response = client.get(url)
     response.text = response.content.decode() if response.status_code == 200 else ""
     return response
-
-
-def error_code(response) -> str:
-    return response.json()["errors"][0]["code"]
 
 
 def hls_played(client, bucket: Bucket, video: Video, hls_url: str) -> list[bytes]:

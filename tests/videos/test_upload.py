@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_attr_codes
 from tests.videos.factories import CategoryFactory, VideoFactory
 from tests.videos.media import make_video
 from videos.models import Video
@@ -39,10 +40,6 @@ def upload(client, content: bytes, name: str = "clip.mp4", **fields):
 
 def stored_files(media_root: Path) -> list[Path]:
     return [path for path in Path(media_root).rglob("*") if path.is_file()]
-
-
-def error_codes(response) -> list[tuple[str, str]]:
-    return [(error["attr"], error["code"]) for error in response.json()["errors"]]
 
 
 # -- uploading ----------------------------------------------------------------------
@@ -111,7 +108,7 @@ def test_files_that_are_not_videos_are_refused_and_leave_nothing(
 ):
     response = upload(auth_client, make_content(clip), name=name)
     assert response.status_code == 400
-    assert error_codes(response) == expected
+    assert error_attr_codes(response) == expected
     assert not Video.objects.exists()
     assert stored_files(media_root) == []
 
@@ -128,7 +125,7 @@ def test_a_file_over_the_size_limit_is_refused(auth_client, clip, settings, medi
     settings.VIDEO_MAX_UPLOAD_MB = 0
     response = upload(auth_client, clip)
     assert response.status_code == 400
-    assert error_codes(response) == [("file", "too_large")]
+    assert error_attr_codes(response) == [("file", "too_large")]
     assert not Video.objects.exists() and stored_files(media_root) == []
 
 
@@ -138,7 +135,7 @@ def test_a_video_over_the_duration_limit_is_refused(auth_client, tmp_path, setti
     settings.MEDIA_ROOT = media_root / "storage"
     response = upload(auth_client, long_clip.read_bytes())
     assert response.status_code == 400
-    assert error_codes(response) == [("file", "too_long")]
+    assert error_attr_codes(response) == [("file", "too_long")]
     assert not Video.objects.exists()
     assert not (media_root / "storage").exists()
 
@@ -163,14 +160,14 @@ def test_bad_fields_are_refused_before_anything_is_stored(
 ):
     response = upload(auth_client, clip, **fields)
     assert response.status_code == 400
-    assert error_codes(response) == expected
+    assert error_attr_codes(response) == expected
     assert stored_files(media_root) == []
 
 
 def test_a_missing_file_is_refused(auth_client):
     response = auth_client.post(URL, {"title": "No file"}, format="multipart")
     assert response.status_code == 400
-    assert error_codes(response) == [("file", "required")]
+    assert error_attr_codes(response) == [("file", "required")]
 
 
 def test_uploading_needs_a_signed_in_user(api_client, clip):
@@ -314,7 +311,7 @@ def test_an_edit_is_json_only_and_a_multipart_edit_changes_nothing(auth_client, 
         f"{URL}{video.pk}/", {"title": "After", "allow_comments": "false"}, format="multipart"
     )
     assert response.status_code == 415
-    assert error_codes(response) == [(None, "unsupported_media_type")]
+    assert error_attr_codes(response) == [(None, "unsupported_media_type")]
     video.refresh_from_db()
     assert (video.title, video.allow_comments) == ("Before", True)
 
@@ -384,7 +381,7 @@ def test_uploads_are_throttled_per_account(auth_client, make_auth_client, clip, 
         assert upload(auth_client, text_file.read_bytes()).status_code == 400
     response = upload(auth_client, clip)
     assert response.status_code == 429
-    assert error_codes(response) == [(None, "throttled")]
+    assert error_attr_codes(response) == [(None, "throttled")]
     assert int(response["Retry-After"]) > 0
     assert not Video.objects.exists()
     assert auth_client.get(URL).status_code == 200  # only uploads are limited

@@ -9,6 +9,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.conftest import error_status_attr
 from tests.videos.factories import VideoFactory
 from videos.models import Video, VideoView, WatchHistoryEntry
 from videos.services.watching import (
@@ -26,11 +27,6 @@ def views_url(video) -> str:
 
 def report(client: APIClient, video, watched_seconds, **headers):
     return client.post(views_url(video), {"watched_seconds": watched_seconds}, **headers)
-
-
-def error_of(response) -> tuple[int, str, str | None]:
-    error = response.json()["errors"][0]
-    return response.status_code, error["code"], error["attr"]
 
 
 # -- the threshold -----------------------------------------------------------------------
@@ -213,7 +209,7 @@ def test_a_video_the_caller_may_not_see_is_404(make_auth_client, visibility):
 
     for client in (APIClient(), make_auth_client(UserFactory())):
         response = report(client, video, 15)
-        assert error_of(response) == (404, "not_found", None)
+        assert error_status_attr(response) == (404, "not_found", None)
     assert Video.objects.get(pk=video.pk).view_count == 0
     assert VideoView.objects.count() == 0
 
@@ -231,7 +227,7 @@ def test_an_unlisted_video_can_be_viewed_by_anyone_with_its_id():
 @pytest.mark.parametrize("video_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
 def test_unknown_videos_are_404(api_client, video_id):
     response = api_client.post(f"/api/v1/videos/{video_id}/views/", {"watched_seconds": 15})
-    assert error_of(response) == (404, "not_found", None)
+    assert error_status_attr(response) == (404, "not_found", None)
 
 
 @pytest.mark.django_db
@@ -268,7 +264,7 @@ def test_bad_bodies_are_400(auth_client, body, code):
 
     response = auth_client.post(views_url(video), body, format="json")
 
-    assert error_of(response) == (400, code, "watched_seconds")
+    assert error_status_attr(response) == (400, code, "watched_seconds")
     assert VideoView.objects.count() == 0
     assert WatchHistoryEntry.objects.count() == 0
 
@@ -280,7 +276,7 @@ def test_watched_seconds_may_exceed_the_duration_by_a_minute_only(auth_client):
     too_long = report(auth_client, video, 72.5)
     just_right = report(auth_client, video, 72)
 
-    assert error_of(too_long) == (400, "max_value", "watched_seconds")
+    assert error_status_attr(too_long) == (400, "max_value", "watched_seconds")
     assert just_right.json() == {"counted": True, "view_count": 1}
 
 
@@ -293,8 +289,8 @@ def test_a_body_that_is_not_json_or_not_an_object_is_400(auth_client):
     )
     a_list = auth_client.post(views_url(video), [15], format="json")
 
-    assert error_of(not_json)[:2] == (400, "parse_error")
-    assert error_of(a_list) == (400, "invalid", "non_field_errors")
+    assert error_status_attr(not_json)[:2] == (400, "parse_error")
+    assert error_status_attr(a_list) == (400, "invalid", "non_field_errors")
 
 
 @pytest.mark.django_db
@@ -304,7 +300,7 @@ def test_a_client_key_over_64_characters_is_400(api_client):
     response = report(api_client, video, 15, HTTP_X_CLIENT_KEY="k" * 65)
     fits = report(api_client, video, 15, HTTP_X_CLIENT_KEY="k" * 64)
 
-    assert error_of(response) == (400, "max_length", "client_key")
+    assert error_status_attr(response) == (400, "max_length", "client_key")
     assert fits.json() == {"counted": True, "view_count": 1}
 
 
@@ -314,7 +310,7 @@ def test_reports_are_json_only_as_the_schema_says(auth_client):
 
     response = auth_client.post(views_url(video), {"watched_seconds": "15"}, format="multipart")
 
-    assert error_of(response) == (415, "unsupported_media_type", None)
+    assert error_status_attr(response) == (415, "unsupported_media_type", None)
 
 
 # -- concurrency -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
+from core.access import is_signed_in
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import Video, VideoView, WatchHistoryEntry
 
@@ -45,7 +46,7 @@ def video_viewer_key(*, user: User | None, client_key: str = "", client_address:
     address is stored, and nobody without the secret can tell whose a key is. Clients
     behind one address (a household, an office) count apart when their keys differ.
     """
-    if user is not None and user.is_authenticated:
+    if is_signed_in(user):
         return str(user.pk)
     return salted_hmac(
         VIEWER_KEY_SALT, f"{client_key}\n{client_address}", algorithm="sha256"
@@ -101,7 +102,7 @@ def video_view_record(
     """
     _watched_seconds_check(video, watched_seconds)
     now = now or timezone.now()
-    if user is not None and not user.is_authenticated:
+    if not is_signed_in(user):
         user = None
     is_ready = video.status == Video.Status.READY
     counted = False

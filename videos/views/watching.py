@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.access import is_signed_in
 from core.openapi import because, raises
 from core.requests import client_ip
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
@@ -108,7 +109,7 @@ class VideoViewRecordView(APIView):
         body.is_valid(raise_exception=True)
         header = ClientKeySerializer(data={"client_key": request.headers.get("X-Client-Key", "")})
         header.is_valid(raise_exception=True)
-        user = request.user if request.user.is_authenticated else None
+        user = request.user if is_signed_in(request.user) else None
         recorded = video_view_record(
             video=video,
             viewer_key=video_viewer_key(
