@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "payments",
     "ads",
     "livestream",
+    # Developer tools: the top layer, above every domain app (see the README's architecture)
+    "devtools",
 ]
 
 # Outermost first. Prometheus' two halves wrap everything, so they time the whole
