@@ -538,7 +538,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.openapi.postprocess_error_codes",
         "core.openapi.postprocess_shared_responses",
-        "core.openapi.postprocess_request_patterns",
+        "videos.schema.postprocess_request_patterns",
     ],
 }
 

@@ -441,18 +441,3 @@ def postprocess_shared_responses(result, generator, request, public):
     result.setdefault("components", {})["responses"] = dict(sorted(shared.items()))
     return result
 
-
-def postprocess_request_patterns(result, generator, request, public):
-    """Patterns serializers check in a validator function, which drf-spectacular cannot
-    read: a video's `language` is empty or a BCP 47 tag (`videos.serializers`)."""
-    from videos.serializers import LANGUAGE_PATTERN
-
-    tag = LANGUAGE_PATTERN.pattern.removeprefix("^").removesuffix(r"\Z")
-    patterns = {"language": f"^({tag})?$"}
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if not name.endswith("Request"):
-            continue
-        for field, pattern in patterns.items():
-            if schema.get("properties", {}).get(field, {}).get("type") == "string":
-                schema["properties"][field]["pattern"] = pattern
-    return result
