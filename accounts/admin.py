@@ -20,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import APIException
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import AccountInactive, InvalidCredentials, TooManySignInAttempts
 from accounts.models import AuthSession, ModerationAction, SignInAttempt, User
 from accounts.selectors import user_list_annotated
@@ -30,7 +31,6 @@ from accounts.services.moderation import (
     user_sessions_end,
     user_suspend,
 )
-from accounts.services.sessions import ClientInfo
 from accounts.services.sign_in import sign_in_password_check
 from accounts.throttling import sign_in_attempt_record
 from core.admin import ReadOnlyAdminMixin, actions_report

@@ -18,16 +18,15 @@ from django_otp import device_classes
 from PIL import Image, ImageOps
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from accounts.clients import UNKNOWN_CLIENT, ClientInfo
 from accounts.exceptions import INVALID_PASSWORD, USERNAME_TAKEN, AccountInactive
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.services.sessions import (
-    UNKNOWN_CLIENT,
-    ClientInfo,
     sessions_end_for_user,
     user_can_sign_in,
 )
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
-from core.relations import relations
+from core.events import account_made_public
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
 AVATAR_JPEG_QUALITY = 85
@@ -70,7 +69,7 @@ def user_profile_update(
     number patterns); an empty `phone_number` clears it. A username is refused with
     `username_taken` when another account holds it whatever the case, a concurrent
     claim included; changing only the case of one's own is allowed. Making the
-    account public accepts its pending follow requests (`core.relations`), in the
+    account public accepts its pending follow requests (`core.events.account_made_public`), in the
     same transaction.
     """
     changes = {
@@ -91,7 +90,7 @@ def user_profile_update(
             if is_private is False:
                 # A public account has no pending follow requests: accept them. First,
                 # since the social graph locks the users it changes in its own order.
-                relations().follow_requests_accept_all(user)
+                account_made_public.send(user=user)
             locked = _user_lock(user)
             if not changes:
                 return locked

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import (
     AccountInactive,
     ChallengeInvalid,
@@ -28,7 +29,7 @@ from accounts.exceptions import (
 )
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.services.moderation import user_suspension_lift_if_expired
-from accounts.services.sessions import ClientInfo, session_start, user_can_sign_in
+from accounts.services.sessions import session_start, user_can_sign_in
 from accounts.services.two_factor import two_factor_code_verify, two_factor_is_enabled
 from accounts.throttling import (
     SignInSubject,

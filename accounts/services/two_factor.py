@@ -20,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import ValidationError
 
+from accounts.clients import UNKNOWN_CLIENT, ClientInfo
 from accounts.exceptions import (
     INVALID_PASSWORD,
     TwoFactorAlreadyEnabled,
@@ -29,7 +30,7 @@ from accounts.exceptions import (
     TwoFactorThrottled,
 )
 from accounts.models import AuthSession, SignInAttempt, User
-from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
+from accounts.services.sessions import sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
 
 BACKUP_CODE_COUNT = 10
