@@ -440,4 +440,3 @@ def postprocess_shared_responses(result, generator, request, public):
                 operation["responses"][status_code] = {"$ref": f"#/components/responses/{name}"}
     result.setdefault("components", {})["responses"] = dict(sorted(shared.items()))
     return result
-

@@ -7,7 +7,6 @@ from django.db.models import BooleanField, Exists, Expression, OuterRef, QuerySe
 from accounts.models import User
 from social.models import Bookmark, Follow, VideoLike
 from social.selectors import blocked_user_ids, follow_status_expression
-from social.services.follows import follow_requests_accept_all
 
 
 def _is_signed_in(user) -> bool:
@@ -34,9 +33,6 @@ class SocialRelations:
 
     def blocked_user_ids(self, user) -> QuerySet:
         return blocked_user_ids(user)
-
-    def follow_requests_accept_all(self, user) -> int:
-        return follow_requests_accept_all(user=user)
 
     def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         return follow_status_expression(viewer=viewer, user_ref=OuterRef(user_field))

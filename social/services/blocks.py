@@ -2,7 +2,7 @@
 
 A block removes the follows and follow requests between the two, either way (the
 counters move back), ends the paid subscriptions between them, either way (payments
-refunds the unused part, through `core.subscriptions`), and from then on
+refunds the unused part, on `core.events.user_blocked`), and from then on
 `relations().blocked_user_ids` hides each from the other. Locks as in
 `social.services.follows`: both users' rows in primary-key order, then the rows of
 follows, then (payments) the subscriptions' rows and their ledger accounts.
@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from accounts.selectors import user_visible_statuses
-from core.subscriptions import subscriptions
+from core.events import user_blocked
 from social.exceptions import CannotBlockSelf
 from social.models import Block, Follow
 from social.services.follows import follow_counters_move, users_lock
@@ -54,7 +54,7 @@ def block_create(
             follow_counters_move(
                 follower_ids=[follow.follower_id], followed_id=follow.followed_id, delta=-1
             )
-    subscriptions().subscriptions_end_between(user=blocker, other=target, now=now)
+    user_blocked.send(user=blocker, other=target, now=now)
     return block, True
 
 
