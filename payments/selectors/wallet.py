@@ -24,7 +24,6 @@ from payments.models import (
     Tip,
     TopUp,
 )
-from payments.services.ledger import ledger_debt_of
 
 Role = LedgerAccount.Role
 
@@ -32,6 +31,17 @@ Role = LedgerAccount.Role
 # `ledger_entry_account_recent` index (account, -id) serves it.
 STATEMENT_ORDERING = ("-id",)
 PAYOUT_ORDERING = ("-created_at", "-id")
+
+
+def ledger_debt_of(*, user: User) -> int:
+    """How many coins `user` owes (a refund took back more than their wallet held): 0 or
+    more."""
+    debt = (
+        LedgerAccount.objects.filter(owner=user, role=Role.DEBT)
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return -(debt or 0)
 
 
 @dataclass(frozen=True)
