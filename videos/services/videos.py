@@ -14,7 +14,8 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.models import User
 from core.tasks import task_enqueue_detached_on_commit
-from videos.media import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong, media_probe
+from videos.media.base import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong
+from videos.media.probe import media_probe
 from videos.models import Category, Video
 from videos.services.processing import SourceMissing, video_reprocessing_check
 from videos.storage import storage_tree_delete
