@@ -27,7 +27,15 @@ from accounts.models import User
 from accounts.selectors import user_visible_statuses
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED
 from social.exceptions import PrivateAccount
-from social.models import Block, Bookmark, Comment, CommentLike, Follow, Report, VideoLike
+from social.models import (
+    Block,
+    Bookmark,
+    Comment,
+    CommentLike,
+    Follow,
+    Report,
+    VideoLike,
+)
 from videos.models import Video
 from videos.selectors import access_video, video_queryset_visible
 
@@ -194,10 +202,6 @@ def follow_request_id_valid(follow_id: str) -> uuid.UUID:
 
 # -- Comments and reports (views/comments.py) --------------------------------------------
 
-COMMENT_ORDERINGS = {
-    "newest": ("-created_at", "-id"),  # index social_comments_new
-    "top": ("-like_count", "-id"),  # index social_comments_top
-}
 REPLY_ORDERING = ("created_at", "id")  # index social_comment_replies
 
 

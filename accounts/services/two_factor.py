@@ -29,11 +29,10 @@ from accounts.exceptions import (
     TwoFactorNotSetUp,
     TwoFactorThrottled,
 )
-from accounts.models import AuthSession, SignInAttempt, User
+from accounts.models import BACKUP_CODE_COUNT, AuthSession, SignInAttempt, User
 from accounts.services.sessions import sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
 
-BACKUP_CODE_COUNT = 10
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 BACKUP_CODE_LENGTH = 10
 TOTP_DIGITS = 6

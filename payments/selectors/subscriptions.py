@@ -1,4 +1,4 @@
-"""Reads for tips, creator tiers and subscriptions (views/tips.py, views/subscriptions.py)."""
+"""Reads for creator tiers and subscriptions (views/subscriptions.py)."""
 
 import uuid
 
@@ -6,11 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.services.sessions import user_can_sign_in
-from core.relations import relations
-from payments.models import CreatorTier, Subscription, Tip
-
-TIP_DIRECTIONS = ("sent", "received")
+from payments.models import CreatorTier, Subscription
 
 
 def _uuid_or_404(value) -> uuid.UUID:
@@ -18,37 +14,6 @@ def _uuid_or_404(value) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError as error:
         raise NotFound() from error
-
-
-def user_is_reachable(*, user: User, viewer) -> bool:
-    """Whether `viewer` (a user, or anonymous) may pay `user` or see what they sell:
-    `user` may sign in and no block stands between the two, either way."""
-    if not user_can_sign_in(user):
-        return False
-    if viewer is None or not viewer.is_authenticated or viewer.pk == user.pk:
-        return True
-    return not relations().blocked_user_ids(viewer).filter(pk=user.pk).exists()
-
-
-def payments_user_get(*, username: str, viewer) -> User:
-    """The user named `username` (whatever its case) whom `viewer` may pay; 404
-    (`not_found`) when there is none, they may not sign in, or either blocked the other."""
-    user = User.objects.filter(username__iexact=username).order_by("pk").first()
-    if user is None or not user_is_reachable(user=user, viewer=viewer):
-        raise NotFound()
-    return user
-
-
-# -- tips ----------------------------------------------------------------------------
-
-
-def tip_list_for_user(*, user: User, direction: str) -> QuerySet[Tip]:
-    """`user`'s tips, `sent` or `received`, both users joined (one query per page);
-    order by `-created_at`, `-id`."""
-    if direction not in TIP_DIRECTIONS:
-        raise ValueError(f"direction must be one of {TIP_DIRECTIONS}")
-    side = "sender" if direction == "sent" else "recipient"
-    return Tip.objects.filter(**{side: user}).select_related("sender", "recipient")
 
 
 # -- tiers ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from payments.models import (
+    REFERENCE_TYPES,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -139,17 +140,6 @@ def payout_get_for_creator(*, user: User, payout_id: str) -> Payout:
     if payout is None:
         raise NotFound()
     return payout
-
-
-# What a statement calls each kind of reference.
-REFERENCE_TYPES: dict[type, str] = {
-    Tip: "tip",
-    Subscription: "subscription",
-    TopUp: "top_up",
-    Refund: "refund",
-    Payout: "payout",
-    LedgerTransaction: "transaction",
-}
 
 
 def ledger_entry_reference(entry: LedgerEntry) -> tuple[str, uuid.UUID] | None:

@@ -43,7 +43,7 @@ from payments.exceptions import (
     WalletInDebt,
 )
 from payments.models import CreatorTier, LedgerAccount, LedgerTransaction, Subscription
-from payments.selectors.subscriptions import user_is_reachable
+from payments.selectors.recipients import user_is_reachable
 from payments.selectors.wallet import ledger_debt_of
 from payments.services.ledger import (
     ledger_account_for_user,

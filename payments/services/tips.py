@@ -16,7 +16,7 @@ from notifications.models import NotificationType
 from notifications.services import notify
 from payments.exceptions import CannotTipSelf, RecipientNotCreator, VideoNotByRecipient
 from payments.models import LedgerAccount, LedgerTransaction, Tip
-from payments.selectors.subscriptions import user_is_reachable
+from payments.selectors.recipients import user_is_reachable
 from payments.services.ledger import (
     ledger_account_for_user,
     ledger_account_system,

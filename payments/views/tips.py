@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from payments.models import Tip
-from payments.selectors.subscriptions import TIP_DIRECTIONS, payments_user_get, tip_list_for_user
+from payments.models import TIP_DIRECTIONS, Tip
+from payments.selectors.recipients import payments_user_get
+from payments.selectors.tips import tip_list_for_user
 from payments.serializers.tips import (
     TIP_MESSAGE_MAX_LENGTH,
     TipCreateSerializer,

@@ -25,9 +25,8 @@ from rest_framework.views import APIView
 from accounts.permissions import IsModerator
 from core.openapi import error_responses
 from core.schema import AUTHENTICATION_CODES, PAGINATION_CODES, paginated
-from social.models import COMMENT_MAX_LENGTH, Comment, Report
+from social.models import COMMENT_MAX_LENGTH, COMMENT_ORDERINGS, Comment, Report
 from social.selectors import (
-    COMMENT_ORDERINGS,
     REPLY_ORDERING,
     access_comment,
     comment_list_for_video,
