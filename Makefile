@@ -42,11 +42,12 @@ collectstatic: install  ## Collect the static files (what the docs and the admin
 run: migrate collectstatic  ## Serve on http://127.0.0.1:8000 (API docs at /api/docs/, admin at /admin/)
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install-dev  ## Lint, check migrations, run the suite on SQLite, then on PostgreSQL
+test: install-dev  ## Lint, check migrations and the import contract, run the suite on SQLite, then on PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run testapp
+	$(BIN)/lint-imports
 	BIN=$(BIN) scripts/test-databases
 
 # Production-like: Stripe (the sandbox is refused without DEBUG, core.E001) and static
@@ -98,4 +99,4 @@ fuzz-live: install-dev  ## Fuzz a live server on SQLite and PostgreSQL: every ch
 		--postgres-url $(or $(FUZZ_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/fuzz_live)
 
 clean:  ## Remove the virtual environment, caches and the embedded database
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .grimp_cache .coverage htmlcov db.sqlite3 db.sqlite3-wal db.sqlite3-shm

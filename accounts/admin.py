@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import (
     AccountInactive,
     InvalidCredentials,
@@ -46,7 +47,6 @@ from accounts.services.profiles import (
     user_avatar_set,
     user_profile_update,
 )
-from accounts.services.sessions import ClientInfo
 from accounts.services.sign_in import (
     TwoFactorRequired,
     sign_in_password_check,

@@ -35,6 +35,10 @@ def avatar_upload_path(user: "User", filename: str) -> str:
     return f"avatars/{uuid.uuid4().hex}.jpg"
 
 
+# How many backup codes a user with two-factor authentication is given at a time.
+BACKUP_CODE_COUNT = 10
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -4,6 +4,8 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import force_instance
 
+from accounts.serializers.users import PrivateFieldMixin
+
 
 class SessionJWTScheme(SimpleJWTScheme):
     """Our bearer authentication: HTTP bearer with JWTs."""
@@ -17,8 +19,6 @@ class UserSerializerExtension(OpenApiSerializerExtension):
     target_class = "accounts.serializers.users.UserSerializer"
 
     def map_serializer(self, auto_schema, direction):
-        from accounts.serializers.users import PrivateFieldMixin
-
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         private = {
             name

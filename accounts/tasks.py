@@ -4,6 +4,7 @@ from celery import shared_task
 
 from accounts.models import User
 from accounts.services.emails import email_verification_send, password_reset_send
+from accounts.services.passwords import password_reset_send_to_address
 
 
 @shared_task
@@ -22,7 +23,4 @@ def password_reset_send_task(user_id: str) -> None:
 
 @shared_task
 def password_reset_request_task(email: str) -> None:
-    # Imported here: the passwords service queues this task, so it imports this module.
-    from accounts.services.passwords import password_reset_send_to_address
-
     password_reset_send_to_address(email=email)

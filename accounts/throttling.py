@@ -23,9 +23,9 @@ from django.db.models import QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import TooManySignInAttempts
 from accounts.models import SignInAttempt, User
-from accounts.services.sessions import ClientInfo
 from core import metrics
 
 Outcome = SignInAttempt.Outcome

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "payments",
     "ads",
     "livestream",
+    # Developer tools: the top layer, above every domain app (see the README's architecture)
+    "devtools",
 ]
 
 # Outermost first. Prometheus' two halves wrap everything, so they time the whole
@@ -536,7 +538,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.openapi.postprocess_error_codes",
         "core.openapi.postprocess_shared_responses",
-        "core.openapi.postprocess_request_patterns",
+        "videos.schema.postprocess_request_patterns",
         "core.openapi_links.postprocess_links",
     ],
 }

@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 
 from core.metrics import metrics_view
-from videos.views.media import media_urlpatterns
+from videos.views.files import media_urlpatterns
 
 api_v1 = [
     path("", include("core.urls")),

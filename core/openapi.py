@@ -379,7 +379,7 @@ class AutoSchema(openapi.AutoSchema):
     def _should_add_http403_error_response(self) -> bool:
         # A 403 refuses a signed-in caller: where a permission class may (a role, an
         # owner's object permission). What a service refuses (not the author, comments
-        # off, a private account) the view declares with `error_responses(s403=...)`.
+        # off, a private account) the view declares with `raises(...)`.
         return any(
             permission_refuses_signed_in(
                 permission, method=self.method, names_object=self._names_object()
@@ -623,20 +623,4 @@ def postprocess_shared_responses(result, generator, request, public):
                 response["description"] = phrase
                 operation["responses"][status_code] = {"$ref": f"#/components/responses/{name}"}
     result.setdefault("components", {})["responses"] = dict(sorted(shared.items()))
-    return result
-
-
-def postprocess_request_patterns(result, generator, request, public):
-    """Patterns serializers check in a validator function, which drf-spectacular cannot
-    read: a video's `language` is empty or a BCP 47 tag (`videos.serializers`)."""
-    from videos.serializers import LANGUAGE_PATTERN
-
-    tag = LANGUAGE_PATTERN.pattern.removeprefix("^").removesuffix(r"\Z")
-    patterns = {"language": f"^({tag})?$"}
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if not name.endswith("Request"):
-            continue
-        for field, pattern in patterns.items():
-            if schema.get("properties", {}).get(field, {}).get("type") == "string":
-                schema["properties"][field]["pattern"] = pattern
     return result

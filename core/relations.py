@@ -5,6 +5,9 @@ who may see a video, whether a profile is followed or a video liked, or who hear
 a new video, needs the social graph. Those apps ask this module; `social` registers
 the answers when it is ready (`relations_register`). Until then nobody follows,
 blocks or likes anything, so only what is visible to everyone is shown.
+
+It answers reads only: what an account made public does to its follow requests is a
+write of `social`, reached through `core.events.account_made_public`.
 """
 
 from typing import Protocol
@@ -28,10 +31,6 @@ class Relations(Protocol):
 
     def blocked_user_ids(self, user) -> QuerySet:
         """Ids of the users `user` blocked or is blocked by (a values queryset)."""
-
-    def follow_requests_accept_all(self, user) -> int:
-        """Accept every pending request to follow `user` (their account became public);
-        returns how many."""
 
     def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         """For annotating rows: `"following"`, `"requested"` or NULL for `viewer`'s
@@ -59,9 +58,6 @@ class NoRelations:
 
     def blocked_user_ids(self, user) -> QuerySet:
         return self._no_users()
-
-    def follow_requests_accept_all(self, user) -> int:
-        return 0
 
     def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         return None

@@ -6,12 +6,10 @@
 (`subscriptions_register`). Until then nobody subscribes to anyone, and subscribers-only
 videos are for their owner (and staff) alone.
 
-`social` also tells payments, through `subscriptions_end_between`, when a block leaves
-a subscriber unable to see what they pay for: the one write this seam carries, called
-in the block's transaction so both stand or fall together.
+It answers reads only. What a block does to the subscriptions between the two users is
+a write of `payments`, reached through `core.events.user_blocked`.
 """
 
-from datetime import datetime
 from typing import Protocol
 
 from django.contrib.auth import get_user_model
@@ -23,17 +21,10 @@ class Subscriptions(Protocol):
         """Ids of the creators whose subscribers-only videos `user` may watch now (a
         values queryset, usable as a subquery)."""
 
-    def subscriptions_end_between(self, *, user, other, now: datetime | None = None) -> int:
-        """A block now stands between `user` and `other`: end every live subscription
-        between them, either way, refunding the unused part; returns how many."""
-
 
 class NoSubscriptions:
     def subscribed_creator_ids(self, user) -> QuerySet:
         return get_user_model().objects.none().values("pk")
-
-    def subscriptions_end_between(self, *, user, other, now: datetime | None = None) -> int:
-        return 0
 
 
 _subscriptions: Subscriptions = NoSubscriptions()

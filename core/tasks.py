@@ -1,4 +1,8 @@
-"""Starting Celery tasks from services: always after the surrounding transaction commits."""
+"""Starting Celery tasks from services: always after the surrounding transaction commits.
+
+Services name their tasks (`"videos.tasks.video_process_task"`) rather than import them:
+a task calls its service, so the service importing the task would close a circle.
+"""
 
 import logging
 import threading
@@ -6,24 +10,36 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.conf import settings
 from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 
 
-def task_enqueue_on_commit(task: Task, /, *args: Any, **kwargs: Any) -> None:
-    """Queue `task` with these arguments once the current transaction commits.
+def task_by_name(name: str) -> Task:
+    """The task registered as `name`. A process that has not imported the apps' task
+    modules yet (a web process: only a worker imports them when it starts) imports them
+    the way a worker does, through the Celery app's autodiscovery."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def task_enqueue_on_commit(task: Task | str, /, *args: Any, **kwargs: Any) -> None:
+    """Queue `task` (a task or its registered name) with these arguments once the
+    current transaction commits.
 
     A worker (or the eager in-process runner) then never sees rows that are not
     committed yet, and a rolled-back transaction starts nothing. Outside a transaction
     the task is queued at once.
     """
+    if isinstance(task, str):
+        task = task_by_name(task)
     transaction.on_commit(partial(task.delay, *args, **kwargs))
 
 
-def task_enqueue_detached_on_commit(task: Task, /, *args: Any, **kwargs: Any) -> None:
+def task_enqueue_detached_on_commit(task: Task | str, /, *args: Any, **kwargs: Any) -> None:
     """Like `task_enqueue_on_commit`, for tasks whose duration must not show in the
     response (what a password-reset task finds must not be told by timing; a video's
     processing takes minutes).
@@ -32,6 +48,8 @@ def task_enqueue_detached_on_commit(task: Task, /, *args: Any, **kwargs: Any) ->
     beside the request once the transaction commits (`task_run_detached`), unless
     `TASKS_EAGER_RUN_DETACHED` is off (the test suite runs it inline, to observe it).
     """
+    if isinstance(task, str):
+        task = task_by_name(task)
     if not (settings.CELERY_TASK_ALWAYS_EAGER and settings.TASKS_EAGER_RUN_DETACHED):
         task_enqueue_on_commit(task, *args, **kwargs)
         return

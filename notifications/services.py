@@ -131,10 +131,8 @@ def notify(
             recipient=recipient, actor=actor, type=type, target=target, data=dict(data or {})
         )
     if email and recipient.email:
-        from notifications.tasks import notification_email_send_task
-
         task_enqueue_on_commit(
-            notification_email_send_task,
+            "notifications.tasks.notification_email_send_task",
             recipient_id=str(recipient.pk),
             type=str(type),
             actor_id=str(actor.pk) if actor is not None else None,
@@ -222,11 +220,9 @@ def notify_followers_of_new_video(
     """Tell `owner`'s followers about their new video `target`, in a task queued once the
     transaction commits: the caller's cost does not depend on the follower count.
     The caller has checked that followers may see `target`."""
-    from notifications.tasks import notification_fan_out_task
-
     content_type = ContentType.objects.get_for_model(target)
     task_enqueue_on_commit(
-        notification_fan_out_task,
+        "notifications.tasks.notification_fan_out_task",
         actor_id=str(owner.pk),
         type=str(NotificationType.NEW_VIDEO_FROM_FOLLOWING),
         target_content_type_id=content_type.pk,
@@ -252,8 +248,6 @@ def notification_fan_out(
     (so running it twice notifies nobody twice). Followers who chose email for the
     type get one each.
     """
-    from notifications.tasks import notification_email_send_task
-
     type = NotificationType(type)
     actor = User.objects.filter(pk=actor_id).first()
     if actor is None:
@@ -309,7 +303,7 @@ def notification_fan_out(
             for pk, address in batch:
                 if address and chosen.get(pk, email_default):
                     task_enqueue_on_commit(
-                        notification_email_send_task,
+                        "notifications.tasks.notification_email_send_task",
                         recipient_id=str(pk),
                         type=str(type),
                         actor_id=str(actor.pk),

@@ -4,6 +4,9 @@ from typing import Any
 
 from celery import shared_task
 
+from notifications.emails import notification_email_send
+from notifications.services import notification_fan_out
+
 
 @shared_task
 def notification_email_send_task(
@@ -14,9 +17,6 @@ def notification_email_send_task(
     notification_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    # Imported here: the services queue these tasks, so they import this module.
-    from notifications.emails import notification_email_send
-
     notification_email_send(
         recipient_id=recipient_id,
         type=type,
@@ -35,8 +35,6 @@ def notification_fan_out_task(
     target_object_id: str,
     data: dict[str, Any] | None = None,
 ) -> int:
-    from notifications.services import notification_fan_out
-
     return notification_fan_out(
         actor_id=actor_id,
         type=type,

@@ -362,6 +362,10 @@ class Refund(BaseModel):
 # -- tips ----------------------------------------------------------------------------
 
 
+# A user's tips, as lists choose them: those they sent or those they received.
+TIP_DIRECTIONS = ("sent", "received")
+
+
 class Tip(BaseModel):
     """Coins a viewer gave a creator; `fee` went to the platform, `amount - fee` to the
     creator's earnings."""
@@ -551,3 +555,14 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# What a statement calls each kind of reference (what caused a ledger transaction).
+REFERENCE_TYPES: dict[type, str] = {
+    Tip: "tip",
+    Subscription: "subscription",
+    TopUp: "top_up",
+    Refund: "refund",
+    Payout: "payout",
+    LedgerTransaction: "transaction",
+}

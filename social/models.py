@@ -77,6 +77,13 @@ class VideoLike(BaseModel):
         indexes = [models.Index(fields=["video", "-created_at", "-id"], name="social_video_likers")]
 
 
+# How a video's comments may be listed: each ordering is served by an index of `Comment`.
+COMMENT_ORDERINGS = {
+    "newest": ("-created_at", "-id"),  # index social_comments_new
+    "top": ("-like_count", "-id"),  # index social_comments_top
+}
+
+
 class Comment(BaseModel):
     """A comment on a video. Threads are one level deep: a reply's `parent` is always a
     top-level comment. A deleted comment keeps its row (and its thread) as "deleted"."""
@@ -144,6 +151,10 @@ class Bookmark(BaseModel):
             models.UniqueConstraint(fields=["user", "video"], name="social_bookmark_once")
         ]
         indexes = [models.Index(fields=["user", "-created_at", "-id"], name="social_bookmarks")]
+
+
+# Where a video is shared to; stored on the `Share` row ("" when the client does not say).
+SHARE_CHANNELS = ("link", "email", "twitter", "facebook", "whatsapp", "telegram", "reddit", "other")
 
 
 class Share(BaseModel):

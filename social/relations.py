@@ -8,7 +8,6 @@ from accounts.models import User
 from core.access import is_signed_in
 from social.models import Bookmark, Follow, VideoLike
 from social.selectors import blocked_user_ids, follow_status_expression
-from social.services.follows import follow_requests_accept_all
 
 
 class SocialRelations:
@@ -31,9 +30,6 @@ class SocialRelations:
 
     def blocked_user_ids(self, user) -> QuerySet:
         return blocked_user_ids(user)
-
-    def follow_requests_accept_all(self, user) -> int:
-        return follow_requests_accept_all(user=user)
 
     def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         return follow_status_expression(viewer=viewer, user_ref=OuterRef(user_field))

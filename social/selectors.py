@@ -30,7 +30,15 @@ from accounts.selectors import (
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED
 from social.exceptions import PrivateAccount
-from social.models import Block, Bookmark, Comment, CommentLike, Follow, Report, VideoLike
+from social.models import (
+    Block,
+    Bookmark,
+    Comment,
+    CommentLike,
+    Follow,
+    Report,
+    VideoLike,
+)
 from videos.models import Video
 from videos.selectors import access_video, video_queryset_visible
 
@@ -155,10 +163,6 @@ def block_list(*, user: User) -> QuerySet[Block]:
 
 # -- Comments and reports (views/comments.py) --------------------------------------------
 
-COMMENT_ORDERINGS = {
-    "newest": ("-created_at", "-id"),  # index social_comments_new
-    "top": ("-like_count", "-id"),  # index social_comments_top
-}
 REPLY_ORDERING = ("created_at", "id")  # index social_comment_replies
 
 

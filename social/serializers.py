@@ -9,9 +9,16 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers.users import UserPublicSerializer
 from core.relations import FOLLOW_STATUSES
-from social.models import COMMENT_MAX_LENGTH, Block, Comment, Follow, Report
-from social.selectors import COMMENT_ORDERINGS, follow_user
-from social.services.engagement import SHARE_CHANNELS
+from social.models import (
+    COMMENT_MAX_LENGTH,
+    COMMENT_ORDERINGS,
+    SHARE_CHANNELS,
+    Block,
+    Comment,
+    Follow,
+    Report,
+)
+from social.selectors import follow_user
 
 # -- Follows and blocks (views/follows.py) ---------------------------------------------
 

@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry
 from videos.services.videos import video_delete, video_update, videos_reprocess_enqueue
+from videos.signed_urls import video_file_url
 from videos.tags import InvalidTag, tag_normalize
 
 THUMBNAIL_LIST_HEIGHT = 36
@@ -133,7 +133,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.display(description="source file")
     def source_file_name(self, video: Video) -> str:
-        # Its name only: a source file is never served (videos/views/media.py), so a
+        # Its name only: a source file is never served (videos/views/files.py), so a
         # link would answer 404.
         return video.source_file.name or "-"
 

@@ -8,7 +8,6 @@ from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
 from core.serializers import FormInputMixin, StrictBooleanField
-from videos.media_urls import video_file_url
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -17,6 +16,7 @@ from videos.models import (
     Category,
     Video,
 )
+from videos.signed_urls import video_file_url
 from videos.tags import InvalidTag, tags_normalize
 
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
+from accounts.models import BACKUP_CODE_COUNT
 from accounts.serializers.auth import password_field
-from accounts.services.two_factor import BACKUP_CODE_COUNT
 
 CODE_MAX_LENGTH = 32  # a TOTP code or a backup code, with spaces or dashes
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlsafe_base64_decode
 from rest_framework.exceptions import ValidationError
 
+from accounts.clients import UNKNOWN_CLIENT, ClientInfo
 from accounts.exceptions import (
     INVALID_PASSWORD,
     PASSWORD_UNCHANGED,
@@ -22,12 +23,9 @@ from accounts.exceptions import (
 from accounts.models import AuthSession, SignInAttempt, User
 from accounts.services.emails import password_reset_send
 from accounts.services.sessions import (
-    UNKNOWN_CLIENT,
-    ClientInfo,
     session_start,
     sessions_end_for_user,
 )
-from accounts.tasks import email_verification_send_task, password_reset_request_task
 from accounts.throttling import (
     password_confirm_refused,
     sign_in_attempt_record,
@@ -96,7 +94,7 @@ def password_reset_request(*, email: str) -> None:
     Callers answer the same way in every case, so nobody learns whether an address
     has an account.
     """
-    task_enqueue_detached_on_commit(password_reset_request_task, email)
+    task_enqueue_detached_on_commit("accounts.tasks.password_reset_request_task", email)
 
 
 def password_reset_send_to_address(*, email: str) -> bool:
@@ -171,4 +169,4 @@ def email_verification_resend(*, user: User) -> None:
     """Send a new verification link to the user's address, unless it is verified."""
     if user.email_verified:
         raise EmailAlreadyVerified()
-    task_enqueue_on_commit(email_verification_send_task, str(user.pk))
+    task_enqueue_on_commit("accounts.tasks.email_verification_send_task", str(user.pk))

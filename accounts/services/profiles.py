@@ -18,6 +18,7 @@ from django_otp import device_classes
 from PIL import Image, ImageOps
 from rest_framework.exceptions import ValidationError
 
+from accounts.clients import UNKNOWN_CLIENT, ClientInfo
 from accounts.exceptions import (
     AVATAR_NOT_AN_IMAGE,
     AVATAR_TOO_LARGE,
@@ -28,10 +29,10 @@ from accounts.exceptions import (
 )
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.selectors import user_can_act, user_list_by_username
-from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
+from accounts.services.sessions import sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
+from core.events import account_made_public
 from core.locks import user_lock
-from core.relations import relations
 
 AVATAR_SIZE = 512  # avatars fit in a square this many pixels wide, aspect kept
 AVATAR_JPEG_QUALITY = 85
@@ -77,7 +78,7 @@ def user_profile_update(
     number patterns); an empty `phone_number` clears it. A username is refused with
     `username_taken` when another account holds it whatever the case, a concurrent
     claim included; changing only the case of one's own is allowed. Making the
-    account public accepts its pending follow requests (`core.relations`), in the
+    account public accepts its pending follow requests (`core.events.account_made_public`), in the
     same transaction.
     """
     changes = {
@@ -98,7 +99,7 @@ def user_profile_update(
             if is_private is False:
                 # A public account has no pending follow requests: accept them. First,
                 # since the social graph locks the users it changes in its own order.
-                relations().follow_requests_accept_all(user)
+                account_made_public.send(user=user)
             locked = _user_lock(user, by_staff=by_staff)
             if not changes:
                 return locked

@@ -1,27 +1,16 @@
 """Sign-in sessions: start one, rotate its refresh token, end one or all."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import RefreshTokenReused, SessionEnded, TokenNotValid
 from accounts.models import AuthSession, User
 from accounts.selectors import user_can_act
 from accounts.tokens import SESSION_CLAIM, TokenPair, refresh_token_decode, token_pair_issue
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a request came from, as recorded on sessions and sign-in attempts."""
-
-    ip_address: str | None = None
-    user_agent: str = ""
-
-
-UNKNOWN_CLIENT = ClientInfo()  # for services called outside a request
 
 
 @transaction.atomic

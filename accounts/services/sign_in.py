@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.clients import ClientInfo
 from accounts.exceptions import (
     NULL_CHARACTERS_NOT_ALLOWED,
     AccountInactive,
@@ -29,7 +30,7 @@ from accounts.exceptions import (
 from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
 from accounts.selectors import user_can_act, user_list_by_username
 from accounts.services.moderation import user_suspension_lift_if_expired
-from accounts.services.sessions import ClientInfo, session_start
+from accounts.services.sessions import session_start
 from accounts.services.two_factor import two_factor_code_verify, two_factor_is_enabled
 from accounts.throttling import (
     SignInSubject,

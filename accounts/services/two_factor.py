@@ -19,6 +19,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.clients import UNKNOWN_CLIENT, ClientInfo
 from accounts.exceptions import (
     INVALID_PASSWORD,
     TwoFactorAlreadyEnabled,
@@ -27,12 +28,11 @@ from accounts.exceptions import (
     TwoFactorNotSetUp,
     TwoFactorThrottled,
 )
-from accounts.models import AuthSession, SignInAttempt, User
-from accounts.services.sessions import UNKNOWN_CLIENT, ClientInfo, sessions_end_for_user
+from accounts.models import BACKUP_CODE_COUNT, AuthSession, SignInAttempt, User
+from accounts.services.sessions import sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
 from core.locks import user_lock
 
-BACKUP_CODE_COUNT = 10
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 BACKUP_CODE_LENGTH = 10
 TOTP_DIGITS = 6

@@ -6,7 +6,6 @@ from rest_framework.exceptions import ValidationError
 from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
 from accounts.models import User
 from accounts.selectors import user_list_by_username
-from accounts.tasks import email_verification_send_task
 from accounts.validators import password_validate
 from core.tasks import task_enqueue_on_commit
 
@@ -65,7 +64,7 @@ def user_register(
     try:
         with transaction.atomic():
             user.save(force_insert=True)
-            task_enqueue_on_commit(email_verification_send_task, str(user.pk))
+            task_enqueue_on_commit("accounts.tasks.email_verification_send_task", str(user.pk))
     except IntegrityError as error:
         if User.objects.filter(email__iexact=user.email).exists():
             raise EMAIL_TAKEN.error() from error

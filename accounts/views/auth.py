@@ -12,6 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import SessionJWTAuthentication
+from accounts.clients import ClientInfo
 from accounts.exceptions import (
     EMAIL_TAKEN,
     USERNAME_RESERVED,
@@ -40,7 +41,6 @@ from accounts.serializers.auth import (
 )
 from accounts.serializers.users import UserSerializer
 from accounts.services.sessions import (
-    ClientInfo,
     session_end,
     session_refresh,
     sessions_end_for_user,

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.urls import reverse
 
-from payments.providers import Checkout
+from payments.providers.base import Checkout
 from payments.providers.signatures import signature_header
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import stripe
 from django.conf import settings
 
 from payments.exceptions import PaymentProviderError
-from payments.providers import Checkout
+from payments.providers.base import Checkout
 
 if TYPE_CHECKING:
     from payments.models import TopUp

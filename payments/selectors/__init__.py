@@ -1,10 +1,8 @@
 """Payments app: reads: querysets with their joins, prefetches and annotations.
 
-One module per area (`wallet`, `top_ups`, `subscriptions`); this one holds what other
-apps ask through `core`.
+One module per area (`wallet`, `top_ups`, `tips`, `subscriptions`, and `recipients`:
+whom a user may pay); this one holds what other apps ask through `core`.
 """
-
-from datetime import datetime
 
 from django.db.models import QuerySet
 
@@ -12,8 +10,7 @@ from payments.models import Subscription
 
 
 class PaymentsSubscriptions:
-    """What `core.subscriptions` asks: whose subscribers-only videos a user may watch,
-    and (the one write) ending the subscriptions a block cuts off.
+    """What `core.subscriptions` asks: whose subscribers-only videos a user may watch.
 
     Access follows the status: `active` subscriptions (including those cancelled at
     period end, until the renewal run ends them) give access; `past_due`, `canceled`
@@ -24,9 +21,3 @@ class PaymentsSubscriptions:
         return Subscription.objects.filter(
             subscriber=user, status=Subscription.Status.ACTIVE
         ).values("creator_id")
-
-    def subscriptions_end_between(self, *, user, other, now: datetime | None = None) -> int:
-        # The services import the selectors; imported here, when a block asks.
-        from payments.services.subscriptions import subscriptions_end_for_block
-
-        return subscriptions_end_for_block(user=user, other=other, now=now)

@@ -1,40 +1,11 @@
-"""Reads for tips, creator tiers and subscriptions (views/tips.py, views/subscriptions.py)."""
+"""Reads for creator tiers and subscriptions (views/subscriptions.py)."""
 
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import access_user, user_is_visible
 from core.access import is_staff, uuid_or_404
-from payments.models import CreatorTier, Subscription, Tip
-
-TIP_DIRECTIONS = ("sent", "received")
-
-
-def user_is_reachable(*, user: User, viewer) -> bool:
-    """Whether `viewer` (a user, or anonymous) may pay `user` or see what they sell:
-    `user` may sign in and no block stands between the two, either way (the one rule,
-    `accounts.selectors`, which staff follow here too)."""
-    return user_is_visible(user=user, viewer=viewer, staff_see_all=False)
-
-
-def payments_user_get(*, username: str, viewer) -> User:
-    """The user named `username` (whatever its case) whom `viewer` may pay; 404
-    (`not_found`) when there is none, they may not sign in, or either blocked the other."""
-    return access_user(viewer=viewer, username=username, staff_see_all=False)
-
-
-# -- tips ----------------------------------------------------------------------------
-
-
-def tip_list_for_user(*, user: User, direction: str) -> QuerySet[Tip]:
-    """`user`'s tips, `sent` or `received`, both users joined (one query per page);
-    order by `-created_at`, `-id`."""
-    if direction not in TIP_DIRECTIONS:
-        raise ValueError(f"direction must be one of {TIP_DIRECTIONS}")
-    side = "sender" if direction == "sent" else "recipient"
-    return Tip.objects.filter(**{side: user}).select_related("sender", "recipient")
-
+from payments.models import CreatorTier, Subscription
 
 # -- tiers ---------------------------------------------------------------------------
 

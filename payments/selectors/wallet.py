@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import User
 from core.access import uuid_or_404
 from payments.models import (
+    REFERENCE_TYPES,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -25,7 +26,6 @@ from payments.models import (
     Tip,
     TopUp,
 )
-from payments.services.ledger import ledger_debt_of
 
 Role = LedgerAccount.Role
 
@@ -33,6 +33,17 @@ Role = LedgerAccount.Role
 # `ledger_entry_account_recent` index (account, -id) serves it.
 STATEMENT_ORDERING = ("-id",)
 PAYOUT_ORDERING = ("-created_at", "-id")
+
+
+def ledger_debt_of(*, user: User) -> int:
+    """How many coins `user` owes (a refund took back more than their wallet held): 0 or
+    more."""
+    debt = (
+        LedgerAccount.objects.filter(owner=user, role=Role.DEBT)
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return -(debt or 0)
 
 
 @dataclass(frozen=True)
@@ -126,17 +137,6 @@ def payout_get_for_creator(*, user: User, payout_id: str) -> Payout:
     if payout is None:
         raise NotFound()
     return payout
-
-
-# What a statement calls each kind of reference.
-REFERENCE_TYPES: dict[type, str] = {
-    Tip: "tip",
-    Subscription: "subscription",
-    TopUp: "top_up",
-    Refund: "refund",
-    Payout: "payout",
-    LedgerTransaction: "transaction",
-}
 
 
 def ledger_entry_reference(entry: LedgerEntry) -> tuple[str, uuid.UUID] | None:

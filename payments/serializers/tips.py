@@ -4,8 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from payments.models import Tip
-from payments.selectors.subscriptions import TIP_DIRECTIONS
+from payments.models import TIP_DIRECTIONS, Tip
 
 TIP_MESSAGE_MAX_LENGTH = Tip._meta.get_field("message").max_length
 

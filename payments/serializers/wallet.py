@@ -5,9 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from payments.models import LedgerEntry, Payout
+from payments.models import REFERENCE_TYPES, LedgerEntry, Payout
 from payments.selectors.wallet import (
-    REFERENCE_TYPES,
     ledger_entry_counterparty,
     ledger_entry_reference,
 )

@@ -28,6 +28,7 @@ from core import metrics
 from core.locks import rows_lock
 from payments.exceptions import InsufficientFunds, WalletInDebt
 from payments.models import BOOK_OF_ROLE, LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.selectors.wallet import ledger_debt_of
 
 Role = LedgerAccount.Role
 
@@ -62,17 +63,6 @@ def ledger_account_system(*, role: str) -> LedgerAccount:
         raise LedgerError(f"{role!r} is not a system account role.")
     account, _ = LedgerAccount.objects.get_or_create(owner=None, role=role)
     return account
-
-
-def ledger_debt_of(*, user: User) -> int:
-    """How many coins `user` owes (a refund took back more than their wallet held): 0 or
-    more."""
-    debt = (
-        LedgerAccount.objects.filter(owner=user, role=Role.DEBT)
-        .values_list("balance", flat=True)
-        .first()
-    )
-    return -(debt or 0)
 
 
 def wallet_assert_can_spend(*, user: User) -> None:

@@ -44,11 +44,11 @@ from payments.exceptions import (
     WalletInDebt,
 )
 from payments.models import CreatorTier, LedgerAccount, LedgerTransaction, Subscription
-from payments.selectors.subscriptions import user_is_reachable
+from payments.selectors.recipients import user_is_reachable
+from payments.selectors.wallet import ledger_debt_of
 from payments.services.ledger import (
     ledger_account_for_user,
     ledger_account_system,
-    ledger_debt_of,
     ledger_post,
     wallet_assert_can_spend,
 )

@@ -22,7 +22,7 @@ from payments.exceptions import (
     VideoNotByRecipient,
 )
 from payments.models import LedgerAccount, LedgerTransaction, Tip
-from payments.selectors.subscriptions import user_is_reachable
+from payments.selectors.recipients import user_is_reachable
 from payments.services.ledger import (
     ledger_account_for_user,
     ledger_account_system,

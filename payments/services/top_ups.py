@@ -53,10 +53,10 @@ from payments.models import (
 from payments.providers import provider_get, sandbox_is_enabled
 from payments.providers.sandbox import sandbox_event_signed
 from payments.providers.signatures import signature_verify
+from payments.selectors.wallet import ledger_debt_of
 from payments.services.ledger import (
     ledger_account_for_user,
     ledger_account_system,
-    ledger_debt_of,
     ledger_post,
 )
 

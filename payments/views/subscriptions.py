@@ -34,9 +34,9 @@ from payments.exceptions import (
 )
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from payments.models import CreatorTier, Subscription
+from payments.selectors.recipients import payments_user_get
 from payments.selectors.subscriptions import (
     access_subscription,
-    payments_user_get,
     subscription_list_for_subscriber,
     subscription_list_live_for_creator,
     tier_get_for_subscribing,

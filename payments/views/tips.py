@@ -23,8 +23,9 @@ from payments.exceptions import (
     VideoNotByRecipient,
 )
 from payments.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from payments.models import Tip
-from payments.selectors.subscriptions import TIP_DIRECTIONS, payments_user_get, tip_list_for_user
+from payments.models import TIP_DIRECTIONS, Tip
+from payments.selectors.recipients import payments_user_get
+from payments.selectors.tips import tip_list_for_user
 from payments.serializers.tips import (
     TipCreateSerializer,
     TipListQuerySerializer,

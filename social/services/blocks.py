@@ -2,7 +2,7 @@
 
 A block removes the follows and follow requests between the two, either way (the
 counters move back), ends the paid subscriptions between them, either way (payments
-refunds the unused part, through `core.subscriptions`), and from then on
+refunds the unused part, on `core.events.user_blocked`), and from then on
 `relations().blocked_user_ids` hides each from the other. Locks in `core.locks`'
 order: both users' rows, then the rows of follows, then (payments) the
 subscriptions' rows and their ledger accounts.
@@ -16,8 +16,8 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from accounts.selectors import user_can_act
+from core.events import user_blocked
 from core.locks import rows_lock, users_lock
-from core.subscriptions import subscriptions
 from social.exceptions import CannotBlockSelf
 from social.models import Block, Follow
 from social.services.follows import follow_counters_move
@@ -55,7 +55,7 @@ def block_create(
             follow_counters_move(
                 follower_ids=[follow.follower_id], followed_id=follow.followed_id, delta=-1
             )
-    subscriptions().subscriptions_end_between(user=blocker, other=target, now=now)
+    user_blocked.send(user=blocker, other=target, now=now)
     return block, True
 
 

@@ -24,9 +24,6 @@ from notifications.services import notify
 from social.models import Bookmark, Share, VideoLike
 from videos.models import Video
 
-# Where a video is shared to; stored on the `Share` row ("" when the client does not say).
-SHARE_CHANNELS = ("link", "email", "twitter", "facebook", "whatsapp", "telegram", "reddit", "other")
-
 
 @dataclass(frozen=True)
 class LikeResult:

@@ -32,9 +32,8 @@ from social.exceptions import (
     CommentsDisabled,
     EditWindowClosed,
 )
-from social.models import Comment, Report
+from social.models import COMMENT_ORDERINGS, Comment, Report
 from social.selectors import (
-    COMMENT_ORDERINGS,
     REPLY_ORDERING,
     access_comment,
     comment_list_for_video,

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
 from core.openapi import because, raises
-from social.models import Bookmark, VideoLike
+from social.models import SHARE_CHANNELS, Bookmark, VideoLike
 from social.selectors import access_video_engage, bookmark_list, follow_user, video_like_list
 from social.serializers import (
     BookmarkResultSerializer,
@@ -32,7 +32,6 @@ from social.serializers import (
     VideoLikeResultSerializer,
 )
 from social.services.engagement import (
-    SHARE_CHANNELS,
     video_bookmark,
     video_like,
     video_share,

@@ -52,7 +52,7 @@ def live_server(django_db_setup, live_server):
 
     Django's test server puts a handler in front of the app that serves any file under
     `MEDIA_ROOT` at its plain address, which would bypass the app's privacy and signature
-    checks (`videos/views/media.py`): it is switched off, as in production. Requesting
+    checks (`videos/views/files.py`): it is switched off, as in production. Requesting
     `django_db_setup` first makes the server stop (and its request threads give back
     their connections) before the test database is dropped, which PostgreSQL refuses
     while the database is in use.

@@ -1,6 +1,6 @@
 """A block between a subscriber and a creator ends their subscription at once and refunds
 the unused part of the paid period (`payments.services.subscriptions`, called by
-`social.services.blocks.block_create` through `core.subscriptions`)."""
+`social.services.blocks.block_create` through `core.events.user_blocked`)."""
 
 import math
 import uuid

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from social.models import Share
-from social.services.engagement import SHARE_CHANNELS, video_share
+from social.models import SHARE_CHANNELS, Share
+from social.services.engagement import video_share
 from tests.conftest import error_first
 from tests.videos.factories import VideoFactory
 from videos.models import Video

@@ -11,9 +11,9 @@ from django.test import Client
 from accounts.models import User
 from tests.accounts.factories import UserFactory
 from tests.videos.factories import CategoryFactory, VideoFactory
-from videos.media_urls import video_file_url
 from videos.models import Category, Video, VideoView, WatchHistoryEntry
 from videos.services.watching import video_view_record, video_viewer_key
+from videos.signed_urls import video_file_url
 from videos.tasks import video_process_task
 
 pytestmark = pytest.mark.django_db

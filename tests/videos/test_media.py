@@ -7,23 +7,18 @@ import pytest
 from PIL import Image, ImageStat
 
 from tests.videos.media import decoding_counted, make_mjpeg, make_video
-from videos.media import (
+from videos.media.base import (
     MAX_DIMENSION,
-    PROBE_DECODE_PACKETS_MAX,
-    HlsPlaylistInvalid,
     InvalidMedia,
     MediaFrameTooLarge,
     MediaInfo,
     MediaTooLong,
-    RenditionSize,
     duration_text,
-    hls_attributes_parse,
-    hls_playlist_parse,
-    media_hls_write,
-    media_probe,
-    media_rendition_sizes,
-    media_thumbnail_write,
 )
+from videos.media.hls import RenditionSize, media_hls_write, media_rendition_sizes
+from videos.media.playlists import HlsPlaylistInvalid, hls_attributes_parse, hls_playlist_parse
+from videos.media.probe import PROBE_DECODE_PACKETS_MAX, media_probe
+from videos.media.thumbnails import media_thumbnail_write
 
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
 NOT_READABLE = (

@@ -27,16 +27,16 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import error_code
 from tests.videos.factories import VideoFactory
 from tests.videos.media import make_video
-from videos.media_urls import (
+from videos.models import Video
+from videos.selectors import video_queryset_visible
+from videos.services.processing import video_process
+from videos.signed_urls import (
     media_key_is_public,
     media_path_signed,
     video_file_url,
     video_files_are_public,
 )
-from videos.models import Video
-from videos.selectors import video_queryset_visible
-from videos.services.processing import video_process
-from videos.views.media import media_urlpatterns
+from videos.views.files import media_urlpatterns
 
 pytestmark = pytest.mark.django_db
 

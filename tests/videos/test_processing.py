@@ -16,7 +16,7 @@ from PIL import Image, ImageStat
 from notifications.models import Notification, NotificationType
 from tests.accounts.factories import UserFactory
 from tests.videos.factories import VideoFactory
-from videos.media import hls_playlist_parse
+from videos.media.playlists import hls_playlist_parse
 from videos.models import Video
 from videos.services.processing import (
     INTERNAL_ERROR_MESSAGE,

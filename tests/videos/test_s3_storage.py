@@ -33,9 +33,9 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import error_code
 from tests.core.subprocess_django import run_django
 from tests.videos.factories import VideoFactory
-from videos.media_urls import media_path_signed, media_signature_expiry, video_file_url
 from videos.models import Video
 from videos.services.processing import video_process
+from videos.signed_urls import media_path_signed, media_signature_expiry, video_file_url
 from videos.storage import MediaS3Storage
 
 pytestmark = pytest.mark.django_db

@@ -28,15 +28,10 @@ from django.utils import timezone
 from core import metrics
 from notifications.models import NotificationType
 from notifications.services import notify, notify_followers_of_new_video
-from videos.media import (
-    HlsOutput,
-    InvalidMedia,
-    MediaInfo,
-    MediaTooLong,
-    media_hls_write,
-    media_probe,
-    media_thumbnail_write,
-)
+from videos.media.base import InvalidMedia, MediaInfo, MediaTooLong
+from videos.media.hls import HlsOutput, media_hls_write
+from videos.media.probe import media_probe
+from videos.media.thumbnails import media_thumbnail_write
 from videos.models import Video
 from videos.storage import storage_tree_delete
 

@@ -19,12 +19,12 @@ from videos.exceptions import (
     VIDEO_TOO_LONG,
     VIDEO_TOO_MANY_PIXELS,
 )
-from videos.media import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong, media_probe
+from videos.media.base import InvalidMedia, MediaFrameTooLarge, MediaInfo, MediaTooLong
+from videos.media.probe import media_probe
 from videos.models import Category, Video
 from videos.services.processing import SourceMissing, video_reprocessing_check
 from videos.storage import storage_tree_delete
 from videos.tags import tags_with_hashtags
-from videos.tasks import video_process_task
 
 MEGABYTE = 1024 * 1024
 
@@ -104,7 +104,7 @@ def video_upload(
         with transaction.atomic():
             video.save(force_insert=True)
             User.objects.filter(pk=owner.pk).update(video_count=F("video_count") + 1)
-            task_enqueue_detached_on_commit(video_process_task, str(video.pk))
+            task_enqueue_detached_on_commit("videos.tasks.video_process_task", str(video.pk))
     except BaseException:
         video.source_file.delete(save=False)
         raise
@@ -168,6 +168,6 @@ def videos_reprocess_enqueue(*, videos: Iterable[Video]) -> VideosReprocessQueue
             except SourceMissing:
                 skipped += 1
                 continue
-            task_enqueue_detached_on_commit(video_process_task, str(video.pk))
+            task_enqueue_detached_on_commit("videos.tasks.video_process_task", str(video.pk))
             queued += 1
     return VideosReprocessQueued(queued=queued, skipped_source_missing=skipped)

@@ -13,14 +13,14 @@ URIs inside HLS playlists (`240p/index.m3u8`, `segment_00000.ts`) resolve under 
 same signed prefix and every segment a player fetches is signed, with no playlist
 rewritten. A signature stays valid until it expires, even if the video is made
 private or deleted meanwhile (deleted files are gone, though): issue short lifetimes
-(`MEDIA_URL_SIGNATURE_SECONDS`) where that matters. `videos/views/media.py` checks them.
+(`MEDIA_URL_SIGNATURE_SECONDS`) where that matters. `videos/views/files.py` checks them.
 
 With media in an S3 bucket the bucket serves the files. In `S3_URL_MODE=signed` the
 bucket is private and every video's files (public ones too) get presigned addresses
 from the store, valid as long; only HLS playlists keep the app's signed address above,
 because a presigned address signs one object and the relative URIs inside a playlist
 would not be: the app answers them rewritten, every URI presigned (see
-`videos/views/media.py`). In `S3_URL_MODE=public` every file has its plain object
+`videos/views/files.py`). In `S3_URL_MODE=public` every file has its plain object
 address (or the CDN's), and the bucket's policy decides who reads what.
 """
 
@@ -45,6 +45,7 @@ from videos.storage import PLAYLIST_EXTENSION, media_urls_presigned
 logger = logging.getLogger(__name__)
 
 SIGNED_PREFIX = "signed"
+# The module's former name: changing the salt would void every address handed out.
 SIGNATURE_SALT = "videos.media_urls.folder"
 # Expiry times are rounded up to a step, so the addresses handed out for one video stay
 # the same for a while and players, browsers and list pages can reuse cached files. A

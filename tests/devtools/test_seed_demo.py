@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from accounts.models import User
-from core.demo import DEMO_PASSWORD
+from devtools.demo import DEMO_PASSWORD
 from notifications.models import Notification
 from payments.models import (
     CreatorTier,

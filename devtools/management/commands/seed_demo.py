@@ -4,14 +4,14 @@ Small sizes are made with the apps' own services (so notifications, counters and
 media processing happen as in life); large ones (`--bulk`, or more than
 `BULK_THRESHOLD_VIDEOS` videos) insert the volume in batches. Safe to run twice: a
 second run with the same arguments adds nothing. Progress goes to stderr, the summary
-and how to sign in to stdout. See `core.demo`.
+and how to sign in to stdout. See `devtools.demo`.
 """
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.demo import (
+from devtools.demo import (
     ADMIN_USERNAME,
     BULK_THRESHOLD_VIDEOS,
     DEMO_PASSWORD,

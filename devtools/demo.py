@@ -1,8 +1,8 @@
 """Demo data for `manage.py seed_demo`: a small, realistic platform built with the apps'
 own services, plus volume inserted in bulk for benchmarks.
 
-The one module of `core` that reaches up into the domain apps: it is a developer tool
-that sits above them all, imported by the command only, never by an app.
+A developer tool in the top layer: it reaches into every domain app, and only its
+command imports it.
 
 Everything is keyed by position, so a run is deterministic and safe to repeat: users
 are `demo_u0001`, `demo_u0002`, ...; showcase videos carry `metadata["demo_key"]`

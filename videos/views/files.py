@@ -4,10 +4,10 @@ Who gets which file:
 
 - Files outside `videos/` (avatars) are public.
 - A video's files (`videos/<media_key>/...`) are served at their plain address only
-  while the video is public (see `videos.media_urls.video_files_are_public`); otherwise
+  while the video is public (see `videos.signed_urls.video_files_are_public`); otherwise
   the plain address answers 404 `not_found`, as if there were no such file.
 - `signed/<expires>/<signature>/videos/<media_key>/...` serves any file of that folder
-  while the signature holds (`videos.media_urls`): a malformed or wrong signature
+  while the signature holds (`videos.signed_urls`): a malformed or wrong signature
   answers 403 `signature_invalid`, an expired one 403 `signature_expired` (so a player
   knows to ask the API for fresh URLs); a file that does not exist, 404 `not_found`.
 - A video's source file (`source.*` at the top of its folder) is never served, to
@@ -46,7 +46,7 @@ from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_safe
 
 from core.errors import error_body
-from videos.media_urls import SIGNED_PREFIX, media_folder_signature_valid, media_key_is_public
+from videos.signed_urls import SIGNED_PREFIX, media_folder_signature_valid, media_key_is_public
 from videos.storage import (
     PLAYLIST_EXTENSION,
     PUBLIC_MAX_AGE_SECONDS,

@@ -1,1 +1,0 @@
-"""Notifications app: DRF permission classes."""

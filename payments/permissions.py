@@ -1,1 +1,0 @@
-"""Payments app: DRF permission classes."""

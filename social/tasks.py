@@ -1,1 +1,0 @@
-"""Social app: Celery tasks; each only calls a service."""
