@@ -21,7 +21,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from drf_spectacular.plumbing import force_instance, is_basic_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from drf_standardized_errors import openapi, openapi_serializers
 from drf_standardized_errors.openapi_serializers import (
     ClientErrorEnum,
@@ -436,6 +437,27 @@ class AutoSchema(openapi.AutoSchema):
         ):
             schema.setdefault("pattern", NOT_BLANK_PATTERN)
         return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # A query serializer reads the query string as DRF reads an HTML form: an
+        # optional field left empty (`?ordering=`) is taken as absent, its default.
+        # (Filter sets say so themselves, core.filters; the paginator's `page_size`
+        # is not one of these: an empty one is refused.)
+        serializers_read = [
+            *(item for item in self.get_override_parameters() if is_basic_serializer(item)),
+            *(error.error for error in self._declared_errors() if error.is_serializer),
+        ]
+        optional = {
+            name
+            for serializer in serializers_read
+            for name, field in force_instance(serializer).fields.items()
+            if not field.required
+        }
+        for parameter in parameters:
+            if parameter["in"] == OpenApiParameter.QUERY and parameter["name"] in optional:
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _insert_field_validators(self, field, schema) -> None:
         super()._insert_field_validators(field, schema)

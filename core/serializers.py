@@ -109,3 +109,17 @@ class EmailAddressField(serializers.EmailField):
             EmailAddressValidator() if isinstance(validator, EmailValidator) else validator
             for validator in self.validators
         ]
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing a NUL character before it reaches the query (PostgreSQL refuses
+    it in text, and the lookup would fail as a server error), as text fields do."""
+
+    default_error_messages = {
+        "null_characters_not_allowed": "Null characters are not allowed.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters_not_allowed")
+        return super().to_internal_value(data)

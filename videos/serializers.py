@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import FormInputMixin, StrictBooleanField
+from core.serializers import FormInputMixin, SlugRelatedField, StrictBooleanField
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -162,7 +162,7 @@ class VideoWriteFields(FormInputMixin, serializers.Serializer):
     )
     visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
     tags = TagListField(required=False)
-    category = serializers.SlugRelatedField(
+    category = SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
     )
     language = serializers.CharField(

@@ -513,3 +513,48 @@ def test_an_upload_may_not_be_an_empty_file_as_the_schema_says(schema, auth_clie
     assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
         ("empty", "file")
     ]
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_category_slug_with_a_nul_character_is_refused_not_a_500(auth_client, user, method):
+    # PostgreSQL refuses NUL in text: the lookup of the slug was a server error there.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.videos.factories import VideoFactory
+
+    if method == "post":
+        clip = SimpleUploadedFile("clip.mp4", b"\x00" * 64, content_type="video/mp4")
+        body, url = {"title": "Clip", "file": clip, "category": "a\x00b"}, "/api/v1/videos/"
+        response = auth_client.post(url, body, format="multipart")
+    else:
+        url = f"/api/v1/videos/{VideoFactory(owner=user).pk}/"
+        response = auth_client.patch(url, {"category": "a\x00b"}, format="json")
+
+    assert response.status_code == 400
+    assert ("null_characters_not_allowed", "category") in [
+        (error["code"], error["attr"]) for error in response.json()["errors"]
+    ]
+
+
+def test_every_parameter_the_schema_allows_empty_is_taken_empty(schema, make_auth_client):
+    # `?ordering=` was taken as absent while the schema's enum refused it.
+    from tests.accounts.factories import AdminFactory
+    from tests.videos.factories import VideoFactory
+
+    staff = make_auth_client(AdminFactory())
+    video = VideoFactory()
+    allowed_empty = [
+        (path.replace("{video_id}", str(video.pk)), parameter["name"])
+        for path, methods in schema["paths"].items()
+        for parameter in methods.get("get", {}).get("parameters", [])
+        if parameter.get("allowEmptyValue")
+    ]
+
+    answers = {
+        (path, name): staff.get(path, {name: ""}).status_code for path, name in allowed_empty
+    }
+
+    assert len(answers) == 14
+    assert set(answers.values()) == {200}, answers
+    assert ("/api/v1/tips/", "direction") in answers
+    assert staff.get("/api/v1/tips/", {"page_size": ""}).status_code == 400
