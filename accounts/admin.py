@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 
 from accounts.clients import ClientInfo
 from accounts.exceptions import (
+    EMAIL_TAKEN,
     AccountInactive,
     InvalidCredentials,
     TooManySignInAttempts,
@@ -43,8 +44,10 @@ from accounts.services.moderation import (
 )
 from accounts.services.profiles import (
     avatar_image_encode,
+    user_account_update_by_staff,
     user_avatar_remove,
     user_avatar_set,
+    user_email_taken,
     user_profile_update,
 )
 from accounts.services.sign_in import (
@@ -218,6 +221,14 @@ class UserEditForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
 
+    def clean_email(self) -> str:
+        """An address another account holds, whatever its case, is refused here, as
+        `user_account_update_by_staff` would refuse it."""
+        email = self.cleaned_data.get("email")
+        if email and self.instance.pk and user_email_taken(email, user=self.instance):
+            raise ValidationError(EMAIL_TAKEN.detail(), code=EMAIL_TAKEN.default_code)
+        return email
+
     def clean_avatar(self) -> object:
         """A new image must be one `user_avatar_set` accepts."""
         avatar = self.cleaned_data.get("avatar")
@@ -349,8 +360,8 @@ class UserAdmin(DjangoUserAdmin):
         """A new user was made by the creation form (`user_register`). A change goes
         through the services: the profile by `user_profile_update` (an account made
         public accepts its pending follow requests), the avatar by `user_avatar_set`
-        or `user_avatar_remove` (re-encoded; the old file deleted); the fields no
-        service owns (email, its verification, metadata) are saved as they are."""
+        or `user_avatar_remove` (re-encoded; the old file deleted), the email address,
+        its verification and metadata by `user_account_update_by_staff`."""
         if not change:
             return
         data, changed = form.cleaned_data, set(form.changed_data)
@@ -362,9 +373,9 @@ class UserAdmin(DjangoUserAdmin):
                 user_avatar_set(user=obj, upload=data["avatar"], by_staff=True)
             else:
                 user_avatar_remove(user=obj, by_staff=True)
-        others = [name for name in form.changed_data if name in STAFF_EDITED_FIELDS]
-        if others:
-            obj.save(update_fields=[*others, "updated_at"])
+        account = {name: data[name] for name in STAFF_EDITED_FIELDS if name in changed}
+        if account:
+            user_account_update_by_staff(user=obj, **account)
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list:
         return self.inlines if obj is not None else []

@@ -23,6 +23,7 @@ from accounts.exceptions import (
     AVATAR_NOT_AN_IMAGE,
     AVATAR_TOO_LARGE,
     AVATAR_TOO_MANY_PIXELS,
+    EMAIL_TAKEN,
     INVALID_PASSWORD,
     USERNAME_TAKEN,
     AccountInactive,
@@ -58,6 +59,47 @@ def _username_taken(username: str, *, user: User) -> bool:
     """Whether another account holds `username` whatever its case. Deleted accounts
     keep theirs: their rows stay."""
     return user_list_by_username(username).exclude(pk=user.pk).exists()
+
+
+def user_email_taken(email: str, *, user: User) -> bool:
+    """Whether another account holds `email`, whatever its case."""
+    return User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+
+
+def user_account_update_by_staff(
+    *,
+    user: User,
+    email: str | None = None,
+    email_verified: bool | None = None,
+    metadata: dict | None = None,
+) -> User:
+    """Staff's change (the admin site) of the account fields no other service owns: the
+    email address, whether it is verified, and metadata (None leaves a field as it is).
+    Returns the user, freshly read. An address another account holds, whatever its
+    case, is refused with `email_taken`, a concurrent claim included."""
+    changes = {
+        name: value
+        for name, value in {
+            "email": email,
+            "email_verified": email_verified,
+            "metadata": metadata,
+        }.items()
+        if value is not None
+    }
+    if email is not None and user_email_taken(email, user=user):
+        raise EMAIL_TAKEN.error()
+    try:
+        with transaction.atomic():
+            locked = _user_lock(user, by_staff=True)
+            for name, value in changes.items():
+                setattr(locked, name, value)
+            if changes:
+                locked.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as error:
+        if email is not None and user_email_taken(email, user=user):
+            raise EMAIL_TAKEN.error() from error
+        raise
+    return locked
 
 
 def user_profile_update(

@@ -300,6 +300,35 @@ def test_the_profile_of_a_banned_account_is_edited_on_the_change_page(admin_clie
     assert (ada.display_name, ada.status) == ("Removed", User.Status.BANNED)
 
 
+def test_the_email_and_its_verification_are_changed_through_the_service(admin_client):
+    ada = UserFactory(username="ada", email="ada@example.com", email_verified=False)
+    data = change_page_data(admin_client, ada) | {
+        "email": "ada@example.org",
+        "email_verified": "on",
+    }
+
+    response = admin_client.post(f"{USERS}{ada.pk}/change/", data)
+
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert (ada.email, ada.email_verified) == ("ada@example.org", True)
+
+
+def test_an_email_another_account_holds_is_refused_on_the_change_page(admin_client):
+    UserFactory(username="grace", email="grace@example.com")
+    ada = UserFactory(username="ada", email="ada@example.com")
+    data = change_page_data(admin_client, ada) | {"email": "GRACE@example.com"}
+
+    response = admin_client.post(f"{USERS}{ada.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "An account with this email already exists."
+    ]
+    ada.refresh_from_db()
+    assert ada.email == "ada@example.com"
+
+
 def test_the_change_page_masks_the_password_and_shows_the_devices(admin_client):
     ada = UserFactory(username="ada")
     totp = TOTPDevice.objects.create(user=ada, name="Ada's phone", confirmed=True)
