@@ -9,6 +9,8 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import has_override
 from drf_spectacular.utils import extend_schema_field
 
+NULL_CHARACTERS_NOT_ALLOWED = "Null characters are not allowed."
+
 
 class FilterParametersExtension(DjangoFilterExtension):
     """django-filter reads an empty value (`?unread=`) as no filter at all, as an HTML
@@ -51,4 +53,10 @@ class FilterSet(django_filters.FilterSet):
                 text_filter, "field"
             ):
                 extend_schema_field(_text_filter_schema(text_filter))(text_filter)
+            if isinstance(text_filter, django_filters.ModelChoiceFilter):
+                # Django refuses a NUL character before looking the value up (its
+                # `ProhibitNullCharactersValidator`): naming the code among the field's
+                # messages is how the schema's error codes learn of it.
+                messages = text_filter.extra.setdefault("error_messages", {})
+                messages.setdefault("null_characters_not_allowed", NULL_CHARACTERS_NOT_ALLOWED)
         return filters

@@ -558,3 +558,17 @@ def test_every_parameter_the_schema_allows_empty_is_taken_empty(schema, make_aut
     assert set(answers.values()) == {200}, answers
     assert ("/api/v1/tips/", "direction") in answers
     assert staff.get("/api/v1/tips/", {"page_size": ""}).status_code == 400
+
+
+def test_a_category_filter_with_a_nul_character_is_refused_as_documented(schema, auth_client):
+    codes = schema["paths"]["/api/v1/videos/"]["get"]["responses"]["400"][
+        "x-validation-error-codes"
+    ]
+
+    response = auth_client.get("/api/v1/videos/", {"category": "a\x00b"})
+
+    assert response.status_code == 400
+    assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+        ("null_characters_not_allowed", "category")
+    ]
+    assert codes["category"] == ["invalid_choice", "null_characters_not_allowed"]
