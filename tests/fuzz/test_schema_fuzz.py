@@ -25,7 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from tests.fuzz.checks import validation_errors_are_documented
+from tests.fuzz.checks import (
+    schema_valid_requests_are_well_formed,
+    validation_errors_are_documented,
+)
 from tests.fuzz.conftest import FuzzWorld
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
@@ -39,11 +42,10 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    # This API's own (tests/fuzz/checks.py): each validation code is its operation's.
-    # (`schema_valid_requests_are_well_formed` runs in the live run, `make fuzz-live`,
-    # until the query parameters' schemas say all they check: a `language` filter's
-    # pattern, and which refusals of a slug are rules rather than shapes.)
+    # This API's own (tests/fuzz/checks.py): each validation code is its operation's,
+    # and a schema-valid request is never refused for its shape.
     validation_errors_are_documented,
+    schema_valid_requests_are_well_formed,
 ]
 
 # The schema is read once, when the module is collected; pytest-django has set Django
