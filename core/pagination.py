@@ -157,10 +157,9 @@ class CursorPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        # ASCII digits only: `int()` would also take "\r6", "+6", "6_0" and other
+        # scripts' digits, which are not the integer the schema says.
+        size = int(raw) if raw.isascii() and raw.isdigit() else 0
         if size < 1:
             raise INVALID_PAGE_SIZE.on(self.page_size_query_param).error(maximum=self.max_page_size)
         return min(size, self.max_page_size)

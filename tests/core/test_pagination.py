@@ -93,7 +93,9 @@ def test_page_size_is_capped_at_the_maximum(api_client):
     assert "page_size=500" in body["next"]
 
 
-@pytest.mark.parametrize("page_size", ["abc", "0", "-3", "1.5", ""])
+@pytest.mark.parametrize(
+    "page_size", ["abc", "0", "-3", "1.5", "", "%0D6", "+6", "6_0", "%D9%A3", "%206"]
+)
 def test_a_bad_page_size_is_a_400_with_a_stable_code(api_client, page_size):
     response = api_client.get(f"{ENTRIES}?page_size={page_size}")
     assert response.status_code == 400
