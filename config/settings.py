@@ -24,6 +24,17 @@ def env_url(name: str, default: str) -> str:
     return env.str(name, default="") or default
 
 
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of addresses or networks (`10.0.0.0/8`), each checked."""
+    networks = env.list(name, default=[])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {error}") from error
+    return networks
+
+
 # --- Core -------------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -274,6 +285,23 @@ PAYOUT_MINIMUM_COINS = env.int("PAYOUT_MINIMUM_COINS", default=1000)
 SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 # How long an Idempotency-Key is remembered (Stripe: 24 h).
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
+# --- Livestream -------------------------------------------------------------------
+# Encoders publish to LIVE_RTMP_URL with their stream key; the media server (nginx-rtmp
+# or MediaMTX) asks the hooks under /api/v1/live/hooks/ whether a key may publish,
+# authenticated by LIVE_HOOK_SECRET (and, when set, its address in LIVE_HOOK_ALLOWED_IPS),
+# and writes HLS under the stream's public id, which LIVE_HLS_URL_TEMPLATE turns into
+# the players' address.
+LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
+LIVE_HLS_URL_TEMPLATE = env.str(
+    "LIVE_HLS_URL_TEMPLATE", default="http://127.0.0.1:8080/hls/{public_id}/index.m3u8"
+)
+if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
+    raise ImproperlyConfigured("LIVE_HLS_URL_TEMPLATE must contain {public_id}.")
+# Empty: every hook call is refused (no media server is configured).
+LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
+LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")
+LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -533,6 +561,8 @@ SPECTACULAR_SETTINGS = {
         "FollowRequestStatusEnum": "social.models.Follow.Status",
         "ReportStatusEnum": "social.models.Report.Status",
         "SubscriptionStatusEnum": "payments.models.Subscription.Status",
+        "StreamStatusEnum": "livestream.models.Stream.Status",
+        "StreamListStatusEnum": "livestream.serializers.STREAM_LIST_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -589,12 +619,7 @@ CELERY_BEAT_SCHEDULE = {
 # networks); with neither set, /metrics answers 404. Under gunicorn with several workers
 # set PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself; config/gunicorn.py).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
-for _network in METRICS_ALLOWED_IPS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from error
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
 # django-prometheus: the request-latency buckets, in seconds.
 PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 

@@ -20,7 +20,7 @@ api_v1 = [
     path("", include("notifications.urls")),
     path("", include("payments.urls")),
     path("", include("ads.urls")),
-    path("", include("livestream.urls")),
+    path("live/", include("livestream.urls")),
 ]
 
 urlpatterns = [

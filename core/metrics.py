@@ -10,7 +10,6 @@ several workers: config/gunicorn.py), every process writes its values there and
 """
 
 import hmac
-import ipaddress
 import time
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import Counter, Histogram
 
-from core.requests import client_ip
+from core.requests import client_ip_in
 
 SIGN_INS_FAILED = Counter(
     "videoplatform_sign_ins_failed",
@@ -121,17 +120,7 @@ def metrics_access_allowed(request: HttpRequest) -> bool:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode()):
             return True
-    address = client_ip(request)
-    if not address or not settings.METRICS_ALLOWED_IPS:
-        return False
-    try:
-        client = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(
-        client in ipaddress.ip_network(network, strict=False)
-        for network in settings.METRICS_ALLOWED_IPS
-    )
+    return client_ip_in(request, settings.METRICS_ALLOWED_IPS)
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

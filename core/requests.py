@@ -1,5 +1,8 @@
 """Facts about the client behind a request, read the same way everywhere."""
 
+import ipaddress
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 from rest_framework.settings import api_settings
 
@@ -21,6 +24,20 @@ def client_ip(request: HttpRequest) -> str | None:
         addresses = [address.strip() for address in forwarded.split(",")]
         return addresses[-min(num_proxies, len(addresses))] or remote_addr
     return remote_addr
+
+
+def client_ip_in(request: HttpRequest, networks: Iterable[str]) -> bool:
+    """Whether the client's address (`client_ip`) is in one of `networks` (addresses
+    or networks, `10.0.0.0/8`); never when there are none or the address is unknown."""
+    networks = list(networks)
+    address = client_ip(request)
+    if not address or not networks:
+        return False
+    try:
+        client = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
 def client_user_agent(request: HttpRequest) -> str:

@@ -1,1 +1,183 @@
-"""Live streaming app: input and output shapes."""
+"""Live streaming app: input and output shapes.
+
+Everyone sees a stream's shape with its `hls_url` (made from the public id, never
+from the key); its owner also sees `rtmp_url`, and `stream_key` only in the answer
+that creates or rotates it.
+"""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers.users import UserPublicSerializer
+from core.access import is_signed_in
+from core.serializers import SlugRelatedField, StrictBooleanField
+from livestream.models import SLOW_MODE_MAX_SECONDS, Stream
+from videos.fields import TagListField
+from videos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Category
+
+
+def stream_hls_url(stream: Stream) -> str:
+    """Where players fetch the stream's HLS playlist (`LIVE_HLS_URL_TEMPLATE`)."""
+    return settings.LIVE_HLS_URL_TEMPLATE.format(public_id=stream.public_id)
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    """A stream as anyone who may see it sees it."""
+
+    owner = UserPublicSerializer(read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    hls_url = serializers.SerializerMethodField(help_text="The HLS playlist, while live.")
+    rtmp_url = serializers.SerializerMethodField(
+        help_text="The owner's only (null for others): where the encoder publishes "
+        "(`LIVE_RTMP_URL`), with the stream key as the stream name."
+    )
+
+    class Meta:
+        model = Stream
+        fields = [
+            "id",
+            "public_id",
+            "owner",
+            "title",
+            "description",
+            "category",
+            "tags",
+            "visibility",
+            "status",
+            "permanent",
+            "save_replay",
+            "scheduled_for",
+            "chat_mode",
+            "slow_mode_seconds",
+            "current_viewers",
+            "peak_viewers",
+            "chat_message_count",
+            "gift_coins",
+            "hls_url",
+            "rtmp_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, stream: Stream) -> dict:
+        # The owner carries the caller's follow of them, which the selectors annotate.
+        stream.owner.follow_status = getattr(stream, "owner_follow_status", None)
+        return super().to_representation(stream)
+
+    def get_hls_url(self, stream: Stream) -> str:
+        return stream_hls_url(stream)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_rtmp_url(self, stream: Stream) -> str | None:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        return (
+            settings.LIVE_RTMP_URL
+            if is_signed_in(viewer) and viewer.pk == stream.owner_id
+            else None
+        )
+
+
+class KeyedStreamSerializer(StreamSerializer):
+    """The answer that creates a stream or rotates its key: the only one with the key."""
+
+    stream_key = serializers.CharField(
+        read_only=True,
+        help_text="The secret the encoder publishes with. Shown only now: store it; "
+        "it cannot be read again, only rotated.",
+    )
+
+    class Meta(StreamSerializer.Meta):
+        fields = [*StreamSerializer.Meta.fields, "stream_key"]
+        read_only_fields = fields
+
+    def to_representation(self, stream_with_key) -> dict:
+        data = super().to_representation(stream_with_key.stream)
+        data["stream_key"] = stream_with_key.key
+        return data
+
+
+class StreamWriteSerializer(serializers.Serializer):
+    """What an owner sets when creating a stream, or later (JSON)."""
+
+    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+    )
+    category = SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    tags = TagListField(required=False)
+    visibility = serializers.ChoiceField(choices=Stream.Visibility.choices, required=False)
+    save_replay = StrictBooleanField(required=False)
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
+    chat_mode = serializers.ChoiceField(choices=Stream.ChatMode.choices, required=False)
+    slow_mode_seconds = serializers.IntegerField(
+        min_value=0, max_value=SLOW_MODE_MAX_SECONDS, required=False
+    )
+
+
+class StreamCreateSerializer(StreamWriteSerializer):
+    permanent = StrictBooleanField(
+        required=False,
+        help_text="Reusable across broadcasts (the default); false: it ends after one.",
+    )
+
+
+class StreamUpdateSerializer(StreamWriteSerializer):
+    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH, required=False)
+
+
+# The statuses the stream list filters on.
+STREAM_LIST_STATUSES = [(Stream.Status.LIVE.value, Stream.Status.LIVE.label)]
+
+
+class StreamListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=STREAM_LIST_STATUSES,
+        required=False,
+        help_text="`live`: the streams live now, most viewers first. Absent: every "
+        "stream, newest first.",
+    )
+
+
+# -- media-server hooks ---------------------------------------------------------------
+
+
+class NginxHookSerializer(serializers.Serializer):
+    """What nginx-rtmp posts (form-encoded) to its `on_publish`, `on_publish_done` and
+    `on_update` callbacks; fields it sends that are not listed are ignored."""
+
+    call = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    name = serializers.CharField(
+        max_length=200,
+        help_text="The stream name: the stream key on publish; the public id afterwards.",
+    )
+    app = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    addr = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    clientid = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class MediaMtxAuthSerializer(serializers.Serializer):
+    """What MediaMTX posts (JSON) to its external authentication URL; fields it sends
+    that are not listed are ignored."""
+
+    action = serializers.CharField(max_length=32, help_text="`publish`, `read`, ...")
+    path = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        help_text="`live/<public_id>`: the stream's public id is its last segment.",
+    )
+    query = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="The publisher's query string, holding `key=<stream key>`.",
+    )
+    ip = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    protocol = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    id = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100)
+    user = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    password = serializers.CharField(required=False, allow_blank=True, max_length=200)

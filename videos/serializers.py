@@ -8,16 +8,14 @@ from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
 from core.serializers import FormInputMixin, SlugRelatedField, StrictBooleanField
+from videos.fields import TagListField
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
-    TAG_MAX_LENGTH,
-    TAGS_MAX_COUNT,
     TITLE_MAX_LENGTH,
     Category,
     Video,
 )
 from videos.signed_urls import video_file_url
-from videos.tags import InvalidTag, tags_normalize
 
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
@@ -115,34 +113,6 @@ class VideoSerializer(serializers.ModelSerializer):
             }
             for rendition in video.renditions
         ]
-
-
-class TagListField(serializers.ListField):
-    """Tags as a list (JSON, or repeated form fields) or one comma-separated string."""
-
-    child = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, allow_blank=False)
-
-    def __init__(self, **kwargs):
-        super().__init__(max_length=TAGS_MAX_COUNT, **kwargs)
-
-    def get_value(self, dictionary):
-        value = super().get_value(dictionary)
-        if isinstance(value, list) and len(value) == 1 and "," in value[0]:
-            return [part for part in value[0].split(",") if part.strip()]
-        return value
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = [part for part in data.split(",") if part.strip()]
-        tags = super().to_internal_value(data)
-        try:
-            return tags_normalize(tags)
-        except InvalidTag as error:
-            raise serializers.ValidationError(
-                f"{error.args[0]!r} is not a valid tag: use 1 to {TAG_MAX_LENGTH} letters, "
-                "digits, hyphens or underscores.",
-                code="invalid_tag",
-            ) from error
 
 
 def language_validate(value: str) -> str:

@@ -454,7 +454,7 @@ def test_what_a_creation_answers_links_to_the_operations_on_it(schema):
     }
     register = schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]["201"]["links"]
     assert register["users_follow"]["parameters"] == {"username": "$response.body#/username"}
-    assert len(links) == 39
+    assert len(links) == 44
     for link in links.values():
         path, _ = operations[link["operationId"]]
         [parameter] = link["parameters"]
@@ -554,7 +554,7 @@ def test_every_parameter_the_schema_allows_empty_is_taken_empty(schema, make_aut
         (path, name): staff.get(path, {name: ""}).status_code for path, name in allowed_empty
     }
 
-    assert len(answers) == 14
+    assert len(answers) == 15
     assert set(answers.values()) == {200}, answers
     assert ("/api/v1/tips/", "direction") in answers
     assert staff.get("/api/v1/tips/", {"page_size": ""}).status_code == 400

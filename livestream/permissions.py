@@ -1,1 +1,0 @@
-"""Live streaming app: DRF permission classes."""

@@ -1,1 +1,0 @@
-"""Live streaming app: Celery tasks; each only calls a service."""

@@ -1,1 +1,0 @@
-"""Live streaming app: thin API views: permissions, a selector or a service, serialization."""

@@ -1,0 +1,34 @@
+"""Videos app: serializer fields other apps' serializers use too (live streams' tags)."""
+
+from rest_framework import serializers
+
+from videos.models import TAG_MAX_LENGTH, TAGS_MAX_COUNT
+from videos.tags import InvalidTag, tags_normalize
+
+
+class TagListField(serializers.ListField):
+    """Tags as a list (JSON, or repeated form fields) or one comma-separated string."""
+
+    child = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, allow_blank=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=TAGS_MAX_COUNT, **kwargs)
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if isinstance(value, list) and len(value) == 1 and "," in value[0]:
+            return [part for part in value[0].split(",") if part.strip()]
+        return value
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.split(",") if part.strip()]
+        tags = super().to_internal_value(data)
+        try:
+            return tags_normalize(tags)
+        except InvalidTag as error:
+            raise serializers.ValidationError(
+                f"{error.args[0]!r} is not a valid tag: use 1 to {TAG_MAX_LENGTH} letters, "
+                "digits, hyphens or underscores.",
+                code="invalid_tag",
+            ) from error
