@@ -256,3 +256,20 @@ def test_mediamtx_lets_anyone_read_a_public_live_stream_only(media_server, creat
 def test_mediamtx_with_a_bad_secret_is_refused(created):
     response = MediaServer(secret="wrong").mediamtx("read", f"live/{created.stream.public_id}")
     assert (response.status_code, error_code(response)) == (403, "hook_forbidden")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/live/hooks/nginx/on-publish/",
+        "/api/v1/live/hooks/nginx/on-publish-done/",
+        "/api/v1/live/hooks/nginx/on-update/",
+        "/api/v1/live/hooks/mediamtx/auth/",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "put", "delete", "trace"])
+def test_a_method_a_hook_does_not_answer_is_405_whoever_asks(api_client, path, method):
+    # The fuzzer's finding: the secret was checked first, so TRACE answered 403.
+    response = getattr(api_client, method)(f"{path}?secret=wrong")
+
+    assert (response.status_code, error_code(response)) == (405, "method_not_allowed")

@@ -384,3 +384,21 @@ def test_bad_list_parameters_are_a_400(api_client, db, query, expected):
 def test_a_form_body_is_refused_as_the_schema_says_json(owner_client):
     response = owner_client.post(STREAMS, {"title": "Show"}, format="multipart")
     assert (response.status_code, error_code(response)) == (415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("tags", [[None], [5], [["a"]], [{"a": 1}]])
+def test_tags_that_are_not_text_are_a_400_not_a_500(make_auth_client, tags):
+    # The fuzzer's finding on PostgreSQL: `{"tags": [null]}` broke the comma check.
+    from tests.accounts.factories import UserFactory
+    from tests.videos.factories import VideoFactory
+
+    owner = UserFactory()
+    client = make_auth_client(owner)
+    video = VideoFactory(owner=owner)
+
+    stream = client.post("/api/v1/live/streams/", {"title": "Live", "tags": tags}, format="json")
+    edit = client.patch(f"/api/v1/videos/{video.pk}/", {"tags": tags}, format="json")
+
+    for response in (stream, edit):
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["attr"].startswith("tags")
