@@ -415,6 +415,15 @@ class AutoSchema(openapi.AutoSchema):
             and getattr(field, "allow_empty", True) is False
         ):
             schema.setdefault("minItems", 1)
+        # DRF takes an empty string for null in a relation that may be null (a form
+        # cannot send null): `category: ""` clears it.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.RelatedField)
+            and field.allow_null
+            and isinstance(schema, dict)
+        ):
+            schema.pop("minLength", None)
         # An upload may not be an empty file (DRF's `empty`), unless the field allows it.
         if (
             direction == "request"

@@ -572,3 +572,17 @@ def test_a_category_filter_with_a_nul_character_is_refused_as_documented(schema,
         ("null_characters_not_allowed", "category")
     ]
     assert codes["category"] == ["invalid_choice", "null_characters_not_allowed"]
+
+
+def test_an_empty_category_clears_it_as_the_schema_allows(schema, auth_client, user):
+    from tests.videos.factories import CategoryFactory, VideoFactory
+
+    video = VideoFactory(owner=user, category=CategoryFactory())
+    category = schema["components"]["schemas"]["PatchedVideoUpdateRequest"]["properties"][
+        "category"
+    ]
+
+    response = auth_client.patch(f"/api/v1/videos/{video.pk}/", {"category": ""}, format="json")
+
+    assert category == {"type": "string", "nullable": True}
+    assert (response.status_code, response.json()["category"]) == (200, None)
