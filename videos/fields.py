@@ -10,6 +10,11 @@ class TagListField(serializers.ListField):
     """Tags as a list (JSON, or repeated form fields) or one comma-separated string."""
 
     child = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, allow_blank=False)
+    # A declared message, so the schema lists `invalid_tag` wherever the field is used.
+    default_error_messages = {
+        "invalid_tag": "{value!r} is not a valid tag: use 1 to "
+        f"{TAG_MAX_LENGTH} letters, digits, hyphens or underscores.",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(max_length=TAGS_MAX_COUNT, **kwargs)
@@ -32,8 +37,4 @@ class TagListField(serializers.ListField):
         try:
             return tags_normalize(tags)
         except InvalidTag as error:
-            raise serializers.ValidationError(
-                f"{error.args[0]!r} is not a valid tag: use 1 to {TAG_MAX_LENGTH} letters, "
-                "digits, hyphens or underscores.",
-                code="invalid_tag",
-            ) from error
+            self.fail("invalid_tag", value=error.args[0])

@@ -97,6 +97,7 @@ WITH_KEY = (
         operation_id="live_streams_upcoming",
         tags=["live"],
         summary="Scheduled streams, soonest first",
+        responses={200: StreamSerializer(many=True)},
         description="Anyone, signed in or not. Idle streams scheduled from now on that the "
         "privacy rule lists for the caller, soonest first.",
     ),
