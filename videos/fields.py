@@ -7,7 +7,7 @@ from videos.tags import InvalidTag, tags_normalize
 
 
 class TagListField(serializers.ListField):
-    """Tags as a list (JSON, or repeated form fields) or one comma-separated string."""
+    """Tags as a JSON list, or in a form as repeated fields or one comma-separated field."""
 
     child = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, allow_blank=False)
     # A declared message, so the schema lists `invalid_tag` wherever the field is used.
@@ -31,8 +31,8 @@ class TagListField(serializers.ListField):
         return value
 
     def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = [part for part in data.split(",") if part.strip()]
+        # A JSON string is not a list (`not_a_list`), as the schema says; the one
+        # comma-separated string is a form's way, read by `get_value`.
         tags = super().to_internal_value(data)
         try:
             return tags_normalize(tags)

@@ -402,3 +402,22 @@ def test_tags_that_are_not_text_are_a_400_not_a_500(make_auth_client, tags):
     for response in (stream, edit):
         assert response.status_code == 400
         assert response.json()["errors"][0]["attr"].startswith("tags")
+
+
+def test_tags_in_json_are_a_list_not_a_comma_separated_string(make_auth_client):
+    # The fuzzer's finding: `{"tags": "AAA"}` was taken, while the schema says an array.
+    from tests.accounts.factories import UserFactory
+    from tests.videos.factories import VideoFactory
+
+    owner = UserFactory()
+    client = make_auth_client(owner)
+    video = VideoFactory(owner=owner)
+
+    stream = client.post("/api/v1/live/streams/", {"title": "Live", "tags": "a,b"}, format="json")
+    edit = client.patch(f"/api/v1/videos/{video.pk}/", {"tags": "a,b"}, format="json")
+
+    for response in (stream, edit):
+        assert response.status_code == 400
+        assert [(error["code"], error["attr"]) for error in response.json()["errors"]] == [
+            ("not_a_list", "tags")
+        ]
