@@ -9,7 +9,7 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import has_override
 from drf_spectacular.utils import extend_schema_field
 
-NULL_CHARACTERS_NOT_ALLOWED = "Null characters are not allowed."
+from core.serializers import NULL_CHARACTERS_NOT_ALLOWED
 
 
 class FilterParametersExtension(DjangoFilterExtension):

@@ -11,6 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+# DRF's (and Django's) sentence for a NUL character in text, for the fields and filters
+# that refuse one themselves.
+NULL_CHARACTERS_NOT_ALLOWED = "Null characters are not allowed."
+
 
 class FormInputMixin:
     """For serializers that read form or multipart data: a field the form leaves out
@@ -115,9 +119,7 @@ class SlugRelatedField(serializers.SlugRelatedField):
     """DRF's, refusing a NUL character before it reaches the query (PostgreSQL refuses
     it in text, and the lookup would fail as a server error), as text fields do."""
 
-    default_error_messages = {
-        "null_characters_not_allowed": "Null characters are not allowed.",
-    }
+    default_error_messages = {"null_characters_not_allowed": NULL_CHARACTERS_NOT_ALLOWED}
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
