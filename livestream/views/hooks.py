@@ -32,9 +32,9 @@ from livestream.exceptions import (
     StreamNotPublishing,
     StreamOwnerRestricted,
 )
-from livestream.selectors import stream_get_by_key, stream_live_watchable
-from livestream.serializers import MediaMtxAuthSerializer, NginxHookSerializer
-from livestream.services import (
+from livestream.selectors.streams import stream_get_by_key, stream_live_watchable
+from livestream.serializers.hooks import MediaMtxAuthSerializer, NginxHookSerializer
+from livestream.services.streams import (
     stream_publish_check,
     stream_publish_start,
     stream_publish_stop,

@@ -21,21 +21,26 @@ from rest_framework.response import Response
 from accounts.selectors import access_user
 from core.openapi import because, raises
 from livestream.models import Stream
-from livestream.selectors import (
+from livestream.selectors.streams import (
     access_stream,
     stream_list_for_owner,
     stream_list_live,
     stream_list_upcoming,
     stream_queryset_visible,
 )
-from livestream.serializers import (
+from livestream.serializers.streams import (
     KeyedStreamSerializer,
     StreamCreateSerializer,
     StreamListQuerySerializer,
     StreamSerializer,
     StreamUpdateSerializer,
 )
-from livestream.services import stream_create, stream_delete, stream_key_rotate, stream_update
+from livestream.services.streams import (
+    stream_create,
+    stream_delete,
+    stream_key_rotate,
+    stream_update,
+)
 
 NOT_FOUND = because(NotFound, "the stream does not exist or the caller may not see it")
 NOT_OWNER = because(NotFound, "the stream does not exist or is not the caller's")

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from livestream.models import Stream, StreamSession
-from livestream.services import stream_create, stream_publish_start
+from livestream.services.streams import stream_create, stream_publish_start
 from tests.livestream.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import User
 from livestream.models import Stream, StreamSession
-from livestream.services import stream_create, stream_delete, stream_end, stream_key_rotate
+from livestream.services.streams import stream_create, stream_delete, stream_end, stream_key_rotate
 from tests.accounts.factories import UserFactory
 from tests.conftest import error_code
 from tests.livestream.conftest import MediaServer

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdminMixin
 from livestream.models import Stream, StreamSession
-from livestream.services import stream_end
+from livestream.services.streams import stream_end
 
 
 class StreamSessionInline(ReadOnlyAdminMixin, admin.TabularInline):

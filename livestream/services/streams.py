@@ -26,7 +26,7 @@ from livestream.exceptions import (
 )
 from livestream.keys import stream_key_digest, stream_key_new
 from livestream.models import Stream, StreamSession
-from livestream.selectors import (
+from livestream.selectors.streams import (
     stream_get_by_key,
     stream_get_by_public_id,
     stream_session_open,

@@ -1,0 +1,7 @@
+"""Live streaming app: Django admin registrations, one module per area.
+
+Staff change a stream's live state only through the actions here, which call the
+services (ending a broadcast), never by editing its status.
+"""
+
+from livestream.admin import streams  # noqa: F401
