@@ -94,28 +94,46 @@ def lua_script(endpoint: Endpoint, token: str) -> str:
     return "\n".join(headers) + "\n" + request
 
 
-def wrk(url: str, script: str, seconds: int, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-    command = [
+def wrk_command(url: str, script_path: str, seconds: int, connections: int, **options) -> list:
+    """wrk's command line: one thread, `connections` connections for `seconds`, with
+    latency percentiles and the Lua script at `script_path`."""
+    extra = [f"--{name}={value}" for name, value in options.items()]
+    return [
         "wrk",
         "-t1",
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
+        *extra,
         "-s",
-        handle.name,
+        script_path,
         url,
     ]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-    os.unlink(handle.name)
+
+
+def wrk_parse(output: str) -> dict:
+    """Requests a second, p50 and p99 in milliseconds and the count of errors (non-2xx
+    answers, plus connection errors and timeouts) from wrk's report."""
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _milliseconds(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
         "p99": _milliseconds(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
-        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
     }
+
+
+def wrk(url: str, script: str, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = wrk_command(url, handle.name, seconds, connections)
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    os.unlink(handle.name)
+    return wrk_parse(output)
 
 
 def _milliseconds(text: str) -> float:
