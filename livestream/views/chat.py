@@ -83,7 +83,9 @@ def _target(username: str) -> User:
     return user_get_by_username(username=username)
 
 
-class StreamChatView(APIView):
+class StreamChatView(generics.GenericAPIView):
+    serializer_class = ChatMessageSerializer
+    pagination_class = None  # the chat's own cursor (`after`, `next_cursor`)
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
