@@ -1,6 +1,7 @@
 """A stream's chat through the API: polling with cursors, who reads what, and posting
 with every refusal."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from livestream.models import ChatBan, ChatMessage, ChatTimeout, Stream, StreamModerator
+from livestream.selectors.chat import chat_message_page
 from livestream.services.chat import chat_message_post, chat_system_message_post
 from payments.services.subscriptions import subscription_create
 from tests.accounts.factories import ModeratorFactory, UserFactory
@@ -497,3 +499,81 @@ def test_system_messages_skip_the_refusals_and_share_the_sequence(stream, viewer
     assert stream.chat_message_count == 26
     assert (gifts[0].kind, gifts[0].author, first.author) == ("gift", viewer, None)
     assert first.session == stream.sessions.get()
+
+
+# -- concurrency ------------------------------------------------------------------------
+
+
+def at_once(calls) -> list:
+    """Run each call in a thread of its own, released together; their results or the
+    exceptions they raised."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as error:  # the caller looks at it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_get_distinct_rising_sequences_and_a_poller_skips_none():
+    stream = StreamFactory(status=Stream.Status.LIVE)
+    StreamSessionFactory(stream=stream)
+    authors = [UserFactory() for _ in range(6)]
+    seen: list[int] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        cursor = None
+        while True:
+            finished = done.is_set()
+            fresh = Stream.objects.get(pk=stream.pk)
+            page = chat_message_page(stream=fresh, viewer=None, after=cursor, limit=4)
+            seen.extend(message.sequence for message in page.messages)
+            cursor = int(page.next_cursor)
+            if finished and not page.messages:
+                return
+
+    def write(author) -> None:
+        for number in range(5):
+            post(stream, author, str(number))
+
+    poller = threading.Thread(target=lambda: (poll(), connection.close()))
+    poller.start()
+    results = at_once([lambda author=author: write(author) for author in authors])
+    done.set()
+    poller.join()
+
+    assert results == [None] * 6
+    assert sorted(ChatMessage.objects.values_list("sequence", flat=True)) == list(range(1, 31))
+    assert Stream.objects.get(pk=stream.pk).chat_message_count == 30
+    assert seen == list(range(1, 31))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_slow_mode_holds_for_concurrent_posts_of_one_author():
+    stream = StreamFactory(status=Stream.Status.LIVE, slow_mode_seconds=60)
+    StreamSessionFactory(stream=stream)
+    author = UserFactory()
+
+    results = at_once(
+        [lambda number=number: post(stream, author, str(number)) for number in range(5)]
+    )
+
+    assert sum(isinstance(result, ChatMessage) for result in results) == 1
+    assert sorted(type(result).__name__ for result in results) == [
+        "ChatMessage",
+        *["ChatSlowMode"] * 4,
+    ]
