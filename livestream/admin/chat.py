@@ -4,20 +4,43 @@ Records to look at. Staff delete messages through the action here, which deletes
 softly as a moderator would (`chat_message_delete`: kept, shown to nobody).
 """
 
+import uuid
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
-from livestream.models import ChatBan, ChatMessage, StreamModerator
+from livestream.models import ChatBan, ChatMessage, Stream, StreamModerator
 from livestream.services.chat import chat_message_delete
 from social.admin import DeletedFilter
+
+
+class StreamFilter(admin.SimpleListFilter):
+    """By stream: the streams live now are listed (a stream's page links any other by
+    its id, `?stream=<id>`), without scanning the messages for the streams they name."""
+
+    title = "stream"
+    parameter_name = "stream"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        live = Stream.objects.filter(status=Stream.Status.LIVE).order_by("-current_viewers")
+        return [(str(stream.pk), stream.title) for stream in live[:50]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(stream_id=uuid.UUID(value))
+        except ValueError:
+            return queryset.none()
 
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("text", "author", "stream", "kind", "sequence", "is_deleted", "created_at")
-    list_filter = ("kind", DeletedFilter, ("stream", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", DeletedFilter, StreamFilter)
     list_select_related = ("author", "stream")
     search_fields = ("text", "author__username", "stream__title", "stream__public_id")
     search_help_text = "The text, the author's username, or the stream's title or public id."

@@ -187,7 +187,11 @@ def chat_system_message_post(
     """A message of the platform in `stream`'s chat (`kind` `system`, or `gift` with the
     gifter as `author`), whatever the stream's state: no slow mode, rate limit or
     chat mode; in the same sequence as the viewers' messages, and counted. Attached
-    to the broadcast under way or the last one."""
+    to the broadcast under way or the last one.
+
+    Takes the stream's row lock: a caller that also locks ledger accounts (a gift)
+    locks the stream first, or calls this before posting to the ledger, so the
+    ledger's accounts stay the last rows locked (`core.locks`)."""
     locked = _chat_stream_lock(stream.pk, now=timezone.now())
     if locked is None:
         raise Stream.DoesNotExist()

@@ -28,8 +28,8 @@ def test_the_chat_pages_load_and_search(admin_client, stream):
     pages = [
         admin_client.get("/admin/livestream/chatmessage/"),
         admin_client.get("/admin/livestream/chatmessage/?q=hello"),
-        admin_client.get(f"/admin/livestream/chatmessage/?kind=gift&stream__id__exact={stream.pk}"),
-        admin_client.get("/admin/livestream/chatmessage/?deleted=no"),
+        admin_client.get(f"/admin/livestream/chatmessage/?kind=gift&stream={stream.pk}"),
+        admin_client.get("/admin/livestream/chatmessage/?deleted=no&stream=nope"),
         admin_client.get(f"/admin/livestream/chatmessage/{message.pk}/change/"),
         admin_client.get("/admin/livestream/chatban/"),
         admin_client.get("/admin/livestream/streammoderator/"),
@@ -37,6 +37,7 @@ def test_the_chat_pages_load_and_search(admin_client, stream):
 
     assert [page.status_code for page in pages] == [200] * 7
     assert "hello world" in pages[1].content.decode()
+    assert "hello world" not in pages[3].content.decode()  # no such stream
     assert "hello world" not in pages[2].content.decode()
     assert "sent a rose" in pages[2].content.decode()
     for model in ("chatmessage", "chatban", "streammoderator"):
