@@ -100,7 +100,7 @@ class StreamChatView(generics.GenericAPIView):
         "at all. Deleted messages, and those of users the caller may not see (suspended, "
         "banned, or on either side of a block with the caller), are left out.",
     )
-    @raises(NOT_FOUND, INVALID_CHAT_CURSOR)
+    @raises(ChatListQuerySerializer, NOT_FOUND, INVALID_CHAT_CURSOR)
     def get(self, request: Request, stream_id: str) -> Response:
         query = ChatListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
