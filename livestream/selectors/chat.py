@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound
 
-from accounts.models import User
 from accounts.selectors import user_visibility_filter
 from core.access import is_signed_in, is_staff, uuid_or_404
 from livestream.models import ChatBan, ChatMessage, Stream, StreamModerator
@@ -111,7 +110,3 @@ def stream_moderator_list(*, stream: Stream) -> QuerySet[StreamModerator]:
 def chat_ban_list(*, stream: Stream) -> QuerySet[ChatBan]:
     """The stream's chat bans, user and banner joined (newest first: indexed)."""
     return ChatBan.objects.filter(stream=stream).select_related("user", "banned_by")
-
-
-def stream_moderator_get(*, stream: Stream, user: User) -> StreamModerator | None:
-    return StreamModerator.objects.filter(stream=stream, user=user).first()
