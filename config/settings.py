@@ -302,6 +302,11 @@ if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
 LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
 LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")
 LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
+# The chat stays open this long after a broadcast ends; each user may post at most
+# LIVE_CHAT_RATE_MESSAGES messages per LIVE_CHAT_RATE_SECONDS in a stream's chat.
+LIVE_CHAT_OPEN_AFTER_END_SECONDS = env.int("LIVE_CHAT_OPEN_AFTER_END_SECONDS", default=600)
+LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=20)
+LIVE_CHAT_RATE_SECONDS = env.int("LIVE_CHAT_RATE_SECONDS", default=30)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -562,7 +567,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "social.models.Report.Status",
         "SubscriptionStatusEnum": "payments.models.Subscription.Status",
         "StreamStatusEnum": "livestream.models.Stream.Status",
-        "StreamListStatusEnum": "livestream.serializers.STREAM_LIST_STATUSES",
+        "StreamListStatusEnum": "livestream.serializers.streams.STREAM_LIST_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -4,10 +4,17 @@ Streams the caller may not see, and streams of others on the owner's operations,
 answer DRF's `NotFound` (`not_found`, 404), as if they did not exist
 (`livestream.selectors`). The media server's hooks answer what the media server reads:
 nginx-rtmp refuses a publisher on any 4xx, MediaMTX on 401.
+
+The chat's moderation follows the owner's pattern: a caller who may see the stream
+but neither owns nor moderates it (nor is staff) gets the same 404, as if the stream
+were not theirs; what a moderator may not do to the owner or another moderator is a
+403 (`chat_target_protected`).
 """
 
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied, Throttled
+
+from core.exceptions import FieldRejection
 
 # Hooks (views/hooks.py): who may call them.
 
@@ -61,3 +68,67 @@ class MediaAuthRefused(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Refused: a missing or wrong stream key, or a stream the reader may not watch."
     default_code = "media_auth_refused"
+
+
+# Chat (services/chat.py): why a message is refused, and what moderators may not do.
+# Those a client may retry later carry `wait`, answered as `Retry-After` (seconds).
+
+
+INVALID_CHAT_CURSOR = FieldRejection(
+    "after", "invalid_cursor", "The cursor is not one this chat gave out."
+)
+
+
+class ChatClosed(PermissionDenied):
+    default_detail = "The chat is open while the stream is live and for 10 minutes after."
+    default_code = "chat_closed"
+
+
+class ChatBanned(PermissionDenied):
+    default_detail = "You are banned from this stream's chat."
+    default_code = "chat_banned"
+
+
+class ChatTimedOut(PermissionDenied):
+    default_detail = "You are timed out of this stream's chat; see Retry-After."
+    default_code = "chat_timed_out"
+
+    def __init__(self, wait: int) -> None:
+        super().__init__()
+        self.wait = wait
+
+
+class ChatBlocked(PermissionDenied):
+    default_detail = "You and the stream's owner blocked one another."
+    default_code = "blocked"
+
+
+class ChatFollowersOnly(PermissionDenied):
+    default_detail = "Only the owner's followers may post in this chat."
+    default_code = "chat_followers_only"
+
+
+class ChatSubscribersOnly(PermissionDenied):
+    default_detail = "Only the owner's subscribers may post in this chat."
+    default_code = "chat_subscribers_only"
+
+
+class ChatSlowMode(Throttled):
+    default_detail = "Slow mode is on: wait before posting again; see Retry-After."
+    default_code = "slow_mode"
+
+
+class ChatRateLimited(Throttled):
+    default_detail = "Too many messages in this chat for now; see Retry-After."
+    default_code = "chat_rate_limited"
+
+
+class ChatTargetProtected(PermissionDenied):
+    default_detail = "A moderator may not ban or time out the stream's owner or its moderators."
+    default_code = "chat_target_protected"
+
+
+class ModeratorIsOwner(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The stream's owner moderates it already."
+    default_code = "moderator_is_owner"

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import hooks, streams
+from livestream.views import chat, hooks, streams
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -23,4 +23,36 @@ urlpatterns = [
     path("hooks/nginx/on-update/", hooks.NginxOnUpdateView.as_view(), name="live-nginx-update"),
     path("hooks/mediamtx/auth/", hooks.MediaMtxAuthView.as_view(), name="live-mediamtx-auth"),
     *router.urls,
+    # Chat (views/chat.py): the fixed paths before `chat/<message_id>/`.
+    path("streams/<str:stream_id>/chat/", chat.StreamChatView.as_view(), name="live-chat"),
+    path(
+        "streams/<str:stream_id>/chat/timeouts/",
+        chat.StreamChatTimeoutView.as_view(),
+        name="live-chat-timeouts",
+    ),
+    path(
+        "streams/<str:stream_id>/chat/bans/",
+        chat.StreamChatBanListView.as_view(),
+        name="live-chat-bans",
+    ),
+    path(
+        "streams/<str:stream_id>/chat/bans/<username:username>/",
+        chat.StreamChatBanView.as_view(),
+        name="live-chat-ban",
+    ),
+    path(
+        "streams/<str:stream_id>/chat/<str:message_id>/",
+        chat.StreamChatMessageView.as_view(),
+        name="live-chat-message",
+    ),
+    path(
+        "streams/<str:stream_id>/moderators/",
+        chat.StreamModeratorListView.as_view(),
+        name="live-moderators",
+    ),
+    path(
+        "streams/<str:stream_id>/moderators/<username:username>/",
+        chat.StreamModeratorView.as_view(),
+        name="live-moderator",
+    ),
 ]

@@ -1,5 +1,13 @@
 """Live streaming app: data and invariants, one module per area."""
 
+from livestream.models.chat import (
+    CHAT_BAN_REASON_MAX_LENGTH,
+    CHAT_MESSAGE_MAX_LENGTH,
+    ChatBan,
+    ChatMessage,
+    ChatTimeout,
+    StreamModerator,
+)
 from livestream.models.streams import (
     SLOW_MODE_MAX_SECONDS,
     Stream,
@@ -7,4 +15,15 @@ from livestream.models.streams import (
     stream_public_id_new,
 )
 
-__all__ = ["SLOW_MODE_MAX_SECONDS", "Stream", "StreamSession", "stream_public_id_new"]
+__all__ = [
+    "CHAT_BAN_REASON_MAX_LENGTH",
+    "CHAT_MESSAGE_MAX_LENGTH",
+    "SLOW_MODE_MAX_SECONDS",
+    "ChatBan",
+    "ChatMessage",
+    "ChatTimeout",
+    "Stream",
+    "StreamModerator",
+    "StreamSession",
+    "stream_public_id_new",
+]

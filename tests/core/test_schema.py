@@ -206,12 +206,19 @@ def test_path_parameters_name_their_resource(schema):
         for path in schema["paths"]
         for segment, parameter in re.findall(r"([a-z-]+)/\{([a-z_]+)\}", path)
     }
-    # `users/{username}`: users are found by name; a follow request is a Follow.
+    # `users/{username}`: users are found by name (a stream's chat bans and moderators
+    # too); a follow request is a Follow; `chat/{message_id}`: a stream's chat message.
     assert {
         (segment, parameter)
         for segment, parameter in names
         if parameter != segment.removesuffix("s").replace("-", "_") + "_id"
-    } == {("users", "username"), ("follow-requests", "follow_id")}
+    } == {
+        ("users", "username"),
+        ("follow-requests", "follow_id"),
+        ("bans", "username"),
+        ("moderators", "username"),
+        ("chat", "message_id"),
+    }
     assert "id" not in {parameter for _, parameter in names}
 
 
@@ -249,6 +256,10 @@ ANSWER_403 = {
     "live_hooks_nginx_on_publish",
     "live_hooks_nginx_on_publish_done",
     "live_hooks_nginx_on_update",
+    # The chat: a refused message, a moderator acting on the owner or a moderator.
+    "live_chat_post",
+    "live_chat_timeouts_create",
+    "live_chat_bans_create",
 }
 
 

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from livestream.keys import stream_key_digest
-from livestream.models import Stream
+from livestream.models import Stream, StreamSession
 from tests.accounts.factories import UserFactory
 
 
@@ -22,3 +22,14 @@ class StreamFactory(factory.django.DjangoModelFactory):
     visibility = Stream.Visibility.PUBLIC
     key_digest = factory.LazyAttribute(lambda stream: stream_key_digest(stream.key))
     key_rotated_at = factory.LazyFunction(timezone.now)
+
+
+class StreamSessionFactory(factory.django.DjangoModelFactory):
+    """A broadcast under way (its stream should be `live`)."""
+
+    class Meta:
+        model = StreamSession
+
+    stream = factory.SubFactory(StreamFactory, status=Stream.Status.LIVE)
+    started_at = factory.LazyFunction(timezone.now)
+    last_callback_at = factory.LazyFunction(timezone.now)
