@@ -302,6 +302,8 @@ if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
 LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
 LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")
 LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
+# Followers of a scheduled stream are reminded this long before it (send_stream_reminders).
+LIVE_REMINDER_MINUTES = env.int("LIVE_REMINDER_MINUTES", default=10)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -610,6 +612,11 @@ CELERY_BEAT_SCHEDULE = {
     "payments-housekeeping": {
         "task": "payments.tasks.payments_housekeeping_task",
         "schedule": timedelta(hours=1),
+    },
+    # Remind followers LIVE_REMINDER_MINUTES before a scheduled stream (once per schedule).
+    "livestream-reminders-send": {
+        "task": "livestream.tasks.stream_reminders_send_task",
+        "schedule": timedelta(minutes=1),
     },
 }
 

@@ -6,8 +6,11 @@ answer DRF's `NotFound` (`not_found`, 404), as if they did not exist
 nginx-rtmp refuses a publisher on any 4xx, MediaMTX on 401.
 """
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+from core.exceptions import FieldRejection
 
 # Hooks (views/hooks.py): who may call them.
 
@@ -61,3 +64,28 @@ class MediaAuthRefused(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Refused: a missing or wrong stream key, or a stream the reader may not watch."
     default_code = "media_auth_refused"
+
+
+# Gifts (services/gifts.py)
+
+GIFT_UNAVAILABLE = FieldRejection(
+    "gift", "gift_unavailable", "No gift of the catalogue has this id, or it is not sent any more."
+)
+GIFT_TOO_LARGE = FieldRejection(
+    "quantity",
+    "max_value",
+    "Gifts sent at once cost at most {limit} coins.",
+    limit=lambda: settings.TIP_MAX_COINS,
+)
+
+
+class StreamNotLive(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Gifts are sent only while the stream is live."
+    default_code = "stream_not_live"
+
+
+class CannotGiftSelf(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You cannot send gifts to your own stream."
+    default_code = "cannot_gift_self"

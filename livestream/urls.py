@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import hooks, streams
+from livestream.views import gifts, hooks, streams
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -22,5 +22,16 @@ urlpatterns = [
     ),
     path("hooks/nginx/on-update/", hooks.NginxOnUpdateView.as_view(), name="live-nginx-update"),
     path("hooks/mediamtx/auth/", hooks.MediaMtxAuthView.as_view(), name="live-mediamtx-auth"),
+    path("gifts/", gifts.GiftListView.as_view(), name="live-gifts"),
+    path(
+        "streams/<str:stream_id>/gifts/",
+        gifts.StreamGiftCreateView.as_view(),
+        name="live-stream-gifts",
+    ),
+    path(
+        "streams/<str:stream_id>/gifters/",
+        gifts.StreamGifterListView.as_view(),
+        name="live-stream-gifters",
+    ),
     *router.urls,
 ]
