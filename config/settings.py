@@ -564,7 +564,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "social.models.Report.Status",
         "SubscriptionStatusEnum": "payments.models.Subscription.Status",
         "StreamStatusEnum": "livestream.models.Stream.Status",
-        "StreamListStatusEnum": "livestream.serializers.STREAM_LIST_STATUSES",
+        "StreamListStatusEnum": "livestream.serializers.streams.STREAM_LIST_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

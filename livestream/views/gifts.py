@@ -39,12 +39,14 @@ STREAM_ID = OpenApiParameter("stream_id", str, OpenApiParameter.PATH, descriptio
 NOT_FOUND = because(NotFound, "the stream does not exist or the caller may not see it")
 
 
-@extend_schema(
-    operation_id="live_gifts_list",
-    tags=["live"],
-    summary="The gift catalogue",
-    description="Anyone may read it, signed in or not: the gifts that may be sent, in the "
-    "order staff set. `coins` is the price of one. Not paginated: a short catalogue.",
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="live_gifts_list",
+        tags=["live"],
+        summary="The gift catalogue",
+        description="Anyone may read it, signed in or not: the gifts that may be sent, in "
+        "the order staff set. `coins` is the price of one. Not paginated: a short catalogue.",
+    )
 )
 class GiftListView(generics.ListAPIView):
     permission_classes = [AllowAny]

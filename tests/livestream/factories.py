@@ -1,10 +1,11 @@
-"""Factories for live streams: rows for lists and privacy, made with a known key."""
+"""Factories for live streams (rows for lists and privacy, made with a known key) and
+the gift catalogue."""
 
 import factory
 from django.utils import timezone
 
 from livestream.keys import stream_key_digest
-from livestream.models import Stream
+from livestream.models import Gift, Stream
 from tests.accounts.factories import UserFactory
 
 
@@ -22,3 +23,11 @@ class StreamFactory(factory.django.DjangoModelFactory):
     visibility = Stream.Visibility.PUBLIC
     key_digest = factory.LazyAttribute(lambda stream: stream_key_digest(stream.key))
     key_rotated_at = factory.LazyFunction(timezone.now)
+
+
+class GiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Gift
+
+    name = factory.Sequence(lambda n: f"Gift {n}")
+    coins = 10
