@@ -27,6 +27,12 @@ Role = LedgerAccount.Role
 GIFTS = "/api/v1/live/gifts/"
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded gift images go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def gifts_url(stream) -> str:
     return f"/api/v1/live/streams/{stream.pk}/gifts/"
 
