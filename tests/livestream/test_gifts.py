@@ -527,3 +527,16 @@ def test_gifters_pages_follow_each_other(creator, stream, rose):
 
     assert [row["coins"] for row in first["results"] + second["results"]] == [30, 20, 10]
     assert second["next"] is None
+
+
+def test_the_statements_show_the_gift(
+    make_auth_client, viewer, viewer_client, creator, stream, rose
+):
+    sent_id = send(viewer_client, stream, {"gift": str(rose.pk), "quantity": 2}).json()["id"]
+
+    wallet = viewer_client.get("/api/v1/wallet/transactions/").json()["results"][0]
+    earnings = make_auth_client(creator).get("/api/v1/earnings/transactions/").json()["results"]
+
+    assert (wallet["kind"], wallet["amount"]) == ("gift", -20)
+    assert wallet["reference"] == {"type": "giftsent", "id": sent_id}
+    assert (earnings[0]["kind"], earnings[0]["amount"]) == ("gift", 14)
