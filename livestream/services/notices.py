@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.selectors import user_visibility_filter
 from livestream.models import Stream, StreamReminder, StreamSession
 from notifications.models import NotificationType
 from notifications.services import notify_followers
@@ -55,7 +56,8 @@ def stream_reminder_lead() -> timedelta:
 
 def stream_reminders_send(*, now: datetime | None = None) -> int:
     """Remind the followers of every idle stream scheduled within the next
-    `LIVE_REMINDER_MINUTES` (`stream_reminder`); returns how many streams were due.
+    `LIVE_REMINDER_MINUTES` (`stream_reminder`) whose owner others may see (not
+    suspended, banned, deactivated or deleted); returns how many streams were due.
 
     Safe to rerun and to run alongside itself: a `StreamReminder` row (unique per
     stream and `scheduled_for`) claims each schedule, so nobody is reminded twice of
@@ -71,6 +73,7 @@ def stream_reminders_send(*, now: datetime | None = None) -> int:
             scheduled_for__gt=now,
             scheduled_for__lte=now + stream_reminder_lead(),
         )
+        .filter(user_visibility_filter(viewer=None, field="owner"))  # owners others may see
         .exclude(Exists(reminded))
         .select_related("owner")
         .order_by("scheduled_for", "id")

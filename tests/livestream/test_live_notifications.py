@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from core.tasks import task_by_name
 from livestream.models import Stream, StreamReminder, StreamSession
 from livestream.services.gifts import gift_send
@@ -182,11 +183,15 @@ def test_a_moved_schedule_is_reminded_again(owner, followers, django_capture_on_
         ({"status": Stream.Status.ENDED}, "public"),
         ({}, "private"),
         ({}, "unlisted"),
+        ({"owner_status": "suspended"}, "public"),
     ],
 )
 def test_streams_not_due_or_not_for_followers_remind_nobody(
     owner, followers, django_capture_on_commit_callbacks, change, visibility
 ):
+    if change.get("owner_status"):
+        User.objects.filter(pk=owner.pk).update(status=change["owner_status"])
+    change = {name: value for name, value in change.items() if name != "owner_status"}
     StreamFactory(
         owner=owner,
         visibility=visibility,
