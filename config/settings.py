@@ -307,6 +307,8 @@ LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
 LIVE_CHAT_OPEN_AFTER_END_SECONDS = env.int("LIVE_CHAT_OPEN_AFTER_END_SECONDS", default=600)
 LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=20)
 LIVE_CHAT_RATE_SECONDS = env.int("LIVE_CHAT_RATE_SECONDS", default=30)
+# Followers of a scheduled stream are reminded this long before it (send_stream_reminders).
+LIVE_REMINDER_MINUTES = env.int("LIVE_REMINDER_MINUTES", default=10)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -615,6 +617,11 @@ CELERY_BEAT_SCHEDULE = {
     "payments-housekeeping": {
         "task": "payments.tasks.payments_housekeeping_task",
         "schedule": timedelta(hours=1),
+    },
+    # Remind followers LIVE_REMINDER_MINUTES before a scheduled stream (once per schedule).
+    "livestream-reminders-send": {
+        "task": "livestream.tasks.stream_reminders_send_task",
+        "schedule": timedelta(minutes=1),
     },
 }
 

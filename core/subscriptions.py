@@ -21,9 +21,16 @@ class Subscriptions(Protocol):
         """Ids of the creators whose subscribers-only videos `user` may watch now (a
         values queryset, usable as a subquery)."""
 
+    def subscriber_user_ids(self, creator) -> QuerySet:
+        """Ids of the users who may watch `creator`'s subscribers-only videos now (the
+        other way round; a values queryset)."""
+
 
 class NoSubscriptions:
     def subscribed_creator_ids(self, user) -> QuerySet:
+        return get_user_model().objects.none().values("pk")
+
+    def subscriber_user_ids(self, creator) -> QuerySet:
         return get_user_model().objects.none().values("pk")
 
 

@@ -11,6 +11,7 @@ were not theirs; what a moderator may not do to the owner or another moderator i
 403 (`chat_target_protected`).
 """
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied, Throttled
 
@@ -132,3 +133,28 @@ class ModeratorIsOwner(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The stream's owner moderates it already."
     default_code = "moderator_is_owner"
+
+
+# Gifts (services/gifts.py)
+
+GIFT_UNAVAILABLE = FieldRejection(
+    "gift", "gift_unavailable", "No gift of the catalogue has this id, or it is not sent any more."
+)
+GIFT_TOO_LARGE = FieldRejection(
+    "quantity",
+    "max_value",
+    "Gifts sent at once cost at most {limit} coins.",
+    limit=lambda: settings.TIP_MAX_COINS,
+)
+
+
+class StreamNotLive(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Gifts are sent only while the stream is live."
+    default_code = "stream_not_live"
+
+
+class CannotGiftSelf(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You cannot send gifts to your own stream."
+    default_code = "cannot_gift_self"

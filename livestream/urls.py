@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import chat, hooks, streams
+from livestream.views import chat, gifts, hooks, streams
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -22,6 +22,17 @@ urlpatterns = [
     ),
     path("hooks/nginx/on-update/", hooks.NginxOnUpdateView.as_view(), name="live-nginx-update"),
     path("hooks/mediamtx/auth/", hooks.MediaMtxAuthView.as_view(), name="live-mediamtx-auth"),
+    path("gifts/", gifts.GiftListView.as_view(), name="live-gifts"),
+    path(
+        "streams/<str:stream_id>/gifts/",
+        gifts.StreamGiftCreateView.as_view(),
+        name="live-stream-gifts",
+    ),
+    path(
+        "streams/<str:stream_id>/gifters/",
+        gifts.StreamGifterListView.as_view(),
+        name="live-stream-gifters",
+    ),
     *router.urls,
     # Chat (views/chat.py): the fixed paths before `chat/<message_id>/`.
     path("streams/<str:stream_id>/chat/", chat.StreamChatView.as_view(), name="live-chat"),

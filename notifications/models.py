@@ -40,6 +40,10 @@ class NotificationType(models.TextChoices):
     SUBSCRIPTION_ENDED = "subscription_ended"  # by a block, the unused part refunded
     PAYOUT_PAID = "payout_paid"
     PAYOUT_REJECTED = "payout_rejected"
+    # Live streams: `data` carries "stream_id" and "stream_title".
+    LIVE_STARTED = "live_started"
+    STREAM_REMINDER = "stream_reminder"
+    GIFT_RECEIVED = "gift_received"
 
     @classmethod
     def default_in_app(cls, type_: str) -> bool:
@@ -78,6 +82,7 @@ GROUPED_TYPES = frozenset(
         NotificationType.VIDEO_COMMENT,
         NotificationType.COMMENT_REPLY,
         NotificationType.COMMENT_LIKE,
+        NotificationType.GIFT_RECEIVED,
     }
 )
 

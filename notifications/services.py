@@ -1,5 +1,5 @@
-"""Notifications app: every write. Other apps tell users things through `notify` and
-`notify_followers_of_new_video`; this app never imports theirs.
+"""Notifications app: every write. Other apps tell users things through `notify`,
+`notify_followers` and `notify_followers_of_new_video`; this app never imports theirs.
 
 Channels: a notification shows in the app when the recipient's `in_app` preference for
 its type is on, and is emailed when their `email` preference is on. The two are
@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_can_act, user_list_visible
 from core.relations import relations
+from core.subscriptions import subscriptions
 from core.tasks import task_enqueue_on_commit
 from notifications.models import (
     GROUPED_TYPES,
@@ -220,14 +221,33 @@ def notify_followers_of_new_video(
     """Tell `owner`'s followers about their new video `target`, in a task queued once the
     transaction commits: the caller's cost does not depend on the follower count.
     The caller has checked that followers may see `target`."""
+    notify_followers(
+        actor=owner, type=NotificationType.NEW_VIDEO_FROM_FOLLOWING, target=target, data=data
+    )
+
+
+def notify_followers(
+    *,
+    actor: User,
+    type: str,
+    target: models.Model,
+    data: Mapping[str, Any] | None = None,
+    subscribers_only: bool = False,
+) -> None:
+    """Tell `actor`'s followers (with `subscribers_only`: those among them who subscribe
+    to `actor`) that `actor` did `type` on `target`, in a task queued once the
+    transaction commits (`notification_fan_out`). Each follower hears of one target
+    once, however often this runs. The caller has checked that those followers may see
+    `target`."""
     content_type = ContentType.objects.get_for_model(target)
     task_enqueue_on_commit(
         "notifications.tasks.notification_fan_out_task",
-        actor_id=str(owner.pk),
-        type=str(NotificationType.NEW_VIDEO_FROM_FOLLOWING),
+        actor_id=str(actor.pk),
+        type=str(NotificationType(type)),
         target_content_type_id=content_type.pk,
         target_object_id=str(target.pk),
         data=dict(data or {}),
+        **({"subscribers_only": True} if subscribers_only else {}),
     )
 
 
@@ -238,9 +258,11 @@ def notification_fan_out(
     target_content_type_id: int,
     target_object_id: str,
     data: Mapping[str, Any] | None = None,
+    subscribers_only: bool = False,
     batch_size: int = FAN_OUT_BATCH_SIZE,
 ) -> int:
-    """Notify every accepted follower of the actor, `batch_size` at a time, with a few
+    """Notify every accepted follower of the actor (with `subscribers_only`: those who
+    subscribe to the actor, `core.subscriptions`), `batch_size` at a time, with a few
     set-based queries per batch; returns how many were notified.
 
     Skips followers who may not sign in, who block or are blocked by the actor, who
@@ -254,6 +276,8 @@ def notification_fan_out(
         return 0
     target_uuid = uuid.UUID(str(target_object_id))
     followers = User.objects.filter(pk__in=relations().follower_user_ids(actor))
+    if subscribers_only:
+        followers = followers.filter(pk__in=subscriptions().subscriber_user_ids(actor))
     candidates = (
         user_list_visible(followers, viewer=actor, staff_see_all=False)
         .exclude(pk=actor.pk)

@@ -34,6 +34,7 @@ def notification_fan_out_task(
     target_content_type_id: int,
     target_object_id: str,
     data: dict[str, Any] | None = None,
+    subscribers_only: bool = False,
 ) -> int:
     return notification_fan_out(
         actor_id=actor_id,
@@ -41,4 +42,5 @@ def notification_fan_out_task(
         target_content_type_id=target_content_type_id,
         target_object_id=target_object_id,
         data=data,
+        subscribers_only=subscribers_only,
     )

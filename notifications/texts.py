@@ -32,6 +32,10 @@ SENTENCES: dict[str, str] = {
     ),
     NotificationType.PAYOUT_PAID: "Your payout of {coins} coins was paid",
     NotificationType.PAYOUT_REJECTED: "Your payout of {coins} coins was rejected",
+    # Live streams: `data` carries "stream_title".
+    NotificationType.LIVE_STARTED: "{actors} is live: {stream_title}",
+    NotificationType.STREAM_REMINDER: "{actors} goes live in {minutes} minutes: {stream_title}",
+    NotificationType.GIFT_RECEIVED: "{actors} sent you gifts during {stream_title}",
 }
 FALLBACK_SENTENCE = "You have a new notification"
 

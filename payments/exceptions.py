@@ -39,6 +39,12 @@ class IdempotencyKeyInvalid(APIException):
     default_code = "invalid_idempotency_key"
 
 
+class IdempotencyKeyMissing(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This request moves coins: send an Idempotency-Key header with it."
+    default_code = "idempotency_key_required"
+
+
 class IdempotencyKeyReused(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = (

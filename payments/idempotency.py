@@ -33,7 +33,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.openapi import raises
-from payments.exceptions import IdempotencyKeyInvalid, IdempotencyKeyReused
+from payments.exceptions import (
+    IdempotencyKeyInvalid,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
 from payments.models import IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -48,6 +52,19 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description=(
         "Any unique string up to 255 characters (a UUID v4 is a good choice). Retrying "
         "with the same key and body replays the first response (with "
+        "`Idempotent-Replayed: true`) and moves nothing again; the same key with another "
+        "body answers 422 `idempotency_key_reused`. Keys are kept for 24 hours."
+    ),
+)
+
+IDEMPOTENCY_KEY_REQUIRED_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "Required: any unique string up to 255 characters (a UUID v4 is a good choice). "
+        "Retrying with the same key and body replays the first response (with "
         "`Idempotent-Replayed: true`) and moves nothing again; the same key with another "
         "body answers 422 `idempotency_key_reused`. Keys are kept for 24 hours."
     ),
@@ -143,5 +160,21 @@ def idempotent(handler: Callable) -> Callable:
             record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
             record.save(update_fields=["response_status", "response_body"])
         return response
+
+    return wrapper
+
+
+def idempotent_required(handler: Callable) -> Callable:
+    """`idempotent`, for a handler that never runs without a key: a request without
+    the header answers 400 `idempotency_key_required` (a retry could not be told from a
+    second payment)."""
+    guarded = idempotent(handler)
+
+    @raises(IdempotencyKeyMissing)
+    @functools.wraps(guarded)
+    def wrapper(view, request: Request, *args, **kwargs) -> Response:
+        if request.headers.get(HEADER) is None:
+            raise IdempotencyKeyMissing()
+        return guarded(view, request, *args, **kwargs)
 
     return wrapper

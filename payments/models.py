@@ -108,6 +108,7 @@ class LedgerTransaction(BaseModel, MetadataMixin):
     class Kind(models.TextChoices):
         TOP_UP = "top_up"
         TIP = "tip"
+        GIFT = "gift"  # a live gift (livestream), paid like a tip
         SUBSCRIPTION_CHARGE = "subscription_charge"
         PAYOUT_REQUEST = "payout_request"
         PAYOUT_PAID = "payout_paid"

@@ -8,6 +8,14 @@ from livestream.models.chat import (
     ChatTimeout,
     StreamModerator,
 )
+from livestream.models.gifts import (
+    GIFT_MESSAGE_MAX_LENGTH,
+    GIFT_QUANTITY_MAX,
+    Gift,
+    GiftSent,
+    SessionGifter,
+)
+from livestream.models.reminders import StreamReminder
 from livestream.models.streams import (
     SLOW_MODE_MAX_SECONDS,
     Stream,
@@ -18,12 +26,18 @@ from livestream.models.streams import (
 __all__ = [
     "CHAT_BAN_REASON_MAX_LENGTH",
     "CHAT_MESSAGE_MAX_LENGTH",
+    "GIFT_MESSAGE_MAX_LENGTH",
+    "GIFT_QUANTITY_MAX",
     "SLOW_MODE_MAX_SECONDS",
     "ChatBan",
     "ChatMessage",
     "ChatTimeout",
+    "Gift",
+    "GiftSent",
+    "SessionGifter",
     "Stream",
     "StreamModerator",
+    "StreamReminder",
     "StreamSession",
     "stream_public_id_new",
 ]

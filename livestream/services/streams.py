@@ -31,6 +31,7 @@ from livestream.selectors.streams import (
     stream_get_by_public_id,
     stream_session_open,
 )
+from livestream.services.notices import stream_live_announce
 from videos.models import Category
 
 EndReason = StreamSession.EndReason
@@ -182,15 +183,17 @@ def stream_publish_start(
     *, key: str, publisher_ref: str = "", now: datetime | None = None
 ) -> Stream:
     """A publisher starts with `key`: the stream goes live in a new session, or the
-    refusal `stream_publish_check` names is raised."""
+    refusal `stream_publish_check` names is raised; the followers who may see it hear
+    `live_started` once this commits."""
     now = now or timezone.now()
     found = stream_get_by_key(key=key)
     stream = stream_publish_check(stream=_stream_lock(found.pk) if found else None)
-    StreamSession.objects.create(
+    session = StreamSession.objects.create(
         stream=stream, started_at=now, last_callback_at=now, publisher_ref=publisher_ref
     )
     stream.status = Stream.Status.LIVE
     stream.save(update_fields=["status", "updated_at"])
+    stream_live_announce(stream=stream, session=session)
     return stream
 
 

@@ -10,7 +10,8 @@ from payments.models import Subscription
 
 
 class PaymentsSubscriptions:
-    """What `core.subscriptions` asks: whose subscribers-only videos a user may watch.
+    """What `core.subscriptions` asks: whose subscribers-only videos a user may watch,
+    and who may watch a creator's.
 
     Access follows the status: `active` subscriptions (including those cancelled at
     period end, until the renewal run ends them) give access; `past_due`, `canceled`
@@ -21,3 +22,8 @@ class PaymentsSubscriptions:
         return Subscription.objects.filter(
             subscriber=user, status=Subscription.Status.ACTIVE
         ).values("creator_id")
+
+    def subscriber_user_ids(self, creator) -> QuerySet:
+        return Subscription.objects.filter(
+            creator=creator, status=Subscription.Status.ACTIVE
+        ).values("subscriber_id")

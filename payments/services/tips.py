@@ -8,7 +8,7 @@ pays a fee of 4 (15 * 30 // 100), and 11 coins go to the creator's earnings.
 import uuid
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
@@ -51,6 +51,37 @@ def creator_payment_entries(
     if fee:
         entries.append((ledger_account_system(role=Role.PLATFORM_REVENUE), fee))
     return entries
+
+
+def creator_payment_post(
+    *,
+    kind: str,
+    payer: User,
+    creator: User,
+    amount: int,
+    idempotency_key: str,
+    reference: models.Model,
+    description: str,
+) -> LedgerTransaction:
+    """Post `payer` paying `creator` `amount` coins (`creator_payment_entries`: the
+    platform's fee to platform revenue, the rest to the creator's earnings) as a ledger
+    transaction of `kind` (a tip, a live gift) with `idempotency_key`, initiated by
+    `payer`, about `reference`; `metadata` records the fee.
+
+    The caller has checked whom `payer` may pay and that their wallet may spend
+    (`wallet_assert_can_spend`). Raises `insufficient_funds` (402), decided by the
+    ledger's conditional update; locks the accounts until commit (`core.locks`: last).
+    """
+    posting = ledger_post(
+        kind=kind,
+        entries=creator_payment_entries(payer=payer, creator=creator, amount=amount),
+        idempotency_key=idempotency_key,
+        initiator=payer,
+        reference=reference,
+        description=description,
+        metadata={"fee": platform_fee(amount)},
+    )
+    return posting.transaction
 
 
 def _amount_check(amount: int) -> None:
@@ -103,7 +134,6 @@ def tip_send(
         fee=platform_fee(amount),
         message=message,
     )
-    entries = creator_payment_entries(payer=sender, creator=recipient, amount=amount)
     # Told first: posting locks the accounts until commit, the platform revenue among
     # them, which every creator payment locks, so as little as possible follows it. A
     # refusal below rolls the notification back with the rest.
@@ -114,15 +144,14 @@ def tip_send(
         target=tip,
         data={"coins": amount},
     )
-    posting = ledger_post(
+    tip.ledger_transaction = creator_payment_post(
         kind=LedgerTransaction.Kind.TIP,
-        entries=entries,
+        payer=sender,
+        creator=recipient,
+        amount=amount,
         idempotency_key=f"tip:{tip.pk}",
-        initiator=sender,
         reference=tip,
         description=f"Tip to {recipient.username}",
-        metadata={"fee": tip.fee},
     )
-    tip.ledger_transaction = posting.transaction
     tip.save(force_insert=True)
     return tip

@@ -1,10 +1,11 @@
-"""Factories for live streams: rows for lists and privacy, made with a known key."""
+"""Factories for live streams (rows for lists and privacy, made with a known key) and
+the gift catalogue."""
 
 import factory
 from django.utils import timezone
 
 from livestream.keys import stream_key_digest
-from livestream.models import Stream, StreamSession
+from livestream.models import Gift, Stream, StreamSession
 from tests.accounts.factories import UserFactory
 
 
@@ -33,3 +34,11 @@ class StreamSessionFactory(factory.django.DjangoModelFactory):
     stream = factory.SubFactory(StreamFactory, status=Stream.Status.LIVE)
     started_at = factory.LazyFunction(timezone.now)
     last_callback_at = factory.LazyFunction(timezone.now)
+
+
+class GiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Gift
+
+    name = factory.Sequence(lambda n: f"Gift {n}")
+    coins = 10
