@@ -235,6 +235,10 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=500)
 VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 60 * 60)
+# Recordings (a live stream's replay) become videos from the file the media server
+# wrote, never through an upload; they may be longer and larger than uploads.
+VIDEO_MAX_RECORDING_MB = env.int("VIDEO_MAX_RECORDING_MB", default=20 * 1024)
+VIDEO_MAX_RECORDING_SECONDS = env.int("VIDEO_MAX_RECORDING_SECONDS", default=12 * 60 * 60)
 # The largest frame accepted, in pixels (by the size the file declares, before decoding).
 VIDEO_MAX_PIXELS = env.int("VIDEO_MAX_PIXELS", default=8192 * 4320)
 # Without a broker, videos are processed beside the requests, at most this many at a
