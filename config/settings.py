@@ -306,6 +306,10 @@ if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
 LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
 LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")
 LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
+# Where the media server writes its recordings of streams that keep replays; the hooks
+# take only files inside it. Outside MEDIA_ROOT, so nothing serves it; on the same disk
+# as MEDIA_ROOT, so a recording moves into the storage without a copy.
+LIVE_RECORDINGS_ROOT = Path(env.str("LIVE_RECORDINGS_ROOT", default=str(BASE_DIR / "recordings")))
 
 # --- Passwords --------------------------------------------------------------------
 

@@ -61,3 +61,31 @@ class MediaAuthRefused(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Refused: a missing or wrong stream key, or a stream the reader may not watch."
     default_code = "media_auth_refused"
+
+
+# Recordings (services/replays.py): the path a media server hands over, refused before
+# anything is read from it.
+
+
+class RecordingOutsideRoot(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The recording's path is not inside LIVE_RECORDINGS_ROOT."
+    default_code = "recording_outside_root"
+
+
+class RecordingMissing(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "There is no file at the recording's path."
+    default_code = "recording_missing"
+
+
+class RecordingNotAFile(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The recording's path is not a regular file."
+    default_code = "recording_not_a_file"
+
+
+class RecordingStreamUnknown(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "No stream is played under this name."
+    default_code = "recording_stream_unknown"

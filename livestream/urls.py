@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import hooks, streams
+from livestream.views import hooks, replays, streams
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -22,5 +22,21 @@ urlpatterns = [
     ),
     path("hooks/nginx/on-update/", hooks.NginxOnUpdateView.as_view(), name="live-nginx-update"),
     path("hooks/mediamtx/auth/", hooks.MediaMtxAuthView.as_view(), name="live-mediamtx-auth"),
+    path(
+        "hooks/nginx/on-record-done/",
+        replays.NginxOnRecordDoneView.as_view(),
+        name="live-nginx-record-done",
+    ),
+    path(
+        "hooks/mediamtx/record-done/",
+        replays.MediaMtxRecordDoneView.as_view(),
+        name="live-mediamtx-record-done",
+    ),
+    path("hooks/mediamtx/ready/", replays.MediaMtxReadyView.as_view(), name="live-mediamtx-ready"),
+    path(
+        "hooks/mediamtx/not-ready/",
+        replays.MediaMtxNotReadyView.as_view(),
+        name="live-mediamtx-not-ready",
+    ),
     *router.urls,
 ]

@@ -4,4 +4,4 @@ Staff change a stream's live state only through the actions here, which call the
 services (ending a broadcast), never by editing its status.
 """
 
-from livestream.admin import streams  # noqa: F401
+from livestream.admin import replays, streams  # noqa: F401

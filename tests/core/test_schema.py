@@ -91,6 +91,7 @@ def test_each_request_body_has_one_media_type_multipart_only_for_files(schema):
         "live_hooks_nginx_on_publish": "application/x-www-form-urlencoded",
         "live_hooks_nginx_on_publish_done": "application/x-www-form-urlencoded",
         "live_hooks_nginx_on_update": "application/x-www-form-urlencoded",
+        "live_hooks_nginx_on_record_done": "application/x-www-form-urlencoded",
     }
 
 
@@ -249,6 +250,10 @@ ANSWER_403 = {
     "live_hooks_nginx_on_publish",
     "live_hooks_nginx_on_publish_done",
     "live_hooks_nginx_on_update",
+    "live_hooks_nginx_on_record_done",
+    "live_hooks_mediamtx_record_done",
+    "live_hooks_mediamtx_ready",
+    "live_hooks_mediamtx_not_ready",
 }
 
 
