@@ -38,6 +38,9 @@ class MediaConfigOptions:
     # The user nginx's workers run as (when started as root): they write HLS and
     # recordings, so both folders must be theirs. Empty: nginx's default.
     user: str = "www-data"
+    # MediaMTX's control API, on loopback only: the commands cut a publisher with it.
+    mediamtx_api_port: int = 9997
+    update_seconds: int = UPDATE_SECONDS
     # Unset: the system's pid file, logs and temporary folders (nginx run as root by its
     # service). Set: all of them in this folder, for nginx run by any user (the tests).
     runtime_dir: Path | None = None
@@ -91,7 +94,7 @@ def nginx_config(options: MediaConfigOptions) -> str:
         f"            on_publish {options.hook_url('nginx/on-publish')};",
         f"            on_publish_done {options.hook_url('nginx/on-publish-done')};",
         f"            on_update {options.hook_url('nginx/on-update')};",
-        f"            notify_update_timeout {UPDATE_SECONDS}s;",
+        f"            notify_update_timeout {options.update_seconds}s;",
         "            notify_method post;",
         "",
         "            # HLS is made by the application below, from the renamed stream:",
@@ -186,8 +189,31 @@ def _curl_json(url: str, fields: dict[str, str]) -> str:
     variables, expanded by the shell) as JSON to `url` (whose secret is URL-encoded,
     so it holds no quote, space or dollar)."""
     body = ",".join(f'\\"{name}\\":\\"${variable}\\"' for name, variable in fields.items())
-    inner = f'curl -fsS -m 10 -H "Content-Type: application/json" -d "{{{body}}}" "{url}"'
-    return f"sh -c {shlex.quote(inner)}"
+    return f'curl -fsS -m 10 -H "Content-Type: application/json" -d "{{{body}}}" "{url}"'
+
+
+def _sh(script: str) -> str:
+    return f"sh -c {shlex.quote(script)}"
+
+
+def _mediamtx_on_ready(options: MediaConfigOptions, fields: dict[str, str]) -> str:
+    """The command MediaMTX runs while a stream is ready (it is stopped when the stream
+    stops): the stream goes live (`hooks/mediamtx/ready/`), then every
+    `update_seconds` nginx-rtmp's `on-update` hook hears of it (so it is not ended as
+    stale); a refusal of either cuts the publisher through MediaMTX's API (its stream
+    was ended, deleted or its key rotated meanwhile, or its owner restricted)."""
+    ready = _curl_json(options.hook_url("mediamtx/ready"), fields)
+    update = (
+        'curl -fsS -m 10 -d "name=${MTX_PATH##*/}" -d "clientid=$MTX_SOURCE_ID" '
+        f'"{options.hook_url("nginx/on-update")}"'
+    )
+    kick = (
+        "curl -fsS -m 10 -X POST "
+        f'"http://127.0.0.1:{options.mediamtx_api_port}/v3/rtmpconns/kick/$MTX_SOURCE_ID"'
+    )
+    return _sh(
+        f"if {ready}; then while sleep {options.update_seconds} && {update}; do :; done; fi; {kick}"
+    )
 
 
 def _yaml_command(key: str, command: str, indent: str) -> list[str]:
@@ -215,6 +241,14 @@ def mediamtx_config(options: MediaConfigOptions) -> str:
         "# Every publish and read is asked of the platform.",
         "authMethod: http",
         f"authHTTPAddress: {json.dumps(options.hook_url('mediamtx/auth'))}",
+        "# The control API answers loopback only, without asking the platform: the",
+        "# commands below cut a publisher through it.",
+        "authHTTPExclude:",
+        "  - action: api",
+        "  - action: metrics",
+        "  - action: pprof",
+        "api: yes",
+        f"apiAddress: 127.0.0.1:{options.mediamtx_api_port}",
         "",
         "rtmp: yes",
         f"rtmpAddress: :{options.rtmp_port}",
@@ -237,9 +271,11 @@ def mediamtx_config(options: MediaConfigOptions) -> str:
             f"  recordSegmentDuration: {MEDIAMTX_SEGMENT_SECONDS}s",
             *_yaml_command(
                 "runOnRecordSegmentComplete",
-                _curl_json(
-                    options.hook_url("mediamtx/record-done"),
-                    {"path": "MTX_PATH", "segment_path": "MTX_SEGMENT_PATH"},
+                _sh(
+                    _curl_json(
+                        options.hook_url("mediamtx/record-done"),
+                        {"path": "MTX_PATH", "segment_path": "MTX_SEGMENT_PATH"},
+                    )
                 ),
                 "  ",
             ),
@@ -250,13 +286,12 @@ def mediamtx_config(options: MediaConfigOptions) -> str:
         "",
         "paths:",
         f'  "~^{APPLICATION}/[A-Za-z0-9_-]+$":',
-        "    # The stream goes live, and ends, as with nginx-rtmp's on_publish(_done).",
-        *_yaml_command(
-            "runOnReady", _curl_json(options.hook_url("mediamtx/ready"), path_fields), "    "
-        ),
+        "    # The stream goes live, is kept alive (or cut), and ends, as with nginx-rtmp's",
+        "    # on_publish, on_update and on_publish_done.",
+        *_yaml_command("runOnReady", _mediamtx_on_ready(options, path_fields), "    "),
         *_yaml_command(
             "runOnNotReady",
-            _curl_json(options.hook_url("mediamtx/not-ready"), path_fields),
+            _sh(_curl_json(options.hook_url("mediamtx/not-ready"), path_fields)),
             "    ",
         ),
         "",

@@ -5,14 +5,19 @@ what the hooks take."""
 import io
 import os
 import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from livestream.media_config import MediaConfigOptions, mediamtx_config
 from livestream.models import Stream, StreamSession
-from livestream.services.streams import stream_create
+from livestream.services.streams import stream_create, stream_end
 from tests.accounts.factories import UserFactory
 from tests.livestream.conftest import HOOK_SECRET
 
@@ -148,15 +153,63 @@ def hooks_server(django_db_setup, live_server):
     return live_server
 
 
+class FakeMediaMtxApi:
+    """MediaMTX's control API on loopback, recording the paths it was posted to."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                api.posted.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def mediamtx_api() -> Iterator[FakeMediaMtxApi]:
+    api = FakeMediaMtxApi()
+    yield api
+    api.server.shutdown()
+
+
+def wait_for(check, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_mediamtxs_commands_post_what_the_hooks_take(hooks_server, settings, recordings_root):
-    """Run the generated commands with the environment MediaMTX gives them."""
+def test_mediamtxs_commands_post_what_the_hooks_take(
+    hooks_server, settings, recordings_root, mediamtx_api, tmp_path
+):
+    """Run the generated commands through a shell with the environment MediaMTX gives
+    them: the stream goes live, is kept fresh, is cut through MediaMTX's API once staff
+    end it, and ends when the publisher stops."""
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     created = stream_create(owner=UserFactory(), title="Show")
     public_id = created.stream.public_id
-    config = yaml.safe_load(
-        media_config("mediamtx", f"--api-url=http://127.0.0.1:{hooks_server.thread.port}")
+    options = MediaConfigOptions(
+        api_url=f"http://127.0.0.1:{hooks_server.thread.port}",
+        secret=HOOK_SECRET,
+        rtmp_port=1935,
+        http_port=8888,
+        hls_root=tmp_path / "hls",
+        recordings_root=recordings_root,
+        mediamtx_api_port=mediamtx_api.port,
+        update_seconds=1,
     )
+    config = yaml.safe_load(mediamtx_config(options))
     [paths] = config["paths"].values()
     environment = {
         **os.environ,
@@ -166,20 +219,42 @@ def test_mediamtxs_commands_post_what_the_hooks_take(hooks_server, settings, rec
         "MTX_SOURCE_TYPE": "rtmpConn",
     }
 
-    def run(command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(  # noqa: S602 - MediaMTX runs them through a shell too
-            command, shell=True, env=environment, capture_output=True, text=True, check=False
+    def start(command: str) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S602 - MediaMTX runs them through a shell too
+            command, shell=True, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
 
-    ready = run(paths["runOnReady"])
-    assert ready.returncode == 0, ready.stderr
-    assert Stream.objects.get(pk=created.stream.pk).status == Stream.Status.LIVE
+    # Ready: live, then kept fresh by on-update.
+    on_ready = start(paths["runOnReady"])
+    try:
+        wait_for(lambda: Stream.objects.get(pk=created.stream.pk).status == Stream.Status.LIVE)
+        first = StreamSession.objects.get().last_callback_at
+        wait_for(lambda: StreamSession.objects.get().last_callback_at > first)
+        assert on_ready.poll() is None and mediamtx_api.posted == []
 
-    not_ready = run(paths["runOnNotReady"])
-    assert not_ready.returncode == 0, not_ready.stderr
-    session = StreamSession.objects.get()
+        # Staff end the stream: the next update is refused, the publisher is cut.
+        stream_end(stream=created.stream, reason=StreamSession.EndReason.STAFF_ENDED)
+        assert on_ready.wait(timeout=20) == 0
+    finally:
+        if on_ready.poll() is None:
+            on_ready.kill()
+            on_ready.wait()
+    assert mediamtx_api.posted == ["/v3/rtmpconns/kick/conn-1"]
+
+    # A new broadcast ends when MediaMTX says the stream is not ready any more.
+    environment["MTX_SOURCE_ID"] = "conn-2"
+    on_ready = start(paths["runOnReady"])
+    try:
+        wait_for(lambda: Stream.objects.get(pk=created.stream.pk).status == Stream.Status.LIVE)
+    finally:
+        on_ready.kill()  # MediaMTX stops the command when the stream stops
+        on_ready.wait()
+    not_ready = start(paths["runOnNotReady"])
+    assert not_ready.wait(timeout=20) == 0, not_ready.stderr.read()
+    session = StreamSession.objects.get(publisher_ref="conn-2")
     assert session.end_reason == StreamSession.EndReason.PUBLISHER_STOPPED
 
+    # A recording outside the root: the hook's 400 makes curl fail.
     environment["MTX_SEGMENT_PATH"] = f"{recordings_root}/../escape.mp4"
-    refused = run(config["pathDefaults"]["runOnRecordSegmentComplete"])
-    assert refused.returncode != 0  # curl -f: the hook's 400
+    refused = start(config["pathDefaults"]["runOnRecordSegmentComplete"])
+    assert refused.wait(timeout=20) != 0

@@ -62,6 +62,12 @@ class Command(BaseCommand):
             "(default: %(default)s, Debian's libnginx-mod-rtmp).",
         )
         parser.add_argument(
+            "--api-port",
+            type=int,
+            default=9997,
+            help="MediaMTX: its control API's port, on loopback (default: %(default)s).",
+        )
+        parser.add_argument(
             "--user",
             default="www-data",
             help="nginx: the user its workers run as, who must be able to write the HLS "
@@ -99,6 +105,7 @@ class Command(BaseCommand):
                 playback_auth=not options["no_playback_auth"],
                 rtmp_module=options["rtmp_module"],
                 user=options["user"],
+                mediamtx_api_port=options["api_port"],
                 **paths,
             )
         )
