@@ -431,3 +431,24 @@ def test_the_hooks_take_the_secret_in_a_header(created, root, url):
     )
 
     assert response.status_code in (400, 415)  # past the secret, into the body's checks
+
+
+# -- the admin -----------------------------------------------------------------------
+
+
+def test_the_recording_pages_load_and_are_read_only(admin_client, created):
+    session = StreamSession.objects.create(
+        stream=created.stream,
+        started_at=created.stream.created_at,
+        last_callback_at=created.stream.created_at,
+    )
+    recording = StreamRecording.objects.create(
+        stream=created.stream, session=session, path="/srv/recordings/show-1.flv"
+    )
+
+    listing = admin_client.get("/admin/livestream/streamrecording/")
+    page = admin_client.get(f"/admin/livestream/streamrecording/{recording.pk}/change/")
+
+    assert (listing.status_code, page.status_code) == (200, 200)
+    assert "/srv/recordings/show-1.flv" in listing.content.decode()
+    assert admin_client.get("/admin/livestream/streamrecording/add/").status_code == 403

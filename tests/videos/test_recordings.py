@@ -109,6 +109,16 @@ def test_a_recording_over_the_recordings_size_is_refused(settings, recording):
     assert recording.exists()
 
 
+def test_a_recording_of_too_large_frames_is_refused(settings, recording):
+    settings.VIDEO_MAX_PIXELS = 100
+
+    with pytest.raises(ValidationError) as raised:
+        video_create_from_stored_file(owner=UserFactory(), path=recording, title="Huge")
+
+    assert rejection(raised.value) == ("path", "too_many_pixels")
+    assert recording.exists()
+
+
 def test_a_file_that_is_not_a_video_is_refused(tmp_path):
     text = make_text_file(tmp_path / "notes.flv")
 
