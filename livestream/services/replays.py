@@ -11,6 +11,7 @@ the same status machine as nginx-rtmp's calls (`livestream.services.streams`).
 
 import logging
 import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -47,11 +48,14 @@ def recording_path_resolve(path: str) -> Path:
 
 
 def _recording_file_check(path: Path) -> None:
-    """Refuse a path where there is nothing (`recording_missing`) or something other
-    than a regular file (`recording_not_a_file`: a folder, a device, a pipe)."""
-    if not path.exists():
-        raise RecordingMissing()
-    if not path.is_file():
+    """Refuse a path where there is nothing to find (`recording_missing`: nothing
+    there, or a name the system refuses, too long, say) or something other than a
+    regular file (`recording_not_a_file`: a folder, a device, a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise RecordingMissing() from error
+    if not stat.S_ISREG(mode):
         raise RecordingNotAFile()
 
 

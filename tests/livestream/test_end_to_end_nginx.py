@@ -32,8 +32,7 @@ from PIL import Image
 from livestream.models import Stream, StreamRecording, StreamSession
 from livestream.services.streams import stream_create
 from tests.accounts.factories import UserFactory
-from tests.accounts.test_multi_worker import database_url
-from tests.core.subprocess_django import free_port, gunicorn_server, run_django
+from tests.core.subprocess_django import database_url, free_port, gunicorn_server, run_django
 from tests.livestream.conftest import HOOK_SECRET
 from tests.videos.media import AUDIO_SAMPLE_RATE, audio_tone_frame, frame_pattern_bytes
 from videos.models import Video

@@ -224,10 +224,12 @@ def test_a_path_outside_the_root_is_refused_and_nothing_is_read(
     assert outside.exists()
 
 
-def test_a_missing_file_in_the_root_is_refused(media_server, created, root):
+@pytest.mark.parametrize("name", ["never.flv", "a" * 300 + ".flv", "loop.flv"])
+def test_a_missing_file_in_the_root_is_refused(media_server, created, root, name):
     broadcast(media_server, created)
+    (root / "loop.flv").symlink_to(root / "loop.flv")
 
-    response = record_done(media_server, created.stream.public_id, root / "never.flv")
+    response = record_done(media_server, created.stream.public_id, root / name)
 
     assert (response.status_code, error_code(response)) == (400, "recording_missing")
 
