@@ -38,16 +38,26 @@ from videos.exceptions import (
     VIDEO_TOO_MANY_PIXELS,
 )
 
-RECORDING_REFUSALS = (
-    RecordingOutsideRoot,
-    RecordingMissing,
-    RecordingNotAFile,
-    because(RecordingStreamUnknown, "no stream is played under the name given"),
-    RECORDING_TOO_LARGE,
-    RECORDING_TOO_LONG,
-    VIDEO_TOO_MANY_PIXELS.on("path"),
-    VIDEO_INVALID_MEDIA.on("path"),
-)
+
+def _recording_refusals(attr: str) -> tuple:
+    """What a recording hook refuses, the file's own refusals on `attr`."""
+    return (
+        RecordingOutsideRoot,
+        RecordingMissing,
+        RecordingNotAFile,
+        because(RecordingStreamUnknown, "no stream is played under the name given"),
+        *(
+            rejection.on(attr)
+            for rejection in (
+                RECORDING_TOO_LARGE,
+                RECORDING_TOO_LONG,
+                VIDEO_TOO_MANY_PIXELS,
+                VIDEO_INVALID_MEDIA,
+            )
+        ),
+    )
+
+
 RECORDING_DESCRIPTION = (
     "Only a regular file whose real path (symlinks and `..` resolved) is inside "
     "`LIVE_RECORDINGS_ROOT` is taken; anything else is refused (400) before it is read. "
@@ -70,7 +80,7 @@ class NginxOnRecordDoneView(NginxHookView):
         request={"application/x-www-form-urlencoded": NginxRecordDoneSerializer},
         responses={204: None},
     )
-    @raises(HOOK_FORBIDDEN, *RECORDING_REFUSALS)
+    @raises(HOOK_FORBIDDEN, *_recording_refusals("path"))
     def post(self, request: Request) -> Response:
         serializer = NginxRecordDoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -103,7 +113,7 @@ class MediaMtxRecordDoneView(MediaMtxHookView):
         "when a recording segment is complete. " + RECORDING_DESCRIPTION,
         MediaMtxRecordDoneSerializer,
     )
-    @raises(HOOK_FORBIDDEN, *RECORDING_REFUSALS)
+    @raises(HOOK_FORBIDDEN, *_recording_refusals("segment_path"))
     def post(self, request: Request) -> Response:
         serializer = MediaMtxRecordDoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
