@@ -235,6 +235,10 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=500)
 VIDEO_MAX_DURATION_SECONDS = env.int("VIDEO_MAX_DURATION_SECONDS", default=3 * 60 * 60)
+# Recordings (a live stream's replay) become videos from the file the media server
+# wrote, never through an upload; they may be longer and larger than uploads.
+VIDEO_MAX_RECORDING_MB = env.int("VIDEO_MAX_RECORDING_MB", default=20 * 1024)
+VIDEO_MAX_RECORDING_SECONDS = env.int("VIDEO_MAX_RECORDING_SECONDS", default=12 * 60 * 60)
 # The largest frame accepted, in pixels (by the size the file declares, before decoding).
 VIDEO_MAX_PIXELS = env.int("VIDEO_MAX_PIXELS", default=8192 * 4320)
 # Without a broker, videos are processed beside the requests, at most this many at a
@@ -309,6 +313,10 @@ LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=20)
 LIVE_CHAT_RATE_SECONDS = env.int("LIVE_CHAT_RATE_SECONDS", default=30)
 # Followers of a scheduled stream are reminded this long before it (send_stream_reminders).
 LIVE_REMINDER_MINUTES = env.int("LIVE_REMINDER_MINUTES", default=10)
+# Where the media server writes its recordings of streams that keep replays; the hooks
+# take only files inside it. Outside MEDIA_ROOT, so nothing serves it; on the same disk
+# as MEDIA_ROOT, so a recording moves into the storage without a copy.
+LIVE_RECORDINGS_ROOT = Path(env.str("LIVE_RECORDINGS_ROOT", default=str(BASE_DIR / "recordings")))
 
 # --- Passwords --------------------------------------------------------------------
 

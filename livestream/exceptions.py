@@ -158,3 +158,31 @@ class CannotGiftSelf(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "You cannot send gifts to your own stream."
     default_code = "cannot_gift_self"
+
+
+# Recordings (services/replays.py): the path a media server hands over, refused before
+# anything is read from it.
+
+
+class RecordingOutsideRoot(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The recording's path is not inside LIVE_RECORDINGS_ROOT."
+    default_code = "recording_outside_root"
+
+
+class RecordingMissing(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "There is no file at the recording's path."
+    default_code = "recording_missing"
+
+
+class RecordingNotAFile(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The recording's path is not a regular file."
+    default_code = "recording_not_a_file"
+
+
+class RecordingStreamUnknown(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "No stream is played under this name."
+    default_code = "recording_stream_unknown"

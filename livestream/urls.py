@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import chat, gifts, hooks, streams
+from livestream.views import chat, gifts, hooks, replays, streams
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -32,6 +32,22 @@ urlpatterns = [
         "streams/<str:stream_id>/gifters/",
         gifts.StreamGifterListView.as_view(),
         name="live-stream-gifters",
+    ),
+    path(
+        "hooks/nginx/on-record-done/",
+        replays.NginxOnRecordDoneView.as_view(),
+        name="live-nginx-record-done",
+    ),
+    path(
+        "hooks/mediamtx/record-done/",
+        replays.MediaMtxRecordDoneView.as_view(),
+        name="live-mediamtx-record-done",
+    ),
+    path("hooks/mediamtx/ready/", replays.MediaMtxReadyView.as_view(), name="live-mediamtx-ready"),
+    path(
+        "hooks/mediamtx/not-ready/",
+        replays.MediaMtxNotReadyView.as_view(),
+        name="live-mediamtx-not-ready",
     ),
     *router.urls,
     # Chat (views/chat.py): the fixed paths before `chat/<message_id>/`.

@@ -33,6 +33,22 @@ VIDEO_INVALID_MEDIA = FieldRejection(
     reason="it has no decodable video stream.",
 )
 
+# Recordings (services/videos.py, `video_create_from_stored_file`): a file already on
+# this machine (a live stream's recording), refused on `path`, with limits of its own.
+
+RECORDING_TOO_LARGE = FieldRejection(
+    "path",
+    "too_large",
+    "The recording is larger than {limit} MB.",
+    limit=lambda: settings.VIDEO_MAX_RECORDING_MB,
+)
+RECORDING_TOO_LONG = FieldRejection(
+    "path",
+    "too_long",
+    "The recording is longer than {seconds} seconds.",
+    seconds=lambda: settings.VIDEO_MAX_RECORDING_SECONDS,
+)
+
 # Views (services/watching.py): `watched_seconds` of one viewing.
 
 WATCHED_SECONDS_NEGATIVE = FieldRejection("watched_seconds", "min_value", "Must be 0 or more.")

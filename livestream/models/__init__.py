@@ -16,6 +16,7 @@ from livestream.models.gifts import (
     SessionGifter,
 )
 from livestream.models.reminders import StreamReminder
+from livestream.models.replays import StreamRecording
 from livestream.models.streams import (
     SLOW_MODE_MAX_SECONDS,
     Stream,
@@ -37,6 +38,7 @@ __all__ = [
     "SessionGifter",
     "Stream",
     "StreamModerator",
+    "StreamRecording",
     "StreamReminder",
     "StreamSession",
     "stream_public_id_new",

@@ -13,28 +13,15 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.db import connection
 
 from accounts.models import SignInAttempt, User
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.core.subprocess_django import gunicorn_server, run_django
+from tests.core.subprocess_django import database_url, gunicorn_server, run_django
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAILURE_LIMIT = 3
 REGISTER_RATE = 3  # per hour, per address
-
-
-def database_url() -> str:
-    """The test database, as a DATABASE_URL other processes can open."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
-    return (
-        f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
-        f"{config['PORT'] or 5432}/{config['NAME']}"
-    )
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.db import connection
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,6 +46,18 @@ def collected_static_root(tmp_path: Path) -> Path:
     manifest = {"version": "1.1", "hash": "0", "paths": {"app.css": "app.0123.css"}}
     (root / "staticfiles.json").write_text(json.dumps(manifest))
     return root
+
+
+def database_url() -> str:
+    """The test database, as a DATABASE_URL other processes can open."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
+    return (
+        f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
+        f"{config['PORT'] or 5432}/{config['NAME']}"
+    )
 
 
 def free_port() -> int:

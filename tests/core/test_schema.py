@@ -91,6 +91,7 @@ def test_each_request_body_has_one_media_type_multipart_only_for_files(schema):
         "live_hooks_nginx_on_publish": "application/x-www-form-urlencoded",
         "live_hooks_nginx_on_publish_done": "application/x-www-form-urlencoded",
         "live_hooks_nginx_on_update": "application/x-www-form-urlencoded",
+        "live_hooks_nginx_on_record_done": "application/x-www-form-urlencoded",
     }
 
 
@@ -260,6 +261,10 @@ ANSWER_403 = {
     "live_chat_post",
     "live_chat_timeouts_create",
     "live_chat_bans_create",
+    "live_hooks_nginx_on_record_done",
+    "live_hooks_mediamtx_record_done",
+    "live_hooks_mediamtx_ready",
+    "live_hooks_mediamtx_not_ready",
 }
 
 

@@ -33,6 +33,7 @@ CONTAINER_FORMATS = {
     "mkv": "matroska",
     "webm": "webm",
     "avi": "avi",
+    "flv": "flv",
 }
 
 

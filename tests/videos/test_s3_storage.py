@@ -33,8 +33,10 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import error_code
 from tests.core.subprocess_django import run_django
 from tests.videos.factories import VideoFactory
+from tests.videos.media import make_video
 from videos.models import Video
 from videos.services.processing import video_process
+from videos.services.videos import video_create_from_stored_file
 from videos.signed_urls import media_path_signed, media_signature_expiry, video_file_url
 from videos.storage import MediaS3Storage
 
@@ -562,3 +564,17 @@ def test_with_s3_configured_the_project_starts_without_serving_local_media():
 def test_without_s3_the_default_storage_is_the_local_folder():
     assert default_storage.__class__.__name__ == "FileSystemStorage"
     assert resolve("/media/avatars/a.jpg").url_name == "media"
+
+
+def test_a_recording_is_uploaded_to_the_bucket_and_then_removed_from_the_disk(
+    bucket, tmp_path, django_capture_on_commit_callbacks
+):
+    recording = make_video(tmp_path / "show.flv", container="flv")
+    content = recording.read_bytes()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        video = video_create_from_stored_file(owner=UserFactory(), path=recording, title="Replay")
+
+    assert bucket.read(video.source_file.name) == content
+    assert not recording.exists()
+    assert Video.objects.get(pk=video.pk).status == Video.Status.READY

@@ -45,6 +45,10 @@ HEARTBEAT_SECONDS = 30
 INTERNAL_ERROR_MESSAGE = (
     "Processing failed because of a problem on our side, not with the file; it can be run again."
 )
+# `Video.metadata` keys of a video made from a recording (`video_create_from_stored_file`):
+# its duration limit is the recordings' one, and whether followers hear of it when ready.
+METADATA_RECORDING = "recording"
+METADATA_ANNOUNCE_TO_FOLLOWERS = "announce_to_followers"
 
 
 class SourceMissing(Exception):
@@ -114,6 +118,13 @@ def video_source_exists(video: Video) -> bool:
     """Whether the video's source file is in the storage."""
     name = video.source_file.name
     return bool(name) and default_storage.exists(name)
+
+
+def video_duration_limit(video: Video) -> int:
+    """The longest this video may last, in seconds: a recording's limit or an upload's."""
+    if video.metadata.get(METADATA_RECORDING):
+        return settings.VIDEO_MAX_RECORDING_SECONDS
+    return settings.VIDEO_MAX_DURATION_SECONDS
 
 
 def video_reprocessing_check(video: Video) -> None:
@@ -202,7 +213,7 @@ def _outputs_make(video: Video, workdir: Path, *, heartbeat: Callable[..., None]
     source = _source_local_path(video, workdir)
     info = media_probe(
         str(source),
-        max_duration_seconds=settings.VIDEO_MAX_DURATION_SECONDS,
+        max_duration_seconds=video_duration_limit(video),
         max_pixels=settings.VIDEO_MAX_PIXELS,
     )
     heartbeat()
@@ -328,7 +339,12 @@ def _video_processing_announce(*, first_ready: bool, video: Video) -> None:
             target=video,
             data={"video_title": video.title},
         )
-        if ready and first_ready and video.visibility in FOLLOWERS_ANNOUNCED_VISIBILITIES:
+        if (
+            ready
+            and first_ready
+            and video.visibility in FOLLOWERS_ANNOUNCED_VISIBILITIES
+            and video.metadata.get(METADATA_ANNOUNCE_TO_FOLLOWERS, True)
+        ):
             notify_followers_of_new_video(
                 owner=video.owner, target=video, data={"video_title": video.title}
             )
