@@ -302,6 +302,16 @@ if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
 LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
 LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")
 LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=120)
+# Viewers (livestream/services/viewers.py): a player heartbeats every
+# LIVE_HEARTBEAT_SECONDS and counts until LIVE_VIEWER_TIMEOUT_SECONDS after its last
+# heartbeat; its viewer token lasts LIVE_VIEWER_TOKEN_SECONDS (then it asks `watch/`
+# again). Counts reach the database at most every LIVE_VIEWER_FLUSH_SECONDS per stream.
+LIVE_HEARTBEAT_SECONDS = env.int("LIVE_HEARTBEAT_SECONDS", default=15)
+LIVE_VIEWER_TIMEOUT_SECONDS = env.int("LIVE_VIEWER_TIMEOUT_SECONDS", default=45)
+LIVE_VIEWER_TOKEN_SECONDS = env.int("LIVE_VIEWER_TOKEN_SECONDS", default=6 * 3600)
+LIVE_VIEWER_FLUSH_SECONDS = env.int("LIVE_VIEWER_FLUSH_SECONDS", default=15)
+# The signed `hls_url` of a stream that is not public lasts this long (livestream/playback.py).
+LIVE_PLAYBACK_URL_SECONDS = env.int("LIVE_PLAYBACK_URL_SECONDS", default=6 * 3600)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -562,7 +572,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "social.models.Report.Status",
         "SubscriptionStatusEnum": "payments.models.Subscription.Status",
         "StreamStatusEnum": "livestream.models.Stream.Status",
-        "StreamListStatusEnum": "livestream.serializers.STREAM_LIST_STATUSES",
+        "StreamListStatusEnum": "livestream.serializers.streams.STREAM_LIST_STATUSES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -610,6 +620,16 @@ CELERY_BEAT_SCHEDULE = {
     "payments-housekeeping": {
         "task": "payments.tasks.payments_housekeeping_task",
         "schedule": timedelta(hours=1),
+    },
+    # End live streams the media server stopped calling about (LIVE_STALE_SECONDS).
+    "livestream-streams-end-stale": {
+        "task": "livestream.tasks.streams_end_stale_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # Write live streams' viewer counts from the cache to their rows (and let them decay).
+    "livestream-viewers-flush": {
+        "task": "livestream.tasks.stream_viewers_flush_task",
+        "schedule": timedelta(seconds=30),
     },
 }
 
