@@ -9,6 +9,8 @@ nginx-rtmp refuses a publisher on any 4xx, MediaMTX on 401.
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from core.exceptions import FieldRejection
+
 # Hooks (views/hooks.py): who may call them.
 
 
@@ -61,3 +63,33 @@ class MediaAuthRefused(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Refused: a missing or wrong stream key, or a stream the reader may not watch."
     default_code = "media_auth_refused"
+
+
+# Viewers (services/viewers.py) and signed playback (playback.py).
+
+
+class StreamNotLive(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The stream is not live (its broadcast has not started or has ended)."
+    default_code = "stream_not_live"
+
+
+INVALID_VIEWER_TOKEN = FieldRejection(
+    "viewer_token",
+    "invalid_viewer_token",
+    "This viewer token is not one this stream gave this viewer; ask `watch/` for one.",
+)
+VIEWER_TOKEN_EXPIRED = FieldRejection(
+    "viewer_token",
+    "viewer_token_expired",
+    "This viewer token has expired; ask `watch/` for a new one.",
+)
+
+
+class PlaybackForbidden(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = (
+        "The playback address is not signed, its signature is wrong or has expired, or "
+        "it names no stream."
+    )
+    default_code = "playback_forbidden"

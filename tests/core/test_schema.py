@@ -249,6 +249,8 @@ ANSWER_403 = {
     "live_hooks_nginx_on_publish",
     "live_hooks_nginx_on_publish_done",
     "live_hooks_nginx_on_update",
+    # nginx's auth_request: a file it may not serve (no user: 403 whoever asks).
+    "live_playback_auth",
 }
 
 
