@@ -19,8 +19,9 @@ heartbeat at once:
    `b`, the one whose step 1 came second sees the other's `seen` in its step 3, and the
    `released` key makes the decrement happen once; so when heartbeats have landed,
    each viewer is in the `C` of exactly its latest bucket (heartbeats arriving out of
-   order, across processes whose clocks differ, included). A decrement may land
-   before its increment: a count is then briefly one low, never wrong afterwards.
+   order, across processes whose clocks differ, included). While a move is under way
+   (its increment landed, its decrement not yet, or the other way round) a count read
+   meanwhile is off by one for it; once heartbeats have landed, it is exact.
 
 Keys are named after their bucket and never written again once expired (the database
 cache's `add` of an expired key is not atomic on PostgreSQL; a new key's is). The
