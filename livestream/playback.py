@@ -32,6 +32,7 @@ The media server checks it before serving a file:
 """
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -46,6 +47,8 @@ from livestream.exceptions import INVALID_VIEWER_TOKEN, VIEWER_TOKEN_EXPIRED
 from livestream.models import Stream
 
 PLAYBACK_SALT = "livestream.playback.url"
+# What a public id may look like (`stream_public_id_new`: URL-safe, at most 16).
+PUBLIC_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
 VIEWER_TOKEN_SALT = "livestream.playback.viewer_token"
 
 
@@ -85,7 +88,9 @@ def playback_signature_valid(*, public_id: str, query: dict, now: datetime | Non
     `public_id`'s playback, compared in constant time."""
     expires = (query.get("expires") or [""])[0]
     given = (query.get("token") or [""])[0]
-    if not expires.isdigit() or len(expires) > 12 or int(expires) < _unix(now):
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
+        return False
+    if int(expires) < _unix(now):
         return False
     expected = playback_signature(public_id=public_id, expires=int(expires))
     return hmac.compare_digest(given.encode(), expected.encode())
@@ -100,7 +105,7 @@ def playback_public_id(path: str) -> str | None:
     if not path.startswith(prefix):
         return None
     public_id = path[len(prefix) :].split("/", 1)[0]
-    return public_id or None
+    return public_id if PUBLIC_ID_PATTERN.fullmatch(public_id) else None
 
 
 def playback_signature_check(uri: str, now: datetime | None = None) -> bool:
@@ -108,7 +113,10 @@ def playback_signature_check(uri: str, now: datetime | None = None) -> bool:
     `$request_uri`): a file of a public stream, or of another stream with a valid,
     unexpired signature of that stream in the query. One query (the stream's
     visibility, by its indexed public id)."""
-    parts = urlsplit(uri or "")
+    try:
+        parts = urlsplit(uri or "")
+    except ValueError:  # what urlsplit cannot read (`//[`) names no stream
+        return False
     public_id = playback_public_id(parts.path)
     if public_id is None:
         return False

@@ -116,6 +116,7 @@ def test_an_unsigned_expired_tampered_or_misplaced_signature_is_refused(owner):
     assert refused(nginx_asks(f"{path}?{others}"))  # another stream's signature
     assert refused(nginx_asks(f"{path}?expires=abc&token={token}"))
     assert refused(nginx_asks(f"{path}?expires={'9' * 40}&token={token}"))
+    assert refused(nginx_asks(f"{path}?expires=%C2%B2&token={token}"))  # "²" is a digit
 
 
 def test_a_signature_expires(owner, settings):
@@ -131,7 +132,19 @@ def test_a_signature_expires(owner, settings):
 
 @pytest.mark.parametrize(
     "uri",
-    [None, "", "/", "/hls/", "/hls/nosuchstream/index.m3u8", "/other/x/index.m3u8", "%%%"],
+    [
+        None,
+        "",
+        "/",
+        "/hls/",
+        "/hls/nosuchstream/index.m3u8",
+        "/other/x/index.m3u8",
+        "%%%",
+        "//[bad/index.m3u8",
+        "/hls/a\x00b/index.m3u8",
+        "/hls/" + "x" * 5000 + "/index.m3u8",
+        "/hls/../../etc/passwd",
+    ],
 )
 def test_uris_that_name_no_stream_are_refused(owner, uri):
     live_stream(owner, V.PUBLIC)
