@@ -18,7 +18,14 @@ from livestream.services.streams import stream_end_by_staff
 
 class StreamSessionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StreamSession
-    fields = ("started_at", "ended_at", "end_reason", "peak_viewers", "gift_coins")
+    fields = (
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "peak_viewers",
+        "unique_viewers",
+        "gift_coins",
+    )
     readonly_fields = fields
     ordering = ("-started_at",)
     extra = 0
@@ -76,7 +83,14 @@ class StreamAdmin(admin.ModelAdmin):
 
 @admin.register(StreamSession)
 class StreamSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("stream", "started_at", "ended_at", "end_reason", "peak_viewers")
+    list_display = (
+        "stream",
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "peak_viewers",
+        "unique_viewers",
+    )
     list_filter = ("end_reason",)
     list_select_related = ("stream",)
     search_fields = ("stream__title", "stream__public_id")

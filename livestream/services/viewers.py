@@ -106,20 +106,23 @@ def viewer_heartbeat_record(*, stream_id, session_id, viewer_id: str, now: datet
     return True
 
 
-@transaction.atomic
 def stream_viewers_flush(*, stream_id, session_id, now: datetime | None = None) -> int:
     """Write the cache's counts to the rows: the stream's `current_viewers` (which
     orders the live list) and `peak_viewers`, the open session's `peak_viewers` and
-    `unique_viewers` (peaks never go down). Returns the current count."""
+    `unique_viewers` (peaks never go down), in one transaction. Returns the current
+    count. The cache is read before the transaction: the database cache may delete
+    expired keys as it reads, and no row of it is then held while the stream's is
+    awaited (a broadcast's end holds the stream's, then reads the cache)."""
     count = stream_viewer_count(stream_id=stream_id, now=now or timezone.now())
     unique = session_unique_viewer_count(session_id=session_id)
-    Stream.objects.filter(pk=stream_id, status=Stream.Status.LIVE).update(
-        current_viewers=count, peak_viewers=Greatest(F("peak_viewers"), Value(count))
-    )
-    StreamSession.objects.filter(pk=session_id, ended_at__isnull=True).update(
-        peak_viewers=Greatest(F("peak_viewers"), Value(count)),
-        unique_viewers=Greatest(F("unique_viewers"), Value(unique)),
-    )
+    with transaction.atomic():
+        Stream.objects.filter(pk=stream_id, status=Stream.Status.LIVE).update(
+            current_viewers=count, peak_viewers=Greatest(F("peak_viewers"), Value(count))
+        )
+        StreamSession.objects.filter(pk=session_id, ended_at__isnull=True).update(
+            peak_viewers=Greatest(F("peak_viewers"), Value(count)),
+            unique_viewers=Greatest(F("unique_viewers"), Value(unique)),
+        )
     return count
 
 
