@@ -8,6 +8,8 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -362,3 +364,15 @@ def test_ending_a_stream_in_the_admin_is_in_the_moderation_log(admin_client, adm
     assert action.reason == f'Ended the live stream "Loud show" ({stream.public_id}).'
     log = admin_client.get("/admin/accounts/moderationaction/")
     assert log.status_code == 200
+
+
+def test_a_heartbeat_costs_one_query(api_client, owner, settings):
+    settings.LIVE_VIEWER_FLUSH_SECONDS = 3600  # no flush due in this test's hour
+    stream = live_stream(owner)
+    token = watch(api_client, stream)["viewer_token"]
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.post(heartbeat_url(stream), {"viewer_token": token})
+
+    assert response.status_code == 200
+    assert len(captured) == 1  # the broadcast is still on; the rest is the cache's
