@@ -319,11 +319,10 @@ def test_stale_streams_end_and_the_command_is_safe_to_rerun(owner):
     assert (session.end_reason, session.ended_at is not None) == ("stale", True)
 
 
-def test_the_stale_limit_is_a_setting_and_a_late_callback_saves_a_stream(owner, settings):
+def test_the_stale_limit_is_a_setting(owner, settings):
     settings.LIVE_STALE_SECONDS = 30
     stream = live_stream(owner)
     now = timezone.now() + timedelta(seconds=31)
-    # A callback landed since the candidates were chosen: decided again, it stays live.
     assert streams_end_stale(now=now - timedelta(seconds=2)).ended == 0
     assert streams_end_stale(now=now).ended == 1
     assert Stream.objects.get(pk=stream.pk).status == Stream.Status.IDLE
@@ -376,3 +375,15 @@ def test_a_heartbeat_costs_one_query(api_client, owner, settings):
 
     assert response.status_code == 200
     assert len(captured) == 1  # the broadcast is still on; the rest is the cache's
+
+
+def test_an_on_update_callback_keeps_a_stream_from_going_stale(owner, media_server):
+    stream = live_stream(owner)
+    StreamSession.objects.filter(stream=stream).update(
+        last_callback_at=timezone.now() - timedelta(hours=1)
+    )
+
+    assert media_server.update(stream.public_id).status_code == 204
+
+    assert streams_end_stale().ended == 0
+    assert Stream.objects.get(pk=stream.pk).status == Stream.Status.LIVE
