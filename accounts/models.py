@@ -295,6 +295,7 @@ class ModerationAction(BaseModel):
         REINSTATE = "reinstate"
         ROLE_CHANGE = "role_change"
         END_SESSIONS = "end_sessions"
+        END_STREAM = "end_stream"  # a live broadcast of theirs (livestream's admin)
 
     actor = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="moderation_actions_taken"

@@ -317,6 +317,16 @@ LIVE_REMINDER_MINUTES = env.int("LIVE_REMINDER_MINUTES", default=10)
 # take only files inside it. Outside MEDIA_ROOT, so nothing serves it; on the same disk
 # as MEDIA_ROOT, so a recording moves into the storage without a copy.
 LIVE_RECORDINGS_ROOT = Path(env.str("LIVE_RECORDINGS_ROOT", default=str(BASE_DIR / "recordings")))
+# Viewers (livestream/services/viewers.py): a player heartbeats every
+# LIVE_HEARTBEAT_SECONDS and counts until LIVE_VIEWER_TIMEOUT_SECONDS after its last
+# heartbeat; its viewer token lasts LIVE_VIEWER_TOKEN_SECONDS (then it asks `watch/`
+# again). Counts reach the database at most every LIVE_VIEWER_FLUSH_SECONDS per stream.
+LIVE_HEARTBEAT_SECONDS = env.int("LIVE_HEARTBEAT_SECONDS", default=15)
+LIVE_VIEWER_TIMEOUT_SECONDS = env.int("LIVE_VIEWER_TIMEOUT_SECONDS", default=45)
+LIVE_VIEWER_TOKEN_SECONDS = env.int("LIVE_VIEWER_TOKEN_SECONDS", default=6 * 3600)
+LIVE_VIEWER_FLUSH_SECONDS = env.int("LIVE_VIEWER_FLUSH_SECONDS", default=15)
+# The signed `hls_url` of a stream that is not public lasts this long (livestream/playback.py).
+LIVE_PLAYBACK_URL_SECONDS = env.int("LIVE_PLAYBACK_URL_SECONDS", default=6 * 3600)
 
 # --- Passwords --------------------------------------------------------------------
 
@@ -630,6 +640,16 @@ CELERY_BEAT_SCHEDULE = {
     "livestream-reminders-send": {
         "task": "livestream.tasks.stream_reminders_send_task",
         "schedule": timedelta(minutes=1),
+    },
+    # End live streams the media server stopped calling about (LIVE_STALE_SECONDS).
+    "livestream-streams-end-stale": {
+        "task": "livestream.tasks.streams_end_stale_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # Write live streams' viewer counts from the cache to their rows (and let them decay).
+    "livestream-viewers-flush": {
+        "task": "livestream.tasks.stream_viewers_flush_task",
+        "schedule": timedelta(seconds=30),
     },
 }
 

@@ -7,6 +7,11 @@ class (`createcachetable` finds the database cache; each backend's own methods s
 and one mixin times them all. Only the outermost operation is measured: a `get` that
 the database cache answers through `get_many`, or the `get` and `add` inside
 `get_or_set`, are not counted twice.
+
+Django's database cache increments by a `get` then a `set`, so two processes adding 1
+to the same key at once could both write the same value. Built here, it increments
+under the key's row lock (`AtomicIncrementMixin`), so `incr` and `decr` are atomic on
+every backend this project runs: Redis's are, the local-memory cache's take a lock.
 """
 
 import functools
@@ -16,6 +21,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
 from django.utils.module_loading import import_string
 
 from core import metrics
@@ -85,11 +92,31 @@ for _operation in TIMED_OPERATIONS:
     setattr(TimedCacheMixin, _operation, _timed(_operation))
 
 
+class AtomicIncrementMixin:
+    """For Django's database cache: `incr` (and `decr`, which calls it) reads and writes
+    the value in one transaction holding the key's row: `SELECT ... FOR UPDATE` on
+    PostgreSQL; on SQLite the transaction's `IMMEDIATE` write lock (config/settings.py)
+    already serializes writers. A missing key still raises `ValueError`."""
+
+    def incr(self, key, delta=1, version=None):
+        database = router.db_for_write(self.cache_model_class)
+        connection = connections[database]
+        with transaction.atomic(using=database):
+            if connection.features.has_select_for_update:
+                quote_name = connection.ops.quote_name
+                table, column = quote_name(self._table), quote_name("cache_key")
+                lock = f"SELECT {column} FROM {table} WHERE {column} = %s FOR UPDATE"  # noqa: S608
+                with connection.cursor() as cursor:
+                    cursor.execute(lock, [self.make_and_validate_key(key, version=version)])
+            return super().incr(key, delta, version=version)
+
+
 @functools.cache
 def timed_class(backend: type[BaseCache]) -> type[BaseCache]:
+    atomic = (AtomicIncrementMixin,) if issubclass(backend, DatabaseCache) else ()
     return type(
         f"Timed{backend.__name__}",
-        (TimedCacheMixin, backend),
+        (TimedCacheMixin, *atomic, backend),
         {"metrics_backend": backend.__name__, "__module__": __name__},
     )
 

@@ -149,8 +149,10 @@ GIFT_TOO_LARGE = FieldRejection(
 
 
 class StreamNotLive(APIException):
+    """Gifts and viewers (watching, heartbeats) need a broadcast under way."""
+
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Gifts are sent only while the stream is live."
+    default_detail = "The stream is not live (its broadcast has not started or has ended)."
     default_code = "stream_not_live"
 
 
@@ -186,3 +188,27 @@ class RecordingStreamUnknown(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "No stream is played under this name."
     default_code = "recording_stream_unknown"
+
+
+# Viewers (services/viewers.py) and signed playback (playback.py).
+
+
+INVALID_VIEWER_TOKEN = FieldRejection(
+    "viewer_token",
+    "invalid_viewer_token",
+    "This viewer token is not one this stream gave this viewer; ask `watch/` for one.",
+)
+VIEWER_TOKEN_EXPIRED = FieldRejection(
+    "viewer_token",
+    "viewer_token_expired",
+    "This viewer token has expired; ask `watch/` for a new one.",
+)
+
+
+class PlaybackForbidden(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = (
+        "The playback address is not signed, its signature is wrong or has expired, or "
+        "it names no stream."
+    )
+    default_code = "playback_forbidden"

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from livestream.views import chat, gifts, hooks, replays, streams
+from livestream.views import chat, gifts, hooks, replays, streams, viewers
 
 router = SimpleRouter()
 router.register("streams", streams.StreamViewSet, basename="live-stream")
@@ -49,6 +49,14 @@ urlpatterns = [
         replays.MediaMtxNotReadyView.as_view(),
         name="live-mediamtx-not-ready",
     ),
+    # Viewers (views/viewers.py)
+    path("streams/<str:stream_id>/watch/", viewers.StreamWatchView.as_view(), name="live-watch"),
+    path(
+        "streams/<str:stream_id>/heartbeat/",
+        viewers.StreamHeartbeatView.as_view(),
+        name="live-heartbeat",
+    ),
+    path("playback/auth/", viewers.PlaybackAuthView.as_view(), name="live-playback-auth"),
     *router.urls,
     # Chat (views/chat.py): the fixed paths before `chat/<message_id>/`.
     path("streams/<str:stream_id>/chat/", chat.StreamChatView.as_view(), name="live-chat"),

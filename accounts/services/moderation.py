@@ -275,3 +275,14 @@ def session_end_by_staff(*, actor: User, session: AuthSession, reason: str) -> b
             previous_status=target.status,
         )
     return ended
+
+
+@transaction.atomic
+def moderation_action_record(
+    *, actor: User, target: User, action: str, reason: str = ""
+) -> ModerationAction:
+    """Record in the moderation log a staff decision about `target` taken by another
+    app's service (ending their live stream, say), which applies its own rules."""
+    return _record(
+        actor=actor, target=target, action=action, reason=reason, previous_status=target.status
+    )

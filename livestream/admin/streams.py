@@ -2,7 +2,8 @@
 
 Streams are created and edited by their owners through the API; here staff look at
 them and end a broadcast ("End the selected streams": `staff_ended`, after which the
-media server's next `on-update` cuts the publisher). Sessions are records to look at.
+media server's next `on-update` cuts the publisher), which the moderation log records
+as an `end_stream` action on the owner. Sessions are records to look at.
 The stream key's digest is never shown.
 """
 
@@ -12,12 +13,19 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdminMixin
 from livestream.models import Stream, StreamSession
-from livestream.services.streams import stream_end
+from livestream.services.streams import stream_end_by_staff
 
 
 class StreamSessionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StreamSession
-    fields = ("started_at", "ended_at", "end_reason", "peak_viewers", "gift_coins")
+    fields = (
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "peak_viewers",
+        "unique_viewers",
+        "gift_coins",
+    )
     readonly_fields = fields
     ordering = ("-started_at",)
     extra = 0
@@ -67,15 +75,22 @@ class StreamAdmin(admin.ModelAdmin):
     @admin.action(description="End the selected streams' broadcasts", permissions=["change"])
     def end_streams(self, request: HttpRequest, queryset: QuerySet[Stream]) -> None:
         ended = sum(
-            stream_end(stream=stream, reason=StreamSession.EndReason.STAFF_ENDED)
-            for stream in queryset.filter(status=Stream.Status.LIVE)
+            stream_end_by_staff(actor=request.user, stream=stream)
+            for stream in queryset.filter(status=Stream.Status.LIVE).select_related("owner")
         )
         self.message_user(request, f"Ended {ended} live stream(s).", messages.SUCCESS)
 
 
 @admin.register(StreamSession)
 class StreamSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("stream", "started_at", "ended_at", "end_reason", "peak_viewers")
+    list_display = (
+        "stream",
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "peak_viewers",
+        "unique_viewers",
+    )
     list_filter = ("end_reason",)
     list_select_related = ("stream",)
     search_fields = ("stream__title", "stream__public_id")

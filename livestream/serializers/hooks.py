@@ -31,7 +31,8 @@ class MediaMtxAuthSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=1000,
-        help_text="The publisher's query string, holding `key=<stream key>`.",
+        help_text="The client's query string: a publisher's holds `key=<stream key>`; a "
+        "reader's, the playback signature (`expires`, `token`) or `viewer_token`.",
     )
     ip = serializers.CharField(required=False, allow_blank=True, max_length=100)
     protocol = serializers.CharField(required=False, allow_blank=True, max_length=32)

@@ -6,6 +6,7 @@ that creates or rotates it.
 """
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,13 +14,25 @@ from accounts.serializers.users import UserPublicSerializer
 from core.access import is_signed_in
 from core.serializers import SlugRelatedField, StrictBooleanField
 from livestream.models import SLOW_MODE_MAX_SECONDS, Stream
+from livestream.playback import playback_url
+from livestream.selectors.viewers import streams_viewer_count_attach
 from videos.fields import TagListField
 from videos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 
 
 def stream_hls_url(stream: Stream) -> str:
-    """Where players fetch the stream's HLS playlist (`LIVE_HLS_URL_TEMPLATE`)."""
-    return settings.LIVE_HLS_URL_TEMPLATE.format(public_id=stream.public_id)
+    """Where players fetch the stream's HLS playlist (`LIVE_HLS_URL_TEMPLATE`), signed
+    and expiring unless the stream is public (`livestream.playback`)."""
+    return playback_url(stream)
+
+
+class StreamListSerializer(serializers.ListSerializer):
+    """A page of streams: their viewer counts read from the cache at once."""
+
+    def to_representation(self, data) -> list:
+        streams = list(data.all() if hasattr(data, "all") else data)
+        streams_viewer_count_attach(streams, timezone.now())
+        return super().to_representation(streams)
 
 
 class StreamSerializer(serializers.ModelSerializer):
@@ -27,7 +40,17 @@ class StreamSerializer(serializers.ModelSerializer):
 
     owner = UserPublicSerializer(read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    hls_url = serializers.SerializerMethodField(help_text="The HLS playlist, while live.")
+    hls_url = serializers.SerializerMethodField(
+        help_text="The HLS playlist, while live; signed and expiring unless the stream is public."
+    )
+    viewer_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Viewers now (exact: those who heartbeated in the last 45 s); 0 unless "
+        "live. `current_viewers` is the same count as last written to the database.",
+    )
+    peak_viewers = serializers.SerializerMethodField(
+        help_text="The most viewers at once (sampled every few seconds)."
+    )
     rtmp_url = serializers.SerializerMethodField(
         help_text="The owner's only (null for others): where the encoder publishes "
         "(`LIVE_RTMP_URL`), with the stream key as the stream name."
@@ -51,6 +74,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "chat_mode",
             "slow_mode_seconds",
             "current_viewers",
+            "viewer_count",
             "peak_viewers",
             "chat_message_count",
             "gift_coins",
@@ -60,14 +84,21 @@ class StreamSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = StreamListSerializer
 
     def to_representation(self, stream: Stream) -> dict:
         # The owner carries the caller's follow of them, which the selectors annotate.
         stream.owner.follow_status = getattr(stream, "owner_follow_status", None)
+        if not hasattr(stream, "viewer_count"):
+            streams_viewer_count_attach([stream], timezone.now())
         return super().to_representation(stream)
 
     def get_hls_url(self, stream: Stream) -> str:
         return stream_hls_url(stream)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_peak_viewers(self, stream: Stream) -> int:
+        return max(stream.peak_viewers, stream.viewer_count)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_rtmp_url(self, stream: Stream) -> str | None:

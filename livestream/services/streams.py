@@ -9,13 +9,15 @@ publish and a rotation or a second publish never interleave.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ModerationAction, User
 from accounts.selectors import user_can_act
+from accounts.services.moderation import moderation_action_record
 from core.locks import rows_lock
 from livestream.exceptions import (
     StreamAlreadyLive,
@@ -32,6 +34,7 @@ from livestream.selectors.streams import (
     stream_session_open,
 )
 from livestream.services.notices import stream_live_announce
+from livestream.services.viewers import session_viewers_settle
 from videos.models import Category
 
 EndReason = StreamSession.EndReason
@@ -117,13 +120,16 @@ def _session_end(*, stream: Stream, reason: str, now: datetime) -> StreamSession
     (permanent) or ends (one-off). The caller holds the stream's row lock."""
     session = stream_session_open(stream=stream)
     if session is not None:
+        session_viewers_settle(stream=stream, session=session, now=now)
         session.ended_at = now
         session.end_reason = reason
-        session.save(update_fields=["ended_at", "end_reason", "updated_at"])
+        session.save(
+            update_fields=["ended_at", "end_reason", "peak_viewers", "unique_viewers", "updated_at"]
+        )
     if stream.status == Stream.Status.LIVE:
         stream.status = Stream.Status.IDLE if stream.permanent else Stream.Status.ENDED
         stream.current_viewers = 0
-        stream.save(update_fields=["status", "current_viewers", "updated_at"])
+        stream.save(update_fields=["status", "current_viewers", "peak_viewers", "updated_at"])
     return session
 
 
@@ -250,3 +256,57 @@ def stream_publish_update(
     if restricted:
         raise StreamOwnerRestricted()
     return stream
+
+
+@transaction.atomic
+def stream_end_by_staff(*, actor: User, stream: Stream, now: datetime | None = None) -> bool:
+    """Staff end the stream's broadcast under way (`staff_ended`; the media server's
+    next `on-update` cuts the publisher), recorded in the moderation log as an
+    `end_stream` action on its owner. Whether one was under way (only then is it
+    recorded)."""
+    ended = stream_end(stream=stream, reason=EndReason.STAFF_ENDED, now=now)
+    if ended:
+        moderation_action_record(
+            actor=actor,
+            target=stream.owner,
+            action=ModerationAction.Action.END_STREAM,
+            reason=f'Ended the live stream "{stream.title}" ({stream.public_id}).',
+        )
+    return ended
+
+
+@dataclass(frozen=True)
+class StaleStreams:
+    """What `streams_end_stale` found: broadcasts past the limit, and those it ended."""
+
+    stale: int
+    ended: int
+
+
+def streams_end_stale(*, now: datetime | None = None) -> StaleStreams:
+    """End (`stale`) every live broadcast the media server has said nothing about for
+    `LIVE_STALE_SECONDS` (a crashed server never calls `on-publish-done`). Each is
+    decided again under its stream's lock, so a callback that arrives meanwhile keeps
+    it live; safe to run twice or alongside the periodic task."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.LIVE_STALE_SECONDS)
+    stream_ids = list(
+        StreamSession.objects.filter(
+            ended_at__isnull=True, last_callback_at__lt=cutoff, stream__isnull=False
+        ).values_list("stream_id", flat=True)
+    )
+    ended = 0
+    for stream_id in stream_ids:
+        with transaction.atomic():
+            stream = _stream_lock(stream_id)
+            session = stream_session_open(stream=stream) if stream is not None else None
+            if (
+                stream is None
+                or stream.status != Stream.Status.LIVE
+                or session is None
+                or session.last_callback_at >= cutoff
+            ):
+                continue
+            _session_end(stream=stream, reason=EndReason.STALE, now=now)
+            ended += 1
+    return StaleStreams(stale=len(stream_ids), ended=ended)

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_can_act
 from core.openapi import because, raises
 from core.requests import client_ip_in
 from livestream.exceptions import (
@@ -32,7 +33,13 @@ from livestream.exceptions import (
     StreamNotPublishing,
     StreamOwnerRestricted,
 )
-from livestream.selectors.streams import stream_get_by_key, stream_live_watchable
+from livestream.models import Stream
+from livestream.playback import playback_query_allows
+from livestream.selectors.streams import (
+    stream_get_by_key,
+    stream_get_by_public_id,
+    stream_live_watchable,
+)
 from livestream.serializers.hooks import MediaMtxAuthSerializer, NginxHookSerializer
 from livestream.services.streams import (
     stream_publish_check,
@@ -185,9 +192,11 @@ class MediaMtxAuthView(HookView):
         description="MediaMTX asks before every publish and read (`authHTTPAddress`). "
         "`publish` of path `<app>/<public id>` with `key=<stream key>` in the query (or "
         "the key as password) is allowed (200) when that key's stream is this one and may "
-        "go live; `read` of a live stream anyone may watch (public or unlisted, of a "
-        "public account) is allowed. Anything else is 401, which MediaMTX takes as a "
-        "refusal.",
+        "go live; `read` of a live stream is allowed when it is public and anyone may "
+        "watch it, or when the reader's query holds the stream's playback signature "
+        "(`expires` and `token`, as in its `hls_url`) or a viewer token "
+        "(`viewer_token=`, from `watch/`). Anything else is 401, which MediaMTX takes "
+        "as a refusal.",
         parameters=HOOK_PARAMETERS,
         request={"application/json": MediaMtxAuthSerializer},
         responses={200: None},
@@ -207,6 +216,18 @@ class MediaMtxAuthView(HookView):
             if stream.public_id != public_id:
                 raise MediaAuthRefused()
             return Response(status=status.HTTP_200_OK)
-        if data["action"] == "read" and stream_live_watchable(viewer=None, public_id=public_id):
+        if data["action"] == "read" and _mediamtx_read_allowed(public_id, data.get("query", "")):
             return Response(status=status.HTTP_200_OK)
         raise MediaAuthRefused()
+
+
+def _mediamtx_read_allowed(public_id: str, query: str) -> bool:
+    """A read of a live stream: a public one that anyone may watch, or another whose
+    playback signature (`expires` and `token`, from its `hls_url`) or viewer token
+    (`viewer_token`) is in the reader's query (`livestream.playback`)."""
+    stream = stream_get_by_public_id(public_id=public_id)
+    if stream is None or stream.status != Stream.Status.LIVE:
+        return False
+    if stream.visibility == Stream.Visibility.PUBLIC:
+        return stream_live_watchable(viewer=None, public_id=public_id)
+    return user_can_act(stream.owner) and playback_query_allows(stream=stream, query=query)

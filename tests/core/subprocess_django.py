@@ -2,7 +2,8 @@
 
 Settings are read once per process, so what depends on environment variables (a
 missing secret, production security settings, an unreachable database) is checked by
-starting the project anew.
+starting the project anew. `multi_worker_server` runs it under gunicorn with two real
+workers on the test database, for what must hold across processes.
 """
 
 import json
@@ -114,3 +115,53 @@ def gunicorn_server(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def multi_worker_server(*, tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
+    """gunicorn, two workers, serving the test database with the production settings
+    (DEBUG off; no CACHE_URL unless `env` names one: the default cache) plus `env`;
+    yields the API's base URL (`.../api/v1`) and the access log's path, whose lines read
+    `<worker pid> <status> <path>`. `migrate` runs first, as a deployment does: it
+    creates the default cache's table, and nothing else is needed. The test needs a
+    transactional database (`django_db(transaction=True)`) for the server to see its
+    rows."""
+    full_env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "multi-worker-test-secret-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url(),
+        "DATABASE_POOL": "0",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "LOG_LEVEL": "WARNING",
+        "PAYMENTS_SANDBOX_ALLOWED": "1",  # a test deployment (core.E001)
+        **env,
+    }
+    migrated = run_django(["manage.py", "migrate", "--noinput"], env=full_env, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr
+    access_log = tmp_path / "access.log"
+    access = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s")
+    with gunicorn_server(env=full_env, log_dir=tmp_path, args=access) as base:
+        yield f"{base}/api/v1", access_log
+
+
+def http_json(method: str, url: str, body: dict | None = None, **headers: str) -> tuple[int, dict]:
+    """A JSON request over loopback, past any proxy; its status and JSON answer."""
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", "Connection": "close", **headers},
+        method=method,
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def workers_that_served(access_log: Path, path: str) -> set[str]:
+    """The pids of the workers that answered requests for `path`."""
+    lines = access_log.read_text().splitlines()
+    return {line.split()[0] for line in lines if line.split()[2] == path}

@@ -140,8 +140,9 @@ def test_error_components_are_shared_and_the_schema_is_small(schema):
     ]
     assert len([name for name in names if "Error" in name]) < 50
     assert {"Unauthorized", "TooManyRequests"} <= set(schema["components"]["responses"])
-    # 590,735 bytes before the error components; 350,318 once live streams came.
-    assert len(json.dumps(schema)) < 400_000
+    # 590,735 bytes before the error components; 350,318 once live streams came;
+    # 423,964 with the chat, gifts, viewers and replays (27 more operations).
+    assert len(json.dumps(schema)) < 440_000
 
 
 @pytest.mark.parametrize(
@@ -265,6 +266,8 @@ ANSWER_403 = {
     "live_hooks_mediamtx_record_done",
     "live_hooks_mediamtx_ready",
     "live_hooks_mediamtx_not_ready",
+    # nginx's auth_request: a file it may not serve (no user: 403 whoever asks).
+    "live_playback_auth",
 }
 
 
