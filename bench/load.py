@@ -174,6 +174,7 @@ def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MEDIA_ROOT": f"{folder}/media",
         "CELERY_BROKER_URL": "",
+        "PAYMENTS_SANDBOX_ALLOWED": "1",  # a benchmark deployment (core.E001)
         "LOG_LEVEL": "WARNING",
         **{
             f"THROTTLE_{scope}_RATE": UNLIMITED
