@@ -12,16 +12,17 @@ heartbeat at once:
 
 1. `add(seen[viewer, b])`: only the viewer's first heartbeat in bucket `b` goes on
    (the others change nothing: the viewer is already counted from `b`).
-2. `incr(C[b])`.
-3. For every other bucket `q` within a window's width of `b` where `seen[viewer, q]`
+2. For every other bucket `q` within a window's width of `b` where `seen[viewer, q]`
    exists, the older of `q` and `b` is released: `add(released[viewer, older])`, and
    whoever adds it `decr(C[older])`. Of two heartbeats of one viewer in buckets `q` and
-   `b`, the one whose step 1 came second sees the other's `seen` in its step 3, and the
+   `b`, the one whose step 1 came second sees the other's `seen` in its step 2, and the
    `released` key makes the decrement happen once; so when heartbeats have landed,
    each viewer is in the `C` of exactly its latest bucket (heartbeats arriving out of
-   order, across processes whose clocks differ, included). While a move is under way
-   (its increment landed, its decrement not yet, or the other way round) a count read
-   meanwhile is off by one for it; once heartbeats have landed, it is exact.
+   order, across processes whose clocks differ, included).
+3. `incr(C[b])`, last: while a move is under way (its release landed, its increment
+   not yet) a count read meanwhile is one lower for it, never higher, so the peak
+   the flushes keep is never more than there were; once heartbeats have landed, the
+   count is exact.
 
 Keys are named after their bucket and never written again once expired (the database
 cache's `add` of an expired key is not atomic on PostgreSQL; a new key's is). The
@@ -93,7 +94,6 @@ def viewer_heartbeat_record(*, stream_id, session_id, viewer_id: str, now: datet
     lifetime = key_lifetime()
     if not cache.add(seen_key(stream_id, viewer_id, bucket), 1, lifetime):
         return False
-    _counter_add(count_key(stream_id, bucket), 1, lifetime)
     others = [other for other in range(bucket - width + 1, bucket + width) if other != bucket]
     seen = cache.get_many([seen_key(stream_id, viewer_id, other) for other in others])
     for other in others:
@@ -101,6 +101,7 @@ def viewer_heartbeat_record(*, stream_id, session_id, viewer_id: str, now: datet
             older = min(other, bucket)
             if cache.add(released_key(stream_id, viewer_id, older), 1, lifetime):
                 _counter_add(count_key(stream_id, older), -1, lifetime)
+    _counter_add(count_key(stream_id, bucket), 1, lifetime)
     if cache.add(unique_key(session_id, viewer_id), 1, UNIQUE_VIEWER_SECONDS):
         _counter_add(unique_count_key(session_id), 1, UNIQUE_VIEWER_SECONDS)
     return True

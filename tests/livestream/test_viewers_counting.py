@@ -73,6 +73,28 @@ def test_a_viewer_heartbeating_every_15_seconds_counts_once_all_along():
     assert count(165 + 50) == 0
 
 
+def test_a_viewer_moving_to_a_later_bucket_is_never_counted_twice_meanwhile(monkeypatch):
+    """Read after every counter change of a move: a count read mid-move may be one
+    low, never one high, so the peak a flush keeps is never more than there were."""
+    from livestream.services import viewers
+
+    beat("ada", 0)
+    beat("bob", 0)
+    seen = []
+    counter_add = viewers._counter_add
+
+    def counter_add_then_read(key, delta, lifetime):
+        counter_add(key, delta, lifetime)
+        seen.append(count(15))
+
+    monkeypatch.setattr(viewers, "_counter_add", counter_add_then_read)
+    beat("ada", 15)
+
+    # After the release of ada's bucket (1: bob), then after the increment (2). The
+    # other order read 3 in between: a peak of 3 with 2 viewers.
+    assert seen == [1, 2]
+
+
 def test_a_repeated_heartbeat_in_the_same_bucket_changes_nothing():
     assert beat("ada", 0) is True
     assert beat("ada", 1) is False
