@@ -302,6 +302,20 @@ LIVE_HLS_URL_TEMPLATE = env.str(
 )
 if "{public_id}" not in LIVE_HLS_URL_TEMPLATE:
     raise ImproperlyConfigured("LIVE_HLS_URL_TEMPLATE must contain {public_id}.")
+# Where the signed `hls_url` of a stream that is not public carries its signature
+# (livestream/playback.py). `path` (nginx-rtmp): a folder before the public id,
+# `/hls/<expires>.<signature>/<public id>/index.m3u8`, which the playlist's relative
+# segment addresses inherit; `{public_id}` must then be a folder of the template's path.
+# `query` (MediaMTX, which repeats the query on its segment addresses):
+# `?expires=<expires>&token=<signature>`.
+LIVE_PLAYBACK_SIGNATURE = env.str("LIVE_PLAYBACK_SIGNATURE", default="path")
+if LIVE_PLAYBACK_SIGNATURE not in ("path", "query"):
+    raise ImproperlyConfigured("LIVE_PLAYBACK_SIGNATURE must be path or query.")
+if LIVE_PLAYBACK_SIGNATURE == "path" and "/{public_id}/" not in LIVE_HLS_URL_TEMPLATE:
+    raise ImproperlyConfigured(
+        "With LIVE_PLAYBACK_SIGNATURE=path, {public_id} must be a folder of "
+        "LIVE_HLS_URL_TEMPLATE's path (.../{public_id}/index.m3u8)."
+    )
 # Empty: every hook call is refused (no media server is configured).
 LIVE_HOOK_SECRET = env.str("LIVE_HOOK_SECRET", default="")
 LIVE_HOOK_ALLOWED_IPS = env_networks("LIVE_HOOK_ALLOWED_IPS")

@@ -1,24 +1,31 @@
 """What players carry: the signed, expiring playback address of a stream that is not
 public, and the viewer token that `watch/` hands out and `heartbeat/` takes back.
 
-A public stream plays at `LIVE_HLS_URL_TEMPLATE` formatted with its public id. Any
-other visibility (unlisted, followers, subscribers, private) plays at the same address
-with `?expires=<unix time>&token=<signature>` appended: the signature is an HMAC-SHA256
-of `<public id>:<expires>` under a key derived from `SECRET_KEY`, so it names the stream
-and its end, and nothing else (never the stream key). It is made for callers who may
-see the stream (its shape and `watch/` answer only them) and lasts
-`LIVE_PLAYBACK_URL_SECONDS`.
+A public stream plays at `LIVE_HLS_URL_TEMPLATE` formatted with its public id
+(`/hls/<public id>/index.m3u8`). Any other visibility (unlisted, followers,
+subscribers, private) plays at a signed address: the signature is an HMAC-SHA256 of
+`<public id>:<expires>` (`expires` a unix time) under a key derived from `SECRET_KEY`,
+so it names the stream and its end, and nothing else (never the stream key). It is made
+for callers who may see the stream (its shape and `watch/` answer only them) and lasts
+`LIVE_PLAYBACK_URL_SECONDS`. Where it goes depends on the media server
+(`LIVE_PLAYBACK_SIGNATURE`):
 
-The media server checks it before serving a file:
+- `path` (nginx-rtmp, the default): a folder before the public id,
+  `/hls/<expires>.<signature>/<public id>/index.m3u8`. nginx-rtmp's playlists name
+  their segments relatively (`3.ts`), so a player fetches
+  `/hls/<expires>.<signature>/<public id>/3.ts`: every file carries the signature. (A
+  query would not: relative addresses drop it.) A public id never holds a dot, so the
+  dotted folder is unambiguously a signature. The HLS location serves both forms from
+  the same folder and asks the platform with `auth_request`, passing the request's own
+  URI in `X-Original-URI` (`manage.py live_media_config nginx` prints it all; the
+  regular expression abridged here)::
 
-- nginx: the HLS location asks the platform with `auth_request`, passing the request's
-  own URI (with its query) in `X-Original-URI`::
-
-      location /hls/ {
-          auth_request /_playback_auth;
+      location ~ ^/hls/(?:[0-9]+\\.[0-9a-f]+/)?(?<hls_file>[A-Za-z0-9_-]+/[^/]+)$ {
+          auth_request /_live_auth;
+          alias /var/lib/live/hls/$hls_file;
           ...
       }
-      location = /_playback_auth {
+      location = /_live_auth {
           internal;
           proxy_pass http://platform/api/v1/live/playback/auth/;
           proxy_pass_request_body off;
@@ -27,8 +34,10 @@ The media server checks it before serving a file:
       }
 
   The platform answers 204 (serve it) or 403 (`playback_signature_check`).
-- MediaMTX: its `read` action carries the reader's query (`?expires=...&token=...`, or
-  a `viewer_token=...`), which `playback_query_allows` checks.
+- `query` (MediaMTX, which serves no such folder but repeats the playlist's query on
+  its segment addresses): `/live/<public id>/index.m3u8?expires=<expires>&token=<signature>`.
+  Its `read` action carries the reader's query (that, or a `viewer_token=...`), which
+  `playback_query_allows` checks.
 """
 
 import hmac
@@ -49,6 +58,14 @@ from livestream.models import Stream
 PLAYBACK_SALT = "livestream.playback.url"
 # What a public id may look like (`stream_public_id_new`: URL-safe, at most 16).
 PUBLIC_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
+# The folder a signed address puts before the public id: `<expires>.<signature>`
+# (at most 12 ASCII digits, then the 64 lowercase hex digits of the HMAC).
+SIGNATURE_FOLDER_PATTERN = re.compile(r"([0-9]{1,12})\.([0-9a-f]{64})")
+# A file of a stream's HLS folder as nginx-rtmp names them (`index.m3u8`, `3.ts`): a
+# plain name, never `.`, `..`, an empty name or a percent-encoded one.
+HLS_FILE_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
+SIGNATURE_IN_PATH = "path"
+SIGNATURE_IN_QUERY = "query"
 VIEWER_TOKEN_SALT = "livestream.playback.viewer_token"
 
 
@@ -68,12 +85,18 @@ def playback_signature(*, public_id: str, expires: int) -> str:
 
 def playback_url_signed(stream: Stream, now: datetime | None = None) -> str:
     """The stream's playback address with a signature that expires
-    `LIVE_PLAYBACK_URL_SECONDS` after `now`."""
+    `LIVE_PLAYBACK_URL_SECONDS` after `now`: in a folder before the public id
+    (`.../<expires>.<signature>/<public id>/index.m3u8`), or in the query with
+    `LIVE_PLAYBACK_SIGNATURE=query` (`...?expires=<expires>&token=<signature>`)."""
     expires = _unix(now) + settings.LIVE_PLAYBACK_URL_SECONDS
-    url = playback_url_unsigned(stream.public_id)
     signature = playback_signature(public_id=stream.public_id, expires=expires)
-    separator = "&" if urlsplit(url).query else "?"
-    return f"{url}{separator}{urlencode({'expires': expires, 'token': signature})}"
+    if settings.LIVE_PLAYBACK_SIGNATURE == SIGNATURE_IN_QUERY:
+        url = playback_url_unsigned(stream.public_id)
+        separator = "&" if urlsplit(url).query else "?"
+        return f"{url}{separator}{urlencode({'expires': expires, 'token': signature})}"
+    return settings.LIVE_HLS_URL_TEMPLATE.format(
+        public_id=f"{expires}.{signature}/{stream.public_id}"
+    )
 
 
 def playback_url(stream: Stream, now: datetime | None = None) -> str:
@@ -83,51 +106,85 @@ def playback_url(stream: Stream, now: datetime | None = None) -> str:
     return playback_url_signed(stream, now)
 
 
-def playback_signature_valid(*, public_id: str, query: dict, now: datetime | None = None) -> bool:
-    """Whether `query` (parsed, lists of values) holds an unexpired signature of
-    `public_id`'s playback, compared in constant time."""
-    expires = (query.get("expires") or [""])[0]
-    given = (query.get("token") or [""])[0]
+def playback_signature_valid(
+    *, public_id: str, expires: str, signature: str, now: datetime | None = None
+) -> bool:
+    """Whether `signature` signs `public_id`'s playback until `expires` (a unix time
+    in at most 12 ASCII digits) and `expires` has not passed; compared in constant
+    time."""
     if not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
         return False
     if int(expires) < _unix(now):
         return False
     expected = playback_signature(public_id=public_id, expires=int(expires))
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return hmac.compare_digest(signature.encode(), expected.encode())
 
 
-def playback_public_id(path: str) -> str | None:
-    """The public id a playback path names: the segment where
-    `LIVE_HLS_URL_TEMPLATE`'s path has `{public_id}` (`/hls/<id>/index.m3u8`,
-    `/hls/<id>/3.ts`); None for a path outside it."""
+@dataclass(frozen=True)
+class PlaybackPath:
+    """What a playback path names: the stream's public id and, when signed, the
+    signature's `expires` and hex digest (as given, still to be checked)."""
+
+    public_id: str
+    expires: str | None = None
+    signature: str | None = None
+
+
+def playback_path_read(path: str) -> PlaybackPath | None:
+    """What `path` (as requested, not decoded) names: a file of a stream's HLS folder
+    under `LIVE_HLS_URL_TEMPLATE`'s path up to `{public_id}` (`/hls/`), either
+    `/hls/<public id>/<file>` or `/hls/<expires>.<signature>/<public id>/<file>`.
+    None for anything else: another prefix, a malformed signature or public id, a
+    missing or extra folder, a file name that is not plain (`..`, `%2F`, empty), as the
+    media server would resolve those to another file than the one this names."""
     template_path = urlsplit(settings.LIVE_HLS_URL_TEMPLATE).path
     prefix = template_path.split("{public_id}", 1)[0]
     if not path.startswith(prefix):
         return None
-    public_id = path[len(prefix) :].split("/", 1)[0]
-    return public_id if PUBLIC_ID_PATTERN.fullmatch(public_id) else None
+    segments = path[len(prefix) :].split("/")
+    signed = None
+    if len(segments) == 3:
+        signed = SIGNATURE_FOLDER_PATTERN.fullmatch(segments.pop(0))
+        if signed is None:
+            return None
+    if len(segments) != 2:
+        return None
+    public_id, file_name = segments
+    if not (PUBLIC_ID_PATTERN.fullmatch(public_id) and HLS_FILE_PATTERN.fullmatch(file_name)):
+        return None
+    if signed is None:
+        return PlaybackPath(public_id=public_id)
+    return PlaybackPath(public_id=public_id, expires=signed[1], signature=signed[2])
 
 
 def playback_signature_check(uri: str, now: datetime | None = None) -> bool:
-    """Whether the media server may serve `uri` (a path with its query, as nginx's
-    `$request_uri`): a file of a public stream, or of another stream with a valid,
-    unexpired signature of that stream in the query. One query (the stream's
+    """Whether nginx may serve `uri` (a path with its query, as nginx's `$request_uri`):
+    a file of a public stream, under its unsigned or a signed folder; or of another
+    stream, under a folder with a valid, unexpired signature of that stream
+    (`playback_path_read`). The query plays no part. One query (the stream's
     visibility, by its indexed public id)."""
     try:
         parts = urlsplit(uri or "")
     except ValueError:  # what urlsplit cannot read (`//[`) names no stream
         return False
-    public_id = playback_public_id(parts.path)
-    if public_id is None:
+    named = playback_path_read(parts.path)
+    if named is None:
         return False
     visibility = (
-        Stream.objects.filter(public_id=public_id).values_list("visibility", flat=True).first()
+        Stream.objects.filter(public_id=named.public_id)
+        .values_list("visibility", flat=True)
+        .first()
     )
     if visibility is None:
         return False
     if visibility == Stream.Visibility.PUBLIC:
+        # Anyone may watch it: an address signed before it was made public still plays.
         return True
-    return playback_signature_valid(public_id=public_id, query=parse_qs(parts.query), now=now)
+    if named.expires is None or named.signature is None:
+        return False
+    return playback_signature_valid(
+        public_id=named.public_id, expires=named.expires, signature=named.signature, now=now
+    )
 
 
 # -- viewer tokens ----------------------------------------------------------------------
@@ -183,7 +240,12 @@ def playback_query_allows(*, stream: Stream, query: str, now: datetime | None = 
     """Whether a reader's query string (MediaMTX's `query`) holds a valid playback
     signature of `stream`, or an unexpired viewer token of its broadcast."""
     parsed = parse_qs(query or "")
-    if playback_signature_valid(public_id=stream.public_id, query=parsed, now=now):
+    if playback_signature_valid(
+        public_id=stream.public_id,
+        expires=(parsed.get("expires") or [""])[0],
+        signature=(parsed.get("token") or [""])[0],
+        now=now,
+    ):
         return True
     token = (parsed.get("viewer_token") or [""])[0]
     if not token:

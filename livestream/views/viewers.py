@@ -112,16 +112,17 @@ class PlaybackAuthView(APIView):
         tags=["live hooks"],
         summary="May nginx serve this HLS file? (nginx's auth_request)",
         description="nginx asks before serving a file of a stream's HLS, passing the "
-        "request's URI, with its query, in `X-Original-URI` (`proxy_set_header "
-        "X-Original-URI $request_uri;`). 204: serve it (a public stream's file, or "
-        "another stream's with a valid, unexpired `expires` and `token` from its "
-        "`hls_url`). 403: refuse.",
+        "request's URI in `X-Original-URI` (`proxy_set_header X-Original-URI "
+        "$request_uri;`). 204: serve it: a public stream's file "
+        "(`/hls/<public id>/<file>`, signed or not), or another stream's under the "
+        "folder of a valid, unexpired signature of that stream, as in its `hls_url` "
+        "(`/hls/<expires>.<signature>/<public id>/<file>`). 403: refuse.",
         parameters=[
             OpenApiParameter(
                 ORIGINAL_URI_HEADER,
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
-                description="The URI nginx was asked for, with its query string.",
+                description="The URI nginx was asked for, as requested (`$request_uri`).",
             )
         ],
         responses={204: OpenApiResponse(description="Allowed: nginx serves the file.")},
@@ -129,8 +130,9 @@ class PlaybackAuthView(APIView):
     @raises(
         because(
             PlaybackForbidden,
-            "the URI names no stream, or a stream that is not public without a valid, "
-            "unexpired signature",
+            "the URI names no stream, is not of that form (`..`, percent-encoded or "
+            "extra folders), or names a stream that is not public without a valid, "
+            "unexpired signature of it",
         )
     )
     def get(self, request: Request) -> Response:

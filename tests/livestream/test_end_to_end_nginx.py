@@ -1,7 +1,9 @@
 """The whole live path with real components: nginx with Debian's RTMP module, started
 with the configuration `manage.py live_media_config nginx` prints, its callbacks on
 this test's live server; a 6-second stream pushed with PyAV like an encoder would; a
-viewer fetching HLS through the stream's `hls_url`; the recording becoming a replay.
+viewer of the unlisted stream fetching HLS through its signed `hls_url` (and refused
+without the signature), then unsigned once it is public; the recording becoming a
+replay.
 
 Needs `nginx` and `libnginx-mod-rtmp` (apt). Without them the test is skipped, unless
 `REQUIRE_NGINX` is set (CI sets it), which makes it fail instead.
@@ -11,6 +13,7 @@ import getpass
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -258,9 +261,13 @@ def names_under(folder: Path) -> list[str]:
 
 def test_a_real_broadcast_through_nginx_rtmp(nginx, platform):
     owner = UserFactory(username="streamer")
-    created = stream_create(owner=owner, title="Live from OBS", save_replay=True)
+    created = stream_create(
+        owner=owner, title="Live from OBS", save_replay=True, visibility=Stream.Visibility.UNLISTED
+    )
     stream, key = created.stream, created.key
     public_id = stream.public_id
+    # Not live: only its folder name matters, for a path through it to the other's.
+    open_id = stream_create(owner=owner, title="Open").stream.public_id
 
     # An encoder goes live with the stream key.
     pusher, push_errors = push_in_background(nginx.rtmp_url(key))
@@ -280,18 +287,39 @@ def test_a_real_broadcast_through_nginx_rtmp(nginx, platform):
     )
     assert not any(key in name for name in names_under(nginx.hls_root))
 
-    # A viewer finds `hls_url` on the stream and fetches the playlist and a segment.
+    # Anyone with the link (unlisted) finds `hls_url` on the stream: signed in a folder
+    # before the public id. The playlist names its segments relatively, so the player
+    # fetches them under the same signed folder.
     status, body = http_get(f"{platform.url}/api/v1/live/streams/{stream.pk}/")
     assert status == 200, body
     hls_url = json.loads(body)["hls_url"]
-    assert public_id in hls_url and key not in hls_url
-    assert hls_url.startswith(f"http://127.0.0.1:{nginx.http_port}/")
+    assert key not in hls_url
+    hls = f"http://127.0.0.1:{nginx.http_port}/hls"
+    signed = re.fullmatch(rf"{hls}/([0-9]+\.[0-9a-f]{{64}})/{public_id}/index\.m3u8", hls_url)
+    assert signed, hls_url
     status, body = http_get(hls_url)
     assert status == 200, body
     segment = next(line for line in body.decode().splitlines() if line.endswith(".ts"))
-    status, body = http_get(urljoin(hls_url, segment))
+    segment_url = urljoin(hls_url, segment)
+    assert segment_url == f"{hls}/{signed[1]}/{public_id}/{segment}"
+    status, body = http_get(segment_url)
     assert status == 200
     assert len(body) > 188 and body[0] == 0x47  # MPEG-TS packets
+
+    # Without the signature, or through a public stream's folder, nginx refuses.
+    assert http_get(f"{hls}/{public_id}/{segment}")[0] == 403
+    assert http_get(f"{hls}/{public_id}/index.m3u8")[0] == 403
+    assert http_get(f"{hls}/{open_id}/..%2F{public_id}/{segment}")[0] == 403
+    assert http_get(f"{hls}/{signed[1][:-1]}0/{public_id}/{segment}")[0] == 403
+
+    # Made public, the stream plays unsigned.
+    Stream.objects.filter(pk=stream.pk).update(visibility=Stream.Visibility.PUBLIC)
+    status, body = http_get(f"{platform.url}/api/v1/live/streams/{stream.pk}/")
+    assert status == 200, body
+    assert json.loads(body)["hls_url"] == f"{hls}/{public_id}/index.m3u8"
+    status, body = http_get(f"{hls}/{public_id}/{segment}")
+    assert status == 200
+    assert body[0] == 0x47
 
     # The encoder stops: the broadcast ends with publisher_stopped.
     pusher.join(timeout=PUSH_SECONDS + 30)

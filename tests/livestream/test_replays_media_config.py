@@ -4,6 +4,7 @@ what the hooks take."""
 
 import io
 import os
+import re
 import subprocess
 import threading
 import time
@@ -15,8 +16,9 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from livestream.media_config import MediaConfigOptions, mediamtx_config
+from livestream.media_config import NGINX_HLS_LOCATION, MediaConfigOptions, mediamtx_config
 from livestream.models import Stream, StreamSession
+from livestream.playback import playback_path_read, playback_signature
 from livestream.services.streams import stream_create, stream_end
 from tests.accounts.factories import UserFactory
 from tests.livestream.conftest import HOOK_SECRET
@@ -25,9 +27,9 @@ NGINX = Path("/usr/sbin/nginx")
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 
 
-def media_config(*args: str) -> str:
+def media_config(*args: str, stderr: io.StringIO | None = None) -> str:
     out = io.StringIO()
-    call_command("live_media_config", *args, stdout=out)
+    call_command("live_media_config", *args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -68,9 +70,9 @@ def test_nginx_calls_every_hook_with_the_secret_and_writes_hls_under_the_public_
         "hls_path /srv/hls;",
         "hls_nested on;",
         "listen 8081;",
-        "location /hls/ {",
+        f"location ~ {NGINX_HLS_LOCATION} {{",
         "auth_request /_live_auth;",
-        "alias /srv/hls/;",
+        "alias /srv/hls/$hls_file;",
         "location = /_live_auth {",
         "internal;",
         "proxy_pass https://api.example.com/api/v1/live/playback/auth/;",
@@ -80,6 +82,39 @@ def test_nginx_calls_every_hook_with_the_secret_and_writes_hls_under_the_public_
         assert line in config.splitlines() or f"    {line}" in config, line
     assert [line.strip() for line in config.splitlines()].count("hls on;") == 1
     assert "deny publish all;" in config  # only nginx feeds the HLS application
+
+
+def test_nginx_serves_what_the_platform_names_from_the_streams_folder(recordings_root):
+    """The HLS location (PCRE; Python spells the named group `?P<`) takes the unsigned
+    and the signed address of a file, and gives `alias` the same `<public id>/<file>`
+    the platform checks."""
+    location = re.compile(NGINX_HLS_LOCATION.replace("(?<", "(?P<"))
+    signature = playback_signature(public_id="Ab3_-x", expires=1767225600)
+
+    for path in ["/hls/Ab3_-x/index.m3u8", f"/hls/1767225600.{signature}/Ab3_-x/3.ts"]:
+        named = playback_path_read(path)
+        served = location.fullmatch(path)
+        assert named is not None and served is not None, path
+        assert served["hls_file"] == f"{named.public_id}/{path.rsplit('/', 1)[1]}"
+    for path in ["/hls/Ab3_-x/", "/hls/a/b/Ab3_-x/3.ts", "/hls/Ab3_-x/.hidden", "/live/x/3.ts"]:
+        assert location.fullmatch(path) is None, path
+
+
+def test_the_command_says_which_playback_signature_the_server_needs(recordings_root, settings):
+    settings.LIVE_PLAYBACK_SIGNATURE = "path"
+    nginx_notes, mediamtx_notes = io.StringIO(), io.StringIO()
+
+    media_config("nginx", stderr=nginx_notes)
+    config = media_config("mediamtx", stderr=mediamtx_notes)
+
+    assert nginx_notes.getvalue() == ""
+    assert "Set LIVE_PLAYBACK_SIGNATURE=query for mediamtx (it is path)" in (
+        mediamtx_notes.getvalue()
+    )
+    assert "# and LIVE_PLAYBACK_SIGNATURE=query" in config
+    settings.LIVE_PLAYBACK_SIGNATURE = "query"
+    media_config("nginx", stderr=nginx_notes)
+    assert "Set LIVE_PLAYBACK_SIGNATURE=path for nginx (it is query)" in nginx_notes.getvalue()
 
 
 def test_nginx_without_replays_or_playback_checks(recordings_root):

@@ -1,6 +1,7 @@
 """Streams through the API: creating, reading, editing, deleting, rotating keys, and
 the lists, all under the videos' privacy rule."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -103,9 +104,10 @@ def test_creating_a_stream_shows_its_key_once_and_stores_only_its_digest(
     assert stream.key_digest == stream_key_digest(key)
     assert key not in str(list(Stream.objects.values_list()))
     assert body["public_id"] == stream.public_id
-    # Followers only: the playback address is signed (tests/livestream/test_playback.py).
-    assert body["hls_url"].startswith(
-        f"https://cdn.example.com/hls/{stream.public_id}/index.m3u8?expires="
+    # Followers only: the playback address is signed (tests/livestream/test_viewers_playback.py).
+    assert re.fullmatch(
+        rf"https://cdn\.example\.com/hls/[0-9]+\.[0-9a-f]{{64}}/{stream.public_id}/index\.m3u8",
+        body["hls_url"],
     )
     assert body["rtmp_url"] == "rtmp://ingest.example.com/live"
     assert (body["status"], body["permanent"], body["category"]) == ("idle", False, "music")

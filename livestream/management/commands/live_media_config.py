@@ -1,7 +1,8 @@
 """`manage.py live_media_config nginx|mediamtx`: print a complete, working sample
 configuration for the media server, its callbacks pointing at this platform's hooks
 (with `LIVE_HOOK_SECRET`), HLS under the streams' public ids, and replays recorded into
-`LIVE_RECORDINGS_ROOT`. Save it, read it, adjust it (TLS, hosts), and run the server
+`LIVE_RECORDINGS_ROOT`; it says on stderr when `LIVE_PLAYBACK_SIGNATURE` does not suit
+the server. Save it, read it, adjust it (TLS, hosts), and run the server
 with it (see the README's "Live streaming")."""
 
 from pathlib import Path
@@ -15,8 +16,12 @@ from livestream.media_config import (
     mediamtx_config,
     nginx_config,
 )
+from livestream.playback import SIGNATURE_IN_PATH, SIGNATURE_IN_QUERY
 
 SERVERS = {"nginx": nginx_config, "mediamtx": mediamtx_config}
+# Where each server's players need the signature of a stream that is not public
+# (LIVE_PLAYBACK_SIGNATURE, livestream/playback.py).
+PLAYBACK_SIGNATURES = {"nginx": SIGNATURE_IN_PATH, "mediamtx": SIGNATURE_IN_QUERY}
 
 
 class Command(BaseCommand):
@@ -110,3 +115,10 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(config, ending="")
+        signature = PLAYBACK_SIGNATURES[server]
+        if signature != settings.LIVE_PLAYBACK_SIGNATURE:
+            self.stderr.write(
+                f"Set LIVE_PLAYBACK_SIGNATURE={signature} for {server} (it is "
+                f"{settings.LIVE_PLAYBACK_SIGNATURE}): otherwise the signed hls_url of a "
+                "stream that is not public does not play."
+            )
