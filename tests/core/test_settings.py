@@ -108,3 +108,33 @@ def test_urls_in_variables_may_be_left_empty():
         "django.core.mail.backends.console.EmailBackend",
         "True",
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"LIVE_HLS_URL_TEMPLATE": "https://cdn.example.com/hls/index.m3u8"},
+            "LIVE_HLS_URL_TEMPLATE must contain {public_id}.",
+        ),
+        ({"LIVE_PLAYBACK_SIGNATURE": "cookie"}, "LIVE_PLAYBACK_SIGNATURE must be path or query."),
+        (
+            {"LIVE_HLS_URL_TEMPLATE": "https://cdn.example.com/hls/{public_id}.m3u8"},
+            "{public_id} must be a folder of LIVE_HLS_URL_TEMPLATE's path",
+        ),
+    ],
+)
+def test_live_playback_settings_that_cannot_work_refuse_to_start(env, message):
+    result = run_django(["manage.py", "check"], env={"DEBUG": "1", **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_playback_address_without_a_folder_is_fine_when_signed_in_the_query():
+    env = {
+        "DEBUG": "1",
+        "LIVE_HLS_URL_TEMPLATE": "https://cdn.example.com/hls/{public_id}.m3u8",
+        "LIVE_PLAYBACK_SIGNATURE": "query",
+    }
+    result = run_django(["manage.py", "check"], env=env)
+    assert result.returncode == 0, result.stderr
