@@ -1,6 +1,8 @@
 """The Swagger UI at /api/docs/ in a real browser, on a machine with no internet: every
 asset comes from the app (drf-spectacular's sidecar), and it lists the operations."""
 
+import time
+
 import pytest
 
 from tests.browser.helpers import same_origin
@@ -15,16 +17,27 @@ def test_the_swagger_ui_loads_offline_and_lists_auth_users_and_videos(page, netw
     page.goto("/api/docs/")
     # The page fetches the whole schema (hundreds of kB, generated per request) first.
     page.locator(".opblock").first.wait_for(timeout=SCHEMA_TIMEOUT_MS)
-
-    tags = page.locator(".opblock-tag").evaluate_all("tags => tags.map(t => t.dataset.tag)")
-    assert {"auth", "users", "videos"} <= set(tags)
-    operations = set(
-        page.locator(".opblock-summary").evaluate_all(
-            """rows => rows.map(row =>
-                row.querySelector('.opblock-summary-method').textContent + ' ' +
-                row.querySelector('.opblock-summary-path').dataset.path)"""
+    # Swagger UI renders only the operations near the viewport: read them while
+    # scrolling down to the end.
+    tags, operations = set(), set()
+    deadline = time.monotonic() + SCHEMA_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        tags |= set(
+            page.locator(".opblock-tag").evaluate_all("tags => tags.map(t => t.dataset.tag)")
         )
-    )
+        operations |= set(
+            page.locator(".opblock-summary").evaluate_all(
+                """rows => rows.map(row =>
+                    row.querySelector('.opblock-summary-method').textContent + ' ' +
+                    row.querySelector('.opblock-summary-path').dataset.path)"""
+            )
+        )
+        if page.evaluate("window.scrollY + window.innerHeight >= document.body.scrollHeight"):
+            break
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(50)
+
+    assert {"auth", "users", "videos"} <= tags
     assert {
         "POST /api/v1/auth/login/",
         "GET /api/v1/users/me/",
