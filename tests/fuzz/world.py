@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from accounts.models import AuthSession, User
 from accounts.services.sessions import ClientInfo, session_start
+from livestream.models import ChatBan, ChatMessage, Gift, Stream, StreamModerator
+from livestream.services.chat import chat_ban_create, chat_message_post, stream_moderator_add
+from livestream.services.gifts import gift_send
+from livestream.services.streams import stream_create, stream_publish_start
+from livestream.services.viewers import stream_watch
 from notifications.models import Notification
 from payments.models import CoinPackage, CreatorTier, Payout, Subscription, TopUp
 from payments.services.payouts import payout_request
@@ -17,6 +22,7 @@ from social.services.comments import comment_create
 from social.services.engagement import video_like
 from social.services.follows import follow_create
 from tests.accounts.factories import UserFactory
+from tests.livestream.factories import GiftFactory
 from tests.payments.factories import wallet_fund
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -35,13 +41,25 @@ class FuzzWorld:
     subscription: Subscription
     top_up: TopUp
     payout: Payout
+    stream: Stream
+    creator_stream: Stream
+    chat_message: ChatMessage
+    moderator: StreamModerator
+    ban: ChatBan
+    gift: Gift
+    viewer_token: str
 
 
 def fuzz_world_build() -> FuzzWorld:
     """`fuzzer` follows `creator`, whose public ready video `fuzzer` commented on and
     `creator` liked back; `fuzzer` has a notification and a session of its own. Both are
     creators: `fuzzer` has coins, earnings (a tip from `creator`), a tier of its own, a
-    subscription to `creator`'s tier, a pending top-up and a pending payout."""
+    subscription to `creator`'s tier, a pending top-up and a pending payout.
+
+    Both are live: `fuzzer`'s public stream, where `fuzzer` posted in the chat, named
+    `creator` a moderator and banned `troll`, and `creator` sent a gift of the
+    catalogue; and `creator`'s followers-only stream, which `fuzzer` watches (its
+    viewer token) and has the coins to send gifts to."""
     user = UserFactory(username="fuzzer", role=User.Role.CREATOR)
     creator = UserFactory(username="creator", role=User.Role.CREATOR)
     video = VideoFactory(owner=creator, title="A ready public video")
@@ -53,7 +71,7 @@ def fuzz_world_build() -> FuzzWorld:
     notification = Notification.objects.filter(recipient=user).latest("created_at")
     session, tokens = session_start(user=user, client=ClientInfo(ip_address="127.0.0.1"))
     wallet_fund(user, 100_000)
-    wallet_fund(creator, 1_000)
+    wallet_fund(creator, 1_100)
     tip_send(sender=creator, recipient=user, amount=1_000)
     tier = tier_create(creator=user, name="Fuzz tier", price=100)
     subscription = subscription_create(
@@ -65,6 +83,18 @@ def fuzz_world_build() -> FuzzWorld:
         base_url="http://localhost",
     )
     payout = payout_request(creator=user, amount=100)
+    stream = _stream_live(owner=user, title="The fuzzer's live stream")
+    creator_stream = _stream_live(
+        owner=creator, title="Followers only", visibility=Stream.Visibility.FOLLOWERS
+    )
+    chat_message = chat_message_post(stream=stream, author=user, text="Welcome!")
+    moderator = stream_moderator_add(stream=stream, user=creator).moderator
+    ban, _ = chat_ban_create(
+        stream=stream, moderator=user, target=UserFactory(username="troll"), reason="Spam"
+    )
+    gift = GiftFactory(name="Rose", coins=10)
+    gift_send(sender=creator, stream_id=stream.pk, gift_id=gift.pk, quantity=1)
+    viewer_token = stream_watch(stream=creator_stream, viewer=user).viewer_token
     return FuzzWorld(
         user=user,
         session=session,
@@ -77,4 +107,17 @@ def fuzz_world_build() -> FuzzWorld:
         subscription=subscription,
         top_up=top_up,
         payout=payout,
+        stream=stream,
+        creator_stream=creator_stream,
+        chat_message=chat_message,
+        moderator=moderator,
+        ban=ban,
+        gift=gift,
+        viewer_token=viewer_token,
     )
+
+
+def _stream_live(*, owner: User, title: str, visibility: str = Stream.Visibility.PUBLIC) -> Stream:
+    """A new stream of `owner`, live: its publisher started with its key."""
+    created = stream_create(owner=owner, title=title, visibility=visibility)
+    return stream_publish_start(key=created.key, publisher_ref="fuzz")
