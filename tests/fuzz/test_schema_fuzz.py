@@ -15,7 +15,6 @@ import schemathesis
 from django.core.cache import cache
 from django.db import transaction
 from django.test import TestCase, override_settings
-from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,6 +29,8 @@ from tests.fuzz.checks import (
     validation_errors_are_documented,
 )
 from tests.fuzz.conftest import FuzzWorld
+from tests.fuzz.hooks import world_body, world_path_parameters
+from tests.fuzz.world import fuzz_world_bodies, fuzz_world_ids
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
 # (boundary values of every field, about 25 requests per operation). The normal run
@@ -54,81 +55,32 @@ with override_settings(ALLOWED_HOSTS=["localhost"]):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 schema.config.phases.coverage.enabled = THOROUGH
 
-# Real ids for the path parameters, set by `world_ids` for the test that runs: a
-# parameter may name one object of the world or several (each example takes one).
+# Real ids for the path parameters and body fields, set by `world_ids` for the test
+# that runs.
 _world_ids: dict[str, list[str]] = {}
-# Where a path names a user, the one the operation acts on in the world.
-_USERNAME_BY_PATH = {"/chat/bans/{username}/": "troll", "/moderators/{username}/": "creator"}
-# Real ids for fields of request bodies, by operation: a gift of the catalogue, the
-# viewer token `watch/` gave the fuzzer.
 _world_bodies: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture
 def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
     _world_ids.clear()
-    _world_ids.update(
-        {
-            "username": [fuzz_world.creator.username],
-            "video_id": [str(fuzz_world.video.pk)],
-            "comment_id": [str(fuzz_world.comment.pk)],
-            "notification_id": [str(fuzz_world.notification.pk)],
-            "session_id": [str(fuzz_world.session.pk)],
-            "tier_id": [str(fuzz_world.tier.pk)],
-            "subscription_id": [str(fuzz_world.subscription.pk)],
-            "top_up_id": [str(fuzz_world.top_up.pk)],
-            "payout_id": [str(fuzz_world.payout.pk)],
-            # The fuzzer's own stream (owner, moderation) and one it watches (gifts).
-            "stream_id": [str(fuzz_world.stream.pk), str(fuzz_world.creator_stream.pk)],
-            "message_id": [str(fuzz_world.chat_message.pk)],
-        }
-    )
+    _world_ids.update(fuzz_world_ids(fuzz_world))
     _world_bodies.clear()
-    _world_bodies.update(
-        {
-            "live_streams_gifts_create": {"gift": str(fuzz_world.gift.pk)},
-            "live_streams_heartbeat": {"viewer_token": fuzz_world.viewer_token},
-        }
-    )
+    _world_bodies.update(fuzz_world_bodies(fuzz_world))
     return fuzz_world
-
-
-def _world_path_parameters(path: str, names) -> list[dict[str, str]]:
-    """The worlds' values for `names` in `path`: one dict per object a name may take."""
-    candidates = {name: _world_ids[name] for name in names if name in _world_ids}
-    if "username" in candidates:
-        for fragment, username in _USERNAME_BY_PATH.items():
-            if path.endswith(fragment):
-                candidates["username"] = [username]
-    widest = max((len(values) for values in candidates.values()), default=0)
-    return [
-        {name: values[min(number, len(values) - 1)] for name, values in candidates.items()}
-        for number in range(widest)
-    ]
 
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
     """Most of the time, point the path at an object of the fuzz world, so examples
     reach the code behind the lookup as well as its 404."""
-    if not path_parameters:
-        return st.just(path_parameters)
-    path = context.operation.path if context.operation is not None else ""
-    variants = [
-        {**path_parameters, **real} for real in _world_path_parameters(path, list(path_parameters))
-    ]
-    variants = [variant for variant in variants if variant != path_parameters]
-    return st.sampled_from([path_parameters, *variants])
+    return world_path_parameters(context, path_parameters, ids=_world_ids)
 
 
 @schema.hook
 def flatmap_body(context, body):
     """Half the time, a body's ids are the world's (a gift that exists, a real token)."""
-    operation = context.operation
-    real = _world_bodies.get(operation.definition.raw.get("operationId", "")) if operation else None
-    if not real or not isinstance(body, dict):
-        return st.just(body)
-    return st.sampled_from([body, {**body, **{k: v for k, v in real.items() if k in body}}])
+    return world_body(context, body, bodies=_world_bodies)
 
 
 @schema.parametrize()

@@ -121,3 +121,30 @@ def _stream_live(*, owner: User, title: str, visibility: str = Stream.Visibility
     """A new stream of `owner`, live: its publisher started with its key."""
     created = stream_create(owner=owner, title=title, visibility=visibility)
     return stream_publish_start(key=created.key, publisher_ref="fuzz")
+
+
+def fuzz_world_ids(world: FuzzWorld) -> dict[str, list[str]]:
+    """Path parameter -> the world's objects it may name (each example takes one)."""
+    return {
+        "username": [world.creator.username],
+        "video_id": [str(world.video.pk)],
+        "comment_id": [str(world.comment.pk)],
+        "notification_id": [str(world.notification.pk)],
+        "session_id": [str(world.session.pk)],
+        "tier_id": [str(world.tier.pk)],
+        "subscription_id": [str(world.subscription.pk)],
+        "top_up_id": [str(world.top_up.pk)],
+        "payout_id": [str(world.payout.pk)],
+        # The fuzzer's own stream (owner, moderation) and one it watches (gifts).
+        "stream_id": [str(world.stream.pk), str(world.creator_stream.pk)],
+        "message_id": [str(world.chat_message.pk)],
+    }
+
+
+def fuzz_world_bodies(world: FuzzWorld) -> dict[str, dict[str, str]]:
+    """Operation id -> body fields the world has real values for: a gift of the
+    catalogue, the viewer token `watch/` gave the fuzzer."""
+    return {
+        "live_streams_gifts_create": {"gift": str(world.gift.pk)},
+        "live_streams_heartbeat": {"viewer_token": world.viewer_token},
+    }
