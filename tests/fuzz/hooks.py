@@ -4,6 +4,10 @@ the suite's fuzz test and the live run (`tests/fuzz/live.py`, through
 
 from hypothesis import strategies as st
 
+# The media server's hooks are called with it (the fuzz world's fixture and the live
+# run set `LIVE_HOOK_SECRET` to it).
+HOOK_SECRET = "fuzz-hook-secret"
+
 # Where a path names a user, the one the operation acts on in the world.
 USERNAME_BY_PATH = {"/chat/bans/{username}/": "troll", "/moderators/{username}/": "creator"}
 
@@ -40,3 +44,18 @@ def world_body(context, body, *, bodies: dict[str, dict[str, str]]):
     if not real or not isinstance(body, dict):
         return st.just(body)
     return st.sampled_from([body, {**body, **{k: v for k, v in real.items() if k in body}}])
+
+
+def world_query(context, query, *, values: dict[str, str]):
+    """schemathesis' `flatmap_query`: the generated query, or the same with the
+    world's values of the query parameters the operation declares (a hook's secret)."""
+    operation = context.operation
+    declared = {
+        parameter.get("name")
+        for parameter in (operation.definition.raw.get("parameters", []) if operation else [])
+        if parameter.get("in") == "query"
+    }
+    real = {name: value for name, value in values.items() if name in declared}
+    if not real or not isinstance(query, dict):
+        return st.just(query)
+    return st.sampled_from([query, {**query, **real}])

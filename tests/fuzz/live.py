@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.core.subprocess_django import free_port
+from tests.fuzz.hooks import HOOK_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,6 +36,8 @@ SERVER_ENVIRONMENT = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "PAYMENTS_PROVIDER": "sandbox",
     "PAYOUT_MINIMUM_COINS": "10",
+    "LIVE_HOOK_SECRET": HOOK_SECRET,
+    "LIVE_HOOK_ALLOWED_IPS": "",
     "JWT_ACCESS_TOKEN_SECONDS": str(24 * 3600),
     **{
         f"THROTTLE_{scope}_RATE": "100000/min"
@@ -76,13 +79,16 @@ print(json.dumps({{"access_token": tokens.access_token}}))
 
 BUILD_WORLD = """
 import json
-from tests.fuzz.world import fuzz_world_bodies, fuzz_world_build, fuzz_world_ids
+from tests.fuzz.world import (
+    fuzz_world_bodies, fuzz_world_build, fuzz_world_ids, fuzz_world_queries
+)
 world = fuzz_world_build()
 print(json.dumps({
     "access_token": world.access_token,
     "user_id": str(world.user.pk),
     "ids": fuzz_world_ids(world),
     "bodies": fuzz_world_bodies(world),
+    "queries": fuzz_world_queries(),
 }))
 """
 
@@ -155,7 +161,7 @@ def run_schemathesis(
         env={
             **os.environ,
             "SCHEMATHESIS_HOOKS": "tests.fuzz.live_hooks",
-            "FUZZ_WORLD": json.dumps({"ids": world["ids"], "bodies": world["bodies"]}),
+            "FUZZ_WORLD": json.dumps({name: world[name] for name in ("ids", "bodies", "queries")}),
             "PYTHONPATH": str(ROOT),
         },
     )

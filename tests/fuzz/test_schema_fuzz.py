@@ -29,8 +29,8 @@ from tests.fuzz.checks import (
     validation_errors_are_documented,
 )
 from tests.fuzz.conftest import FuzzWorld
-from tests.fuzz.hooks import world_body, world_path_parameters
-from tests.fuzz.world import fuzz_world_bodies, fuzz_world_ids
+from tests.fuzz.hooks import world_body, world_path_parameters, world_query
+from tests.fuzz.world import fuzz_world_bodies, fuzz_world_ids, fuzz_world_queries
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
 # (boundary values of every field, about 25 requests per operation). The normal run
@@ -81,6 +81,12 @@ def flatmap_path_parameters(context, path_parameters):
 def flatmap_body(context, body):
     """Half the time, a body's ids are the world's (a gift that exists, a real token)."""
     return world_body(context, body, bodies=_world_bodies)
+
+
+@schema.hook
+def flatmap_query(context, query):
+    """Half the time, a hook's query carries the world's hook secret."""
+    return world_query(context, query, values=fuzz_world_queries())
 
 
 @schema.parametrize()

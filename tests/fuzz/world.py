@@ -22,6 +22,7 @@ from social.services.comments import comment_create
 from social.services.engagement import video_like
 from social.services.follows import follow_create
 from tests.accounts.factories import UserFactory
+from tests.fuzz.hooks import HOOK_SECRET
 from tests.livestream.factories import GiftFactory
 from tests.payments.factories import wallet_fund
 from tests.videos.factories import VideoFactory
@@ -143,8 +144,18 @@ def fuzz_world_ids(world: FuzzWorld) -> dict[str, list[str]]:
 
 def fuzz_world_bodies(world: FuzzWorld) -> dict[str, dict[str, str]]:
     """Operation id -> body fields the world has real values for: a gift of the
-    catalogue, the viewer token `watch/` gave the fuzzer."""
+    catalogue, the viewer token `watch/` gave the fuzzer, users to moderate."""
     return {
         "live_streams_gifts_create": {"gift": str(world.gift.pk)},
         "live_streams_heartbeat": {"viewer_token": world.viewer_token},
+        # Users the fuzzer's stream does not list yet as what the operation makes them.
+        "live_moderators_create": {"username": "troll"},
+        "live_chat_bans_create": {"username": world.creator.username},
+        "live_chat_timeouts_create": {"username": "troll"},
     }
+
+
+def fuzz_world_queries() -> dict[str, str]:
+    """Query parameter -> the value the world's server knows: the media server's hooks
+    take the hook secret (`LIVE_HOOK_SECRET`: `HOOK_SECRET`)."""
+    return {"secret": HOOK_SECRET}
