@@ -2,6 +2,7 @@
 its fix were undone, whatever examples the fuzzer happens to draw."""
 
 import json
+import re
 
 import hypothesis
 import pytest
@@ -9,6 +10,7 @@ from django.conf import settings
 from hypothesis import strategies as st
 
 from core.serializers import EMAIL_PATTERN
+from payments.idempotency import IDEMPOTENCY_KEY_SCHEMA
 
 pytestmark = pytest.mark.django_db
 
@@ -593,3 +595,38 @@ def test_an_empty_category_clears_it_as_the_schema_allows(schema, auth_client, u
 
     assert category == {"type": "string", "nullable": True}
     assert (response.status_code, response.json()["category"]) == (200, None)
+
+
+def test_an_idempotency_key_states_its_rule_in_the_schema(schema, auth_client):
+    # The header was any string: most the fuzzer drew (non-ASCII) were refused with
+    # `invalid_idempotency_key`, so no schema-valid gift reached the gift itself.
+    keys = [
+        parameter["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "Idempotency-Key"
+    ]
+
+    response = auth_client.post(
+        "/api/v1/tips/", {"recipient": "nobody", "amount": 1}, HTTP_IDEMPOTENCY_KEY="clé"
+    )
+
+    assert len(keys) == 5
+    assert all(key == {**keys[0], "type": "string"} for key in keys)
+    assert (keys[0]["minLength"], keys[0]["maxLength"]) == (1, 255)
+    assert re.fullmatch(keys[0]["pattern"], "clé") is None
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_idempotency_key"
+
+
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+@hypothesis.given(key=st.from_regex(IDEMPOTENCY_KEY_SCHEMA["pattern"], fullmatch=True))
+def test_every_idempotency_key_the_schema_allows_is_taken(key):
+    from types import SimpleNamespace
+
+    from payments.idempotency import _key
+
+    hypothesis.assume(len(key) <= IDEMPOTENCY_KEY_SCHEMA["maxLength"])
+    assert _key(SimpleNamespace(headers={"Idempotency-Key": key})) == key
