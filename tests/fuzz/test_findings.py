@@ -630,3 +630,40 @@ def test_every_idempotency_key_the_schema_allows_is_taken(key):
 
     hypothesis.assume(len(key) <= IDEMPOTENCY_KEY_SCHEMA["maxLength"])
     assert _key(SimpleNamespace(headers={"Idempotency-Key": key})) == key
+
+
+def test_the_worlds_values_leave_a_schema_violation_in_place(schema):
+    # The live run's negative_data_rejection failed: a username breaking its pattern,
+    # the violation of a negative case, was replaced with a real one and accepted.
+    import schemathesis
+    from schemathesis.hooks import HookContext
+
+    from tests.fuzz.hooks import world_body, world_path_parameters
+
+    operations = schemathesis.openapi.from_dict(schema)
+    moderators = operations["/api/v1/live/streams/{stream_id}/moderators/"]["POST"]
+    bans = operations["/api/v1/live/streams/{stream_id}/chat/bans/{username}/"]["DELETE"]
+    real = {"live_moderators_create": {"username": "troll"}}
+
+    def variants(strategy) -> list:
+        return list(strategy.elements)
+
+    assert variants(
+        world_body(HookContext(operation=moderators), {"username": " "}, bodies=real)
+    ) == [
+        {"username": " "},
+        {"username": " "},
+    ]
+    assert variants(
+        world_body(HookContext(operation=moderators), {"username": "x"}, bodies=real)
+    ) == [
+        {"username": "x"},
+        {"username": "troll"},
+    ]
+    assert variants(
+        world_path_parameters(
+            HookContext(operation=bans),
+            {"stream_id": "0", "username": "x"},
+            ids={"stream_id": ["s"], "username": ["creator"]},
+        )
+    ) == [{"stream_id": "0", "username": "x"}, {"stream_id": "s", "username": "troll"}]
