@@ -3,6 +3,7 @@ its fix were undone, whatever examples the fuzzer happens to draw."""
 
 import json
 import re
+from urllib.parse import urlencode
 
 import hypothesis
 import pytest
@@ -667,3 +668,26 @@ def test_the_worlds_values_leave_a_schema_violation_in_place(schema):
             ids={"stream_id": ["s"], "username": ["creator"]},
         )
     ) == [{"stream_id": "0", "username": "x"}, {"stream_id": "s", "username": "troll"}]
+
+
+def test_a_hook_field_padded_past_its_max_length_is_refused_as_the_schema_says(
+    schema, api_client, settings
+):
+    # The live run's negative_data_rejection: `addr` is at most 100 characters, but
+    # a trimmed field took 101 whose first was a space (its length counted trimmed).
+    settings.LIVE_HOOK_SECRET = "secret"
+    addr = schema["components"]["schemas"]["NginxHookRequest"]["properties"]["addr"]
+
+    response = api_client.post(
+        "/api/v1/live/hooks/nginx/on-publish-done/?secret=secret",
+        urlencode({"name": "unknown", "addr": " " + "*" * 100}),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert addr["maxLength"] == 100
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "code": "max_length",
+        "detail": "Ensure this field has no more than 100 characters.",
+        "attr": "addr",
+    }
