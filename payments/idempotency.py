@@ -25,7 +25,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
@@ -44,14 +43,23 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 STORED_ERROR_STATUSES = frozenset({402})
 
+# What `_key` accepts, as the schema states it: 1 to 255 printable ASCII characters,
+# neither first nor last a space (HTTP drops a header value's outer spaces).
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+    "pattern": "^[!-~]([ -~]*[!-~])?$",
+}
+
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    type=IDEMPOTENCY_KEY_SCHEMA,
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Any unique string up to 255 characters (a UUID v4 is a good choice). Retrying "
-        "with the same key and body replays the first response (with "
+        "Any unique string of up to 255 printable ASCII characters (a UUID v4 is a good "
+        "choice). Retrying with the same key and body replays the first response (with "
         "`Idempotent-Replayed: true`) and moves nothing again; the same key with another "
         "body answers 422 `idempotency_key_reused`. Keys are kept for 24 hours."
     ),
@@ -59,12 +67,12 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 
 IDEMPOTENCY_KEY_REQUIRED_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    type=IDEMPOTENCY_KEY_SCHEMA,
     location=OpenApiParameter.HEADER,
     required=True,
     description=(
-        "Required: any unique string up to 255 characters (a UUID v4 is a good choice). "
-        "Retrying with the same key and body replays the first response (with "
+        "Required: any unique string of up to 255 printable ASCII characters (a UUID v4 "
+        "is a good choice). Retrying with the same key and body replays the first response (with "
         "`Idempotent-Replayed: true`) and moves nothing again; the same key with another "
         "body answers 422 `idempotency_key_reused`. Keys are kept for 24 hours."
     ),

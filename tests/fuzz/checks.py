@@ -1,5 +1,5 @@
 """This API's own schemathesis checks, for the suite's fuzz test and the live run
-(`SCHEMATHESIS_HOOKS=tests.fuzz.checks`).
+(`SCHEMATHESIS_HOOKS=tests.fuzz.live_hooks` loads them).
 
 The shared `ValidationError` component types `code` with every validation code of the
 API, so `validation_errors_are_documented` holds each answer to its own operation's

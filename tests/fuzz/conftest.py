@@ -4,6 +4,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
+from tests.fuzz.hooks import HOOK_SECRET
 from tests.fuzz.world import FuzzWorld, fuzz_world_build
 
 
@@ -26,4 +27,6 @@ def fuzz_world(db, settings, _keep_connection) -> FuzzWorld:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.PAYMENTS_PROVIDER = "sandbox"
     settings.PAYOUT_MINIMUM_COINS = 10
+    settings.LIVE_HOOK_SECRET = HOOK_SECRET
+    settings.LIVE_HOOK_ALLOWED_IPS = []
     return fuzz_world_build()

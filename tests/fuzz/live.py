@@ -8,11 +8,15 @@ requests were sent and how many failures were found, and exits non-zero on any f
 
     .venv/bin/python -m tests.fuzz.live --database sqlite --database postgres \
         --postgres-url postgres://postgres@127.0.0.1:5432/fuzz_live
+
+`--include` keeps to the operations whose path matches a regular expression (for
+instance `--include /api/v1/live/`), in every pass.
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.core.subprocess_django import free_port
+from tests.fuzz.hooks import HOOK_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -31,6 +36,8 @@ SERVER_ENVIRONMENT = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "PAYMENTS_PROVIDER": "sandbox",
     "PAYOUT_MINIMUM_COINS": "10",
+    "LIVE_HOOK_SECRET": HOOK_SECRET,
+    "LIVE_HOOK_ALLOWED_IPS": "",
     "JWT_ACCESS_TOKEN_SECONDS": str(24 * 3600),
     **{
         f"THROTTLE_{scope}_RATE": "100000/min"
@@ -72,9 +79,17 @@ print(json.dumps({{"access_token": tokens.access_token}}))
 
 BUILD_WORLD = """
 import json
-from tests.fuzz.world import fuzz_world_build
+from tests.fuzz.world import (
+    fuzz_world_bodies, fuzz_world_build, fuzz_world_ids, fuzz_world_queries
+)
 world = fuzz_world_build()
-print(json.dumps({"access_token": world.access_token, "user_id": str(world.user.pk)}))
+print(json.dumps({
+    "access_token": world.access_token,
+    "user_id": str(world.user.pk),
+    "ids": fuzz_world_ids(world),
+    "bodies": fuzz_world_bodies(world),
+    "queries": fuzz_world_queries(),
+}))
 """
 
 
@@ -99,6 +114,7 @@ def run_schemathesis(
     report: Path,
     headers: list[str],
     operations: list[str],
+    world: dict,
 ) -> dict:
     config = report.with_name("schemathesis.toml")
     config.write_text(SCHEMATHESIS_CONFIG)
@@ -142,7 +158,12 @@ def run_schemathesis(
         text=True,
         check=False,
         cwd=ROOT,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.checks", "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": "tests.fuzz.live_hooks",
+            "FUZZ_WORLD": json.dumps({name: world[name] for name in ("ids", "bodies", "queries")}),
+            "PYTHONPATH": str(ROOT),
+        },
     )
     (report.with_suffix(".txt")).write_text(completed.stdout + completed.stderr)
     return summarize(report)
@@ -168,7 +189,19 @@ def summarize(report: Path) -> dict:
     return {"requests": requests, "failures": sorted(failures)}
 
 
-def fuzz(kind: str, *, postgres_url: str, examples: int, folder: Path) -> list[dict]:
+def operation_paths(schema: Path) -> dict[str, str]:
+    """Operation id -> path, from the schema."""
+    return {
+        operation["operationId"]: path
+        for path, item in json.loads(schema.read_text())["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def fuzz(
+    kind: str, *, postgres_url: str, examples: int, folder: Path, include: str | None = None
+) -> list[dict]:
     environment = {
         **os.environ,
         **SERVER_ENVIRONMENT,
@@ -226,11 +259,16 @@ def fuzz(kind: str, *, postgres_url: str, examples: int, folder: Path) -> list[d
         with urllib.request.urlopen(f"{url}/api/schema/?format=json", timeout=300) as answer:  # noqa: S310
             schema.write_bytes(answer.read())
         bearer = [f"Authorization: Bearer {token}"]
+        paths = operation_paths(schema)
+        selected = ["--include-path-regex", include] if include else []
+        ends_the_session = [
+            name for name in ENDS_THE_SESSION if not include or re.search(include, paths[name])
+        ]
         keeps_session = [
-            argument for name in ENDS_THE_SESSION for argument in ("--exclude-operation-id", name)
+            argument for name in ends_the_session for argument in ("--exclude-operation-id", name)
         ]
         passes = [
-            ("signed in", lambda: bearer, keeps_session),
+            ("signed in", lambda: bearer, [*selected, *keeps_session]),
             # Each on a session of its own, as the first request may end it.
             *[
                 (
@@ -238,9 +276,9 @@ def fuzz(kind: str, *, postgres_url: str, examples: int, folder: Path) -> list[d
                     lambda: [f"Authorization: Bearer {new_token()}"],
                     ["--include-operation-id", name],
                 )
-                for name in ENDS_THE_SESSION
+                for name in ends_the_session
             ],
-            ("anonymous", list, []),
+            ("anonymous", list, selected),
         ]
         results = []
         for number, (name, headers, operations) in enumerate(passes):
@@ -251,6 +289,7 @@ def fuzz(kind: str, *, postgres_url: str, examples: int, folder: Path) -> list[d
                 report=folder / f"{kind}-{number}.ndjson",
                 headers=headers(),
                 operations=operations,
+                world=world,
             )
             results.append({"database": kind, "pass": name, **result})
         return results
@@ -265,13 +304,20 @@ def main() -> int:
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/fuzz_live")
     parser.add_argument("--examples", type=int, default=50)
     parser.add_argument("--keep", type=Path, help="a folder to keep the reports and logs in")
+    parser.add_argument(
+        "--include", metavar="PATH_REGEX", help="fuzz only the operations whose path matches"
+    )
     arguments = parser.parse_args()
     folder = arguments.keep or Path(tempfile.mkdtemp(prefix="fuzz-live-"))
     folder.mkdir(parents=True, exist_ok=True)
     results = []
     for kind in arguments.database or ["sqlite"]:
         results += fuzz(
-            kind, postgres_url=arguments.postgres_url, examples=arguments.examples, folder=folder
+            kind,
+            postgres_url=arguments.postgres_url,
+            examples=arguments.examples,
+            folder=folder,
+            include=arguments.include,
         )
     for result in results:
         print(

@@ -2,6 +2,8 @@
 its fix were undone, whatever examples the fuzzer happens to draw."""
 
 import json
+import re
+from urllib.parse import urlencode
 
 import hypothesis
 import pytest
@@ -9,6 +11,7 @@ from django.conf import settings
 from hypothesis import strategies as st
 
 from core.serializers import EMAIL_PATTERN
+from payments.idempotency import IDEMPOTENCY_KEY_SCHEMA
 
 pytestmark = pytest.mark.django_db
 
@@ -593,3 +596,98 @@ def test_an_empty_category_clears_it_as_the_schema_allows(schema, auth_client, u
 
     assert category == {"type": "string", "nullable": True}
     assert (response.status_code, response.json()["category"]) == (200, None)
+
+
+def test_an_idempotency_key_states_its_rule_in_the_schema(schema, auth_client):
+    # The header was any string: most the fuzzer drew (non-ASCII) were refused with
+    # `invalid_idempotency_key`, so no schema-valid gift reached the gift itself.
+    keys = [
+        parameter["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "Idempotency-Key"
+    ]
+
+    response = auth_client.post(
+        "/api/v1/tips/", {"recipient": "nobody", "amount": 1}, HTTP_IDEMPOTENCY_KEY="clé"
+    )
+
+    assert len(keys) == 5
+    assert all(key == {**keys[0], "type": "string"} for key in keys)
+    assert (keys[0]["minLength"], keys[0]["maxLength"]) == (1, 255)
+    assert re.fullmatch(keys[0]["pattern"], "clé") is None
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_idempotency_key"
+
+
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+@hypothesis.given(key=st.from_regex(IDEMPOTENCY_KEY_SCHEMA["pattern"], fullmatch=True))
+def test_every_idempotency_key_the_schema_allows_is_taken(key):
+    from types import SimpleNamespace
+
+    from payments.idempotency import _key
+
+    hypothesis.assume(len(key) <= IDEMPOTENCY_KEY_SCHEMA["maxLength"])
+    assert _key(SimpleNamespace(headers={"Idempotency-Key": key})) == key
+
+
+def test_the_worlds_values_leave_a_schema_violation_in_place(schema):
+    # The live run's negative_data_rejection failed: a username breaking its pattern,
+    # the violation of a negative case, was replaced with a real one and accepted.
+    import schemathesis
+    from schemathesis.hooks import HookContext
+
+    from tests.fuzz.hooks import world_body, world_path_parameters
+
+    operations = schemathesis.openapi.from_dict(schema)
+    moderators = operations["/api/v1/live/streams/{stream_id}/moderators/"]["POST"]
+    bans = operations["/api/v1/live/streams/{stream_id}/chat/bans/{username}/"]["DELETE"]
+    real = {"live_moderators_create": {"username": "troll"}}
+
+    def variants(strategy) -> list:
+        return list(strategy.elements)
+
+    assert variants(
+        world_body(HookContext(operation=moderators), {"username": " "}, bodies=real)
+    ) == [
+        {"username": " "},
+        {"username": " "},
+    ]
+    assert variants(
+        world_body(HookContext(operation=moderators), {"username": "x"}, bodies=real)
+    ) == [
+        {"username": "x"},
+        {"username": "troll"},
+    ]
+    assert variants(
+        world_path_parameters(
+            HookContext(operation=bans),
+            {"stream_id": "0", "username": "x"},
+            ids={"stream_id": ["s"], "username": ["creator"]},
+        )
+    ) == [{"stream_id": "0", "username": "x"}, {"stream_id": "s", "username": "troll"}]
+
+
+def test_a_hook_field_padded_past_its_max_length_is_refused_as_the_schema_says(
+    schema, api_client, settings
+):
+    # The live run's negative_data_rejection: `addr` is at most 100 characters, but
+    # a trimmed field took 101 whose first was a space (its length counted trimmed).
+    settings.LIVE_HOOK_SECRET = "secret"
+    addr = schema["components"]["schemas"]["NginxHookRequest"]["properties"]["addr"]
+
+    response = api_client.post(
+        "/api/v1/live/hooks/nginx/on-publish-done/?secret=secret",
+        urlencode({"name": "unknown", "addr": " " + "*" * 100}),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert addr["maxLength"] == 100
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "code": "max_length",
+        "detail": "Ensure this field has no more than 100 characters.",
+        "attr": "addr",
+    }

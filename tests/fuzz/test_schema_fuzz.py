@@ -15,7 +15,6 @@ import schemathesis
 from django.core.cache import cache
 from django.db import transaction
 from django.test import TestCase, override_settings
-from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,6 +29,8 @@ from tests.fuzz.checks import (
     validation_errors_are_documented,
 )
 from tests.fuzz.conftest import FuzzWorld
+from tests.fuzz.hooks import world_body, world_path_parameters, world_query
+from tests.fuzz.world import fuzz_world_bodies, fuzz_world_ids, fuzz_world_queries
 
 # `make fuzz` sets FUZZ_EXAMPLES: many random examples plus schemathesis' coverage phase
 # (boundary values of every field, about 25 requests per operation). The normal run
@@ -54,42 +55,38 @@ with override_settings(ALLOWED_HOSTS=["localhost"]):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 schema.config.phases.coverage.enabled = THOROUGH
 
-# Real ids for the path parameters, set by `world_ids` for the test that runs.
-_world_ids: dict[str, str] = {}
+# Real ids for the path parameters and body fields, set by `world_ids` for the test
+# that runs.
+_world_ids: dict[str, list[str]] = {}
+_world_bodies: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture
 def world_ids(fuzz_world: FuzzWorld) -> FuzzWorld:
     _world_ids.clear()
-    _world_ids.update(
-        {
-            "username": fuzz_world.creator.username,
-            "video_id": str(fuzz_world.video.pk),
-            "comment_id": str(fuzz_world.comment.pk),
-            "notification_id": str(fuzz_world.notification.pk),
-            "session_id": str(fuzz_world.session.pk),
-            "tier_id": str(fuzz_world.tier.pk),
-            "subscription_id": str(fuzz_world.subscription.pk),
-            "top_up_id": str(fuzz_world.top_up.pk),
-            "payout_id": str(fuzz_world.payout.pk),
-        }
-    )
+    _world_ids.update(fuzz_world_ids(fuzz_world))
+    _world_bodies.clear()
+    _world_bodies.update(fuzz_world_bodies(fuzz_world))
     return fuzz_world
 
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    """Half the time, point the path at an object of the fuzz world, so examples reach
-    the code behind the lookup as well as its 404."""
-    if not path_parameters:
-        return st.just(path_parameters)
-    real = dict(path_parameters)
-    for name in path_parameters:
-        if name in _world_ids:
-            real[name] = _world_ids[name]
-    if real == path_parameters:
-        return st.just(path_parameters)
-    return st.sampled_from([path_parameters, real])
+    """Most of the time, point the path at an object of the fuzz world, so examples
+    reach the code behind the lookup as well as its 404."""
+    return world_path_parameters(context, path_parameters, ids=_world_ids)
+
+
+@schema.hook
+def flatmap_body(context, body):
+    """Half the time, a body's ids are the world's (a gift that exists, a real token)."""
+    return world_body(context, body, bodies=_world_bodies)
+
+
+@schema.hook
+def flatmap_query(context, query):
+    """Half the time, a hook's query carries the world's hook secret."""
+    return world_query(context, query, values=fuzz_world_queries())
 
 
 @schema.parametrize()
