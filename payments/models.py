@@ -567,3 +567,10 @@ REFERENCE_TYPES: dict[type, str] = {
     Payout: "payout",
     LedgerTransaction: "transaction",
 }
+
+
+def ledger_reference_type_register(model: type, name: str) -> None:
+    """Name what a model of an app above payments causes on statements (the
+    `reference.type` of its entries, e.g. livestream's gifts): called from that app's
+    `ready()`, before any statement or schema is made."""
+    REFERENCE_TYPES[model] = name

@@ -59,8 +59,14 @@ class EarningsSerializer(MoneyFieldsMixin):
 
 
 class LedgerReferenceSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=sorted(set(REFERENCE_TYPES.values())))
+    type = serializers.ChoiceField(choices=[])
     id = serializers.UUIDField()
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        # Read when used: apps above payments name their references in `ready()`.
+        fields["type"].choices = sorted(set(REFERENCE_TYPES.values()))
+        return fields
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
