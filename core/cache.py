@@ -96,7 +96,9 @@ class AtomicIncrementMixin:
     """For Django's database cache: `incr` (and `decr`, which calls it) reads and writes
     the value in one transaction holding the key's row: `SELECT ... FOR UPDATE` on
     PostgreSQL; on SQLite the transaction's `IMMEDIATE` write lock (config/settings.py)
-    already serializes writers. A missing key still raises `ValueError`."""
+    already serializes writers. A key without a row when the lock is taken raises
+    `ValueError`, as a missing key does: a row another process adds right after it would
+    otherwise be read and written without the lock."""
 
     def incr(self, key, delta=1, version=None):
         database = router.db_for_write(self.cache_model_class)
@@ -108,6 +110,10 @@ class AtomicIncrementMixin:
                 lock = f"SELECT {column} FROM {table} WHERE {column} = %s FOR UPDATE"  # noqa: S608
                 with connection.cursor() as cursor:
                     cursor.execute(lock, [self.make_and_validate_key(key, version=version)])
+                    if cursor.fetchone() is None:
+                        # No row to hold: one added meanwhile would be read and written
+                        # back without the lock (a lost update). Missing is missing.
+                        raise ValueError(f"Key '{key}' not found")
             return super().incr(key, delta, version=version)
 
 
