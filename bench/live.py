@@ -25,7 +25,6 @@ heartbeated within the last 45 s: the error must be 0.
 import argparse
 import contextlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -43,12 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import (  # noqa: E402 - needs ROOT on the path
-    PYTHON,
     UNLIMITED,
     _wait_for,
     database_url,
+    gunicorn_start,
     machine,
     manage,
+    server_env,
     wrk_command,
     wrk_parse,
 )
@@ -177,21 +177,13 @@ def http_json(method: str, url: str, body: dict | None = None, token: str = "") 
 
 def run_database(database: str, options) -> tuple[dict, dict, int]:
     folder = tempfile.mkdtemp(prefix="bench-live-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(database, options.postgres_url, folder),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "MEDIA_ROOT": f"{folder}/media",
-        "CELERY_BROKER_URL": "",
-        "PAYMENTS_SANDBOX_ALLOWED": "1",  # a benchmark deployment (core.E001)
-        "LOG_LEVEL": "WARNING",
-        "THROTTLE_ANONYMOUS_RATE": UNLIMITED,
-        "THROTTLE_USER_RATE": UNLIMITED,
-        "LIVE_CHAT_RATE_MESSAGES": "1000000",
-    }
+    env = server_env(
+        database_url(database, options.postgres_url, folder),
+        folder,
+        THROTTLE_ANONYMOUS_RATE=UNLIMITED,
+        THROTTLE_USER_RATE=UNLIMITED,
+        LIVE_CHAT_RATE_MESSAGES="1000000",
+    )
     if options.cache_url:
         env["CACHE_URL"] = options.cache_url
     print(f"{database}: migrating and creating the stream", file=sys.stderr)
@@ -202,22 +194,7 @@ def run_database(database: str, options) -> tuple[dict, dict, int]:
 
     port = options.port
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--backlog",
-            "4096",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn_start(env, port=port, workers=options.workers, args=("--backlog", "4096"))
     try:
         _wait_for(f"{url}/api/v1/health/")
         stream = f"/api/v1/live/streams/{fixtures['stream']}"

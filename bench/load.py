@@ -163,12 +163,13 @@ def database_url(database: str, postgres_url: str, folder: str) -> str:
     return postgres_url.rsplit("/", 1)[0] + "/bench_load"
 
 
-def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
-    folder = tempfile.mkdtemp(prefix="bench-load-")
-    env = {
+def server_env(database_url: str, folder: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's server and its manage.py commands: production
+    settings (DEBUG off) on `database_url`, media in `folder`, no broker, plus `extra`."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(database, options.postgres_url, folder),
+        "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -176,12 +177,40 @@ def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
         "CELERY_BROKER_URL": "",
         "PAYMENTS_SANDBOX_ALLOWED": "1",  # a benchmark deployment (core.E001)
         "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def gunicorn_start(env: dict, *, port: int, workers: int, args: tuple[str, ...] = ()):
+    """gunicorn serving the app on loopback `port` with `workers` workers (a Popen)."""
+    return subprocess.Popen(  # noqa: S603
+        [
+            str(Path(PYTHON).with_name("gunicorn")),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            *args,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
+    folder = tempfile.mkdtemp(prefix="bench-load-")
+    env = server_env(
+        database_url(database, options.postgres_url, folder),
+        folder,
+        ACCOUNTS_SIGN_IN_FAILURE_LIMIT="1000000",
         **{
             f"THROTTLE_{scope}_RATE": UNLIMITED
             for scope in ("ANONYMOUS", "USER", "SIGN_IN", "REGISTER", "SHARE")
         },
-        "ACCOUNTS_SIGN_IN_FAILURE_LIMIT": "1000000",
-    }
+    )
     print(f"{database}: migrating and seeding", file=sys.stderr)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -190,20 +219,7 @@ def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
     fixtures = json.loads(manage(env, "shell", "-c", FIXTURES).strip().splitlines()[-1])
 
     port = options.port
-    server = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn_start(env, port=port, workers=options.workers)
     try:
         _wait_for(f"http://127.0.0.1:{port}/api/v1/health/")
         results = []
