@@ -342,6 +342,20 @@ LIVE_VIEWER_FLUSH_SECONDS = env.int("LIVE_VIEWER_FLUSH_SECONDS", default=15)
 # The signed `hls_url` of a stream that is not public lasts this long (livestream/playback.py).
 LIVE_PLAYBACK_URL_SECONDS = env.int("LIVE_PLAYBACK_URL_SECONDS", default=6 * 3600)
 
+# --- Ads ---------------------------------------------------------------------------
+
+# The feeds carry one promoted item every ADS_FEED_INTERVAL videos (0: none). A served
+# ad's token (impression, click and player tracking) lasts ADS_TOKEN_SECONDS. A click
+# counts once per viewer and creative within ADS_CLICK_DEDUP_SECONDS; a client address
+# with more than ADS_CLICK_LIMIT_PER_DAY clicks in a UTC day is invalid traffic.
+ADS_FEED_INTERVAL = env.int("ADS_FEED_INTERVAL", default=8)
+ADS_TOKEN_SECONDS = env.int("ADS_TOKEN_SECONDS", default=3600)
+ADS_CLICK_DEDUP_SECONDS = env.int("ADS_CLICK_DEDUP_SECONDS", default=3600)
+ADS_CLICK_LIMIT_PER_DAY = env.int("ADS_CLICK_LIMIT_PER_DAY", default=50)
+# The base of the absolute URLs in VAST documents and click URLs (players fetch them
+# from other origins); empty: the request's own scheme and host.
+ADS_PUBLIC_BASE_URL = env.str("ADS_PUBLIC_BASE_URL", default="")
+
 # --- Passwords --------------------------------------------------------------------
 
 PASSWORD_HASHERS = [

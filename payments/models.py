@@ -39,11 +39,12 @@ class LedgerAccount(BaseModel):
         WALLET = "wallet"
         EARNINGS = "earnings"
         DEBT = "debt"
+        ADVERTISING = "advertising"  # an advertiser's coins (ads), funded from the wallet
         PLATFORM_REVENUE = "platform_revenue"
         PAYOUTS_IN_TRANSIT = "payouts_in_transit"
         EXTERNAL = "external"
 
-    USER_ROLES = (Role.WALLET, Role.EARNINGS, Role.DEBT)
+    USER_ROLES = (Role.WALLET, Role.EARNINGS, Role.DEBT, Role.ADVERTISING)
     SYSTEM_ROLES = (Role.PLATFORM_REVENUE, Role.PAYOUTS_IN_TRANSIT, Role.EXTERNAL)
 
     owner = models.ForeignKey(
@@ -70,7 +71,7 @@ class LedgerAccount(BaseModel):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(owner__isnull=False, role__in=["wallet", "earnings", "debt"])
+                    Q(owner__isnull=False, role__in=["wallet", "earnings", "debt", "advertising"])
                     | Q(
                         owner__isnull=True,
                         role__in=["platform_revenue", "payouts_in_transit", "external"],
@@ -109,6 +110,9 @@ class LedgerTransaction(BaseModel, MetadataMixin):
         TOP_UP = "top_up"
         TIP = "tip"
         GIFT = "gift"  # a live gift (livestream), paid like a tip
+        AD_FUND = "ad_fund"  # wallet -> an advertiser's account (ads)
+        AD_WITHDRAW = "ad_withdraw"  # an advertiser's unspent coins -> wallet
+        AD_SPEND = "ad_spend"  # an advertiser's settled spend -> platform revenue
         SUBSCRIPTION_CHARGE = "subscription_charge"
         PAYOUT_REQUEST = "payout_request"
         PAYOUT_PAID = "payout_paid"
@@ -183,6 +187,7 @@ class LedgerEntry(models.Model):
     class Book(models.TextChoices):
         WALLET = "wallet"
         EARNINGS = "earnings"
+        ADVERTISING = "advertising"
         SYSTEM = "system"
 
     id = models.BigAutoField(primary_key=True)
@@ -198,7 +203,7 @@ class LedgerEntry(models.Model):
         related_name="+",
         db_index=False,  # the statement index starts with it
     )
-    book = models.CharField(max_length=10, choices=Book.choices)
+    book = models.CharField(max_length=12, choices=Book.choices)
     amount = models.BigIntegerField()
     # The account's balance right after this entry (a running balance for statements).
     balance_after = models.BigIntegerField()
@@ -232,6 +237,7 @@ BOOK_OF_ROLE = {
     LedgerAccount.Role.WALLET: LedgerEntry.Book.WALLET,
     LedgerAccount.Role.DEBT: LedgerEntry.Book.WALLET,
     LedgerAccount.Role.EARNINGS: LedgerEntry.Book.EARNINGS,
+    LedgerAccount.Role.ADVERTISING: LedgerEntry.Book.ADVERTISING,
     LedgerAccount.Role.PLATFORM_REVENUE: LedgerEntry.Book.SYSTEM,
     LedgerAccount.Role.PAYOUTS_IN_TRANSIT: LedgerEntry.Book.SYSTEM,
     LedgerAccount.Role.EXTERNAL: LedgerEntry.Book.SYSTEM,

@@ -1,1 +1,0 @@
-"""Ads app: data and invariants."""
