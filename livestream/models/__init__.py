@@ -23,6 +23,7 @@ from livestream.models.streams import (
     StreamSession,
     stream_public_id_new,
 )
+from livestream.models.viewers import ViewerPresence
 
 __all__ = [
     "CHAT_BAN_REASON_MAX_LENGTH",
@@ -41,5 +42,6 @@ __all__ = [
     "StreamRecording",
     "StreamReminder",
     "StreamSession",
+    "ViewerPresence",
     "stream_public_id_new",
 ]

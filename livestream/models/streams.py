@@ -80,6 +80,9 @@ class Stream(BaseModel):
         max_length=64, unique=True, editable=False, help_text="HMAC-SHA256 of the stream key."
     )
     key_rotated_at = models.DateTimeField()
+    # When the viewer counts last reached `current_viewers` and `peak_viewers`
+    # (livestream.services.viewers: at most every LIVE_VIEWER_FLUSH_SECONDS).
+    viewers_flushed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [

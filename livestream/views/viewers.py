@@ -63,6 +63,11 @@ class StreamWatchView(APIView):
 
 class StreamHeartbeatView(APIView):
     permission_classes = [AllowAny]
+    # A heartbeat is bound to its signed viewer token and only moves that viewer's
+    # expiry (one presence write, the same for one heartbeat or a thousand): a
+    # throttle's cache read and write would cost more than what it guards. `watch/`,
+    # which hands out tokens, stays throttled.
+    throttle_classes: list = []
 
     @extend_schema(
         operation_id="live_streams_heartbeat",

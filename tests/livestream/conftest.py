@@ -1,6 +1,7 @@
 """Fixtures for the livestream tests: the hooks' settings and `media_server`, which
 calls the hooks as nginx-rtmp and MediaMTX do."""
 
+import os
 from urllib.parse import urlencode
 
 import pytest
@@ -80,3 +81,20 @@ class MediaServer:
 @pytest.fixture
 def media_server() -> MediaServer:
     return MediaServer()
+
+
+# Redis, as production configures the cache: `TEST_REDIS_URL` (its own database number,
+# so the tests' keys stay apart). Without a Redis there, Redis cases are skipped.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def redis_client():
+    """A client of the test Redis; skips the test when none answers."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return client

@@ -366,7 +366,9 @@ def test_ending_a_stream_in_the_admin_is_in_the_moderation_log(admin_client, adm
     assert log.status_code == 200
 
 
-def test_a_heartbeat_costs_one_query(api_client, owner, settings):
+def test_a_heartbeat_reads_its_broadcast_and_writes_its_presence_and_nothing_else(
+    api_client, owner, settings
+):
     settings.LIVE_VIEWER_FLUSH_SECONDS = 3600  # no flush due in this test's hour
     stream = live_stream(owner)
     token = watch(api_client, stream)["viewer_token"]
@@ -375,7 +377,13 @@ def test_a_heartbeat_costs_one_query(api_client, owner, settings):
         response = api_client.post(heartbeat_url(stream), {"viewer_token": token})
 
     assert response.status_code == 200
-    assert len(captured) == 1  # the broadcast is still on; the rest is the cache's
+    statements = [
+        query["sql"] for query in captured if query["sql"] not in ("BEGIN", "BEGIN IMMEDIATE")
+    ]
+    statements = [sql for sql in statements if sql != "COMMIT"]
+    assert len(statements) == 2
+    assert statements[0].startswith("SELECT") and "livestream_streamsession" in statements[0]
+    assert statements[1].startswith("INSERT INTO") and "livestream_viewerpresence" in statements[1]
 
 
 def test_an_on_update_callback_keeps_a_stream_from_going_stale(owner, media_server):

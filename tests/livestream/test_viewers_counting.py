@@ -1,6 +1,6 @@
-"""Viewer counts in the cache, on a controlled clock: who counts when, with repeated,
-late, out-of-order and concurrent heartbeats, on the test cache (local memory) and on
-Django's database cache (the embedded default)."""
+"""Viewer counts in the presence store, on a controlled clock: who counts when, with
+repeated, late, out-of-order and concurrent heartbeats, on the default configuration's
+presence table and on Redis (as production configures it)."""
 
 import random
 import threading
@@ -8,32 +8,57 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 
+from livestream.models import ViewerPresence
+from livestream.presence import DatabasePresence, RedisPresence, presence
 from livestream.selectors.viewers import (
-    BUCKET_SECONDS,
     session_unique_viewer_count,
     stream_viewer_count,
-    viewer_bucket,
-    window_buckets,
+    unique_viewers_group,
 )
-from livestream.services.viewers import viewer_heartbeat_record
+from livestream.services.viewers import UNIQUE_VIEWER_SECONDS, viewer_heartbeat_record
+from tests.livestream.conftest import REDIS_URL, redis_client
 
-# A bucket's start: offsets from it say where in a bucket a heartbeat falls.
 T0 = datetime(2026, 12, 6, 12, 0, 0, tzinfo=UTC)
 STREAM = uuid.uuid4()
 SESSION = uuid.uuid4()
+
+
+@pytest.fixture(params=["database", "redis"], autouse=True)
+def store(request, settings):
+    """Each test runs on both stores: the presence table, and Redis."""
+    prefix = f"test-presence-{uuid.uuid4().hex}"
+    if request.param == "redis":
+        client = redis_client()
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "core.cache.TimedCache",
+                "TIMED_BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    assert isinstance(presence(), RedisPresence if request.param == "redis" else DatabasePresence)
+    yield request.param
+    if request.param == "redis":
+        # Only this test's keys: the Redis database is shared with other test processes.
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def beat(viewer: str, seconds: float, stream=STREAM) -> bool:
-    return viewer_heartbeat_record(
-        stream_id=stream, session_id=SESSION, viewer_id=viewer, now=at(seconds)
+def beat(viewer: str, seconds: float, stream=STREAM) -> None:
+    viewer_heartbeat_record(stream_id=stream, viewer_id=viewer, now=at(seconds))
+
+
+def watched(viewer: str, seconds: float) -> None:
+    """What `watch/` adds to a heartbeat: the viewer is one of the broadcast's."""
+    presence().touch(
+        unique_viewers_group(SESSION), viewer, seconds=UNIQUE_VIEWER_SECONDS, now=at(seconds)
     )
 
 
@@ -41,94 +66,64 @@ def count(seconds: float, stream=STREAM) -> int:
     return stream_viewer_count(stream_id=stream, now=at(seconds))
 
 
-def counted_by_the_rule(last_heartbeats: dict[str, float], seconds: float) -> int:
-    """The documented rule: a viewer counts while its last heartbeat's bucket is one of
-    the window's buckets ending with now's."""
-    current = viewer_bucket(at(seconds))
-    return sum(
-        1
-        for last in last_heartbeats.values()
-        if last <= seconds and viewer_bucket(at(last)) > current - window_buckets()
-    )
-
-
-def test_the_window_counts_for_45_to_50_seconds():
-    assert (BUCKET_SECONDS, window_buckets()) == (5, 10)
-
-
+@pytest.mark.django_db
 @pytest.mark.parametrize("offset", [0, 2.5, 4.9])
-def test_a_viewer_counts_for_45_seconds_after_its_last_heartbeat_and_not_50(offset):
+def test_a_viewer_counts_until_45_seconds_after_its_last_heartbeat(offset):
     assert count(offset) == 0
-    assert beat("ada", offset) is True
+    beat("ada", offset)
 
-    assert [count(offset + s) for s in (0, 10, 30, 44, 45)] == [1, 1, 1, 1, 1]
-    assert count(offset + 50) == 0
+    assert [count(offset + s) for s in (0, 10, 30, 44, 44.99)] == [1, 1, 1, 1, 1]
+    assert count(offset + 45) == 0
 
 
+@pytest.mark.django_db
 def test_a_viewer_heartbeating_every_15_seconds_counts_once_all_along():
     for second in range(0, 180, 15):
         beat("ada", second)
         assert [count(second + s) for s in (0, 5, 14)] == [1, 1, 1]
-    assert count(165 + 45) == 1
-    assert count(165 + 50) == 0
+    assert count(165 + 44) == 1
+    assert count(165 + 45) == 0
 
 
-def test_a_viewer_moving_to_a_later_bucket_is_never_counted_twice_meanwhile(monkeypatch):
-    """Read after every counter change of a move: a count read mid-move may be one
-    low, never one high, so the peak a flush keeps is never more than there were."""
-    from livestream.services import viewers
-
-    beat("ada", 0)
-    beat("bob", 0)
-    seen = []
-    counter_add = viewers._counter_add
-
-    def counter_add_then_read(key, delta, lifetime):
-        counter_add(key, delta, lifetime)
-        seen.append(count(15))
-
-    monkeypatch.setattr(viewers, "_counter_add", counter_add_then_read)
-    beat("ada", 15)
-
-    # After the release of ada's bucket (1: bob), then after the increment (2). The
-    # other order read 3 in between: a peak of 3 with 2 viewers.
-    assert seen == [1, 2]
+@pytest.mark.django_db
+def test_repeated_heartbeats_count_the_viewer_once():
+    for second in (0, 0, 1, 4.9):
+        beat("ada", second)
+    assert count(4.9) == 1
 
 
-def test_a_repeated_heartbeat_in_the_same_bucket_changes_nothing():
-    assert beat("ada", 0) is True
-    assert beat("ada", 1) is False
-    assert beat("ada", 4.9) is False
-    assert count(4) == 1
-
-
-def test_heartbeats_arriving_out_of_order_count_the_viewer_once():
+@pytest.mark.django_db
+def test_heartbeats_arriving_out_of_order_never_shorten_a_presence():
     beat("ada", 20)  # a process whose clock runs ahead
     beat("ada", 0)
     beat("ada", 10)
     assert count(20) == 1
-    assert count(20 + 45) == 1
-    assert count(20 + 50) == 0
+    assert count(20 + 44) == 1
+    assert count(20 + 45) == 0
 
 
+@pytest.mark.django_db
 def test_a_viewer_who_comes_back_after_expiring_counts_again_once():
     beat("ada", 0)
     assert count(60) == 0
     beat("ada", 60)
-    assert (count(60), count(100), count(110)) == (1, 1, 0)
+    assert (count(60), count(100), count(105)) == (1, 1, 0)
 
 
+@pytest.mark.django_db
 def test_streams_are_counted_apart_and_unique_viewers_per_broadcast():
     other = uuid.uuid4()
-    beat("ada", 0)
-    beat("bob", 0)
+    for viewer in ("ada", "bob"):
+        watched(viewer, 0)
+        beat(viewer, 0)
     beat("ada", 0, stream=other)
-    beat("ada", 60)  # ada again, after expiring: still one unique viewer
+    watched("ada", 60)  # ada again, after expiring: still one unique viewer
 
     assert (count(0), count(0, stream=other)) == (2, 1)
-    assert session_unique_viewer_count(session_id=SESSION) == 2
+    assert session_unique_viewer_count(session_id=SESSION, now=at(60)) == 2
 
 
+@pytest.mark.django_db
 def test_many_viewers_with_irregular_heartbeats_match_the_rule_at_every_second():
     rng = random.Random(13)
     schedule = []
@@ -147,31 +142,34 @@ def test_many_viewers_with_irregular_heartbeats_match_the_rule_at_every_second()
             beat(viewer, moment)
             last[viewer] = moment
             position += 1
-        assert count(second) == counted_by_the_rule(last, second), second
-        # The promise to clients, whatever the bucket edges.
-        within_45 = sum(1 for moment in last.values() if second - moment <= 45)
-        within_50 = sum(1 for moment in last.values() if second - moment < 50)
-        assert within_45 <= count(second) <= within_50
+        expected = sum(1 for moment in last.values() if second - moment < 45)
+        assert count(second) == expected, second
 
 
-# -- concurrency, on each cache every worker can share -------------------------------
+@pytest.mark.django_db
+def test_pruning_drops_expired_presence_only(store):
+    beat("ada", 0)
+    beat("bob", 30)
+
+    presence().prune(now=at(50))
+
+    assert count(50) == 1
+    if store == "database":
+        assert list(ViewerPresence.objects.values_list("member", flat=True)) == ["bob"]
 
 
-@pytest.fixture(params=["local memory", "database"])
-def shared_cache(request, settings):
-    if request.param == "database":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "core.cache.TimedCache",
-                "TIMED_BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                "LOCATION": "viewers_test_cache",
-            }
-        }
-        call_command("createcachetable", verbosity=0)
-        assert "viewers_test_cache" in connection.introspection.table_names()
-    cache.clear()
-    yield request.param
-    cache.clear()
+@pytest.mark.django_db
+def test_forgetting_a_broadcast_drops_its_viewers():
+    beat("ada", 0)
+    watched("ada", 0)
+
+    presence().forget([f"v:{STREAM.hex}", unique_viewers_group(SESSION)])
+
+    assert count(1) == 0
+    assert session_unique_viewer_count(session_id=SESSION, now=at(1)) == 0
+
+
+# -- concurrency ---------------------------------------------------------------------
 
 
 def run_in_threads(jobs, threads: int = 4) -> None:
@@ -199,11 +197,10 @@ def run_in_threads(jobs, threads: int = 4) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_heartbeats_of_many_viewers_count_exactly(shared_cache):
+def test_concurrent_heartbeats_of_many_viewers_count_exactly():
     viewers = [f"v{number}" for number in range(30)]
-    # Each viewer heartbeats in three buckets, twice in each, all threads at once.
     jobs = [
-        (lambda viewer=viewer, second=second: beat(viewer, second))
+        (lambda viewer=viewer, second=second: (beat(viewer, second), watched(viewer, second)))
         for viewer in viewers
         for second in (0, 0.5, 5, 5.5, 10, 10.5)
     ]
@@ -211,17 +208,7 @@ def test_concurrent_heartbeats_of_many_viewers_count_exactly(shared_cache):
 
     run_in_threads(jobs)
 
-    assert count(10) == 30
-    assert count(10 + 45) == 30
-    assert count(10 + 50) == 0
-    assert session_unique_viewer_count(session_id=SESSION) == 30
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_database_cache_increments_atomically(shared_cache):
-    cache.add("counter", 0)
-
-    run_in_threads([lambda: cache.incr("counter") for _ in range(80)])
-    run_in_threads([lambda: cache.decr("counter") for _ in range(30)])
-
-    assert cache.get("counter") == 50
+    assert count(10.5) == 30
+    assert count(10.5 + 44.9) == 30
+    assert count(10.5 + 45) == 0
+    assert session_unique_viewer_count(session_id=SESSION, now=at(11)) == 30

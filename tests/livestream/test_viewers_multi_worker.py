@@ -8,7 +8,6 @@ case is skipped. The test removes the keys it made (they all name its stream or 
 broadcast), and nothing else.
 """
 
-import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,23 +18,12 @@ from livestream.models import StreamSession
 from livestream.services.streams import stream_create, stream_publish_start
 from tests.accounts.factories import UserFactory
 from tests.core.subprocess_django import http_json, multi_worker_server, workers_that_served
+from tests.livestream.conftest import REDIS_URL, redis_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VIEWERS = 40
 HEARTBEATS_EACH = 3
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-
-
-def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return client
 
 
 @pytest.fixture(params=["default cache", "redis"])
