@@ -2,10 +2,10 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ads.selectors.serving import ads_select
 from ads.serializers.serving import ServedAdListSerializer, ServeQuerySerializer
@@ -23,7 +23,9 @@ VIEWER_ID_HEADER = OpenApiParameter(
 )
 
 
-class AdServeView(APIView):
+class AdServeView(GenericAPIView):
+    serializer_class = ServedAdListSerializer
+    pagination_class = None  # at most `count` (10) ads, no pages
     permission_classes = [AllowAny]
 
     @extend_schema(
