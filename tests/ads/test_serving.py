@@ -41,12 +41,13 @@ def test_campaigns_rank_by_cpm_bid():
 
 
 def test_a_cpc_bid_ranks_by_its_estimated_click_through_rate():
-    # A new CPC campaign: 1 / 100 estimated, so a 0.1-coin click ranks as a 1-coin CPM.
+    # A new CPC campaign: (0 + 1) / (0 + 100) = 1% estimated, so a 0.1-coin click
+    # ranks as a 1-coin CPM bid.
     new_cpc = servable_campaign(pricing=Campaign.Pricing.CPC, bid_millicoins=100)
-    # 9 clicks in 900 impressions: (9 + 1) / (900 + 100) = 1%, the same.
+    # (29 + 1) / (900 + 100) = 3%: a 0.15-coin click ranks as a 4.5-coin CPM bid.
     proven_cpc = servable_campaign(
         pricing=Campaign.Pricing.CPC, bid_millicoins=150, click_count=29, impression_count=900
-    )  # (29 + 1) / 1000 = 3%: 0.15 coin * 3% * 1000 = 4.5 coins
+    )
     above = servable_campaign(bid_millicoins=1_001)
     below = servable_campaign(bid_millicoins=999)
     assert served_campaigns() == [proven_cpc.pk, above.pk, new_cpc.pk, below.pk]
