@@ -9,6 +9,7 @@ from rest_framework.exceptions import (
     Throttled,
 )
 
+from accounts.models import MINIMUM_AGE_YEARS
 from core.exceptions import FieldRejection
 
 
@@ -193,4 +194,26 @@ class LastAdmin(APIException):
 
 INVALID_UNTIL = FieldRejection(
     "until", "invalid_until", "The end of a suspension must be in the future."
+)
+
+
+# The targeting profile (`users/me/`: country, language, birth date, interests).
+
+INVALID_COUNTRY = FieldRejection(
+    "country", "invalid_country", "Use an ISO 3166-1 alpha-2 country code such as US."
+)
+INVALID_LANGUAGE = FieldRejection(
+    "language", "invalid_language", "Use a primary language tag such as en or pt."
+)
+BIRTH_DATE_IN_FUTURE = FieldRejection(
+    "birth_date", "birth_date_in_future", "A birth date cannot be in the future."
+)
+TOO_YOUNG = FieldRejection(
+    "birth_date",
+    "too_young",
+    "Users must be at least {minimum_age} years old.",
+    minimum_age=MINIMUM_AGE_YEARS,
+)
+INVALID_INTEREST = FieldRejection(
+    "interests", "invalid_interest", "An interest cannot be empty or only spaces."
 )

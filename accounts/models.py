@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
+from core.fields import PortableArrayField
 from core.models import BaseModel, MetadataMixin
 
 USERNAME_MIN_LENGTH = 3
@@ -34,6 +35,13 @@ def avatar_upload_path(user: "User", filename: str) -> str:
     """A random, unguessable path: avatars are public, their names need not be."""
     return f"avatars/{uuid.uuid4().hex}.jpg"
 
+
+# The optional profile that ad targeting reads (`users/me/` only, never shown to others).
+COUNTRY_LENGTH = 2  # ISO 3166-1 alpha-2, upper case
+LANGUAGE_MAX_LENGTH = 16  # a BCP 47 primary tag, lower case ("en", "pt")
+INTEREST_MAX_LENGTH = 40
+INTERESTS_MAX_ITEMS = 20
+MINIMUM_AGE_YEARS = 13  # a birth date must be at least this long ago
 
 # How many backup codes a user with two-factor authentication is given at a time.
 BACKUP_CODE_COUNT = 10
@@ -114,6 +122,16 @@ class User(AbstractBaseUser, PermissionsMixin, MetadataMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Targeting profile: blank or null means "not given" (targeting on it does not match).
+    country = models.CharField(max_length=COUNTRY_LENGTH, blank=True)
+    language = models.CharField(max_length=LANGUAGE_MAX_LENGTH, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    interests = PortableArrayField(
+        models.CharField(max_length=INTEREST_MAX_LENGTH),
+        size=INTERESTS_MAX_ITEMS,
+        default=list,
+        blank=True,
+    )
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     video_count = models.PositiveIntegerField(default=0)

@@ -355,6 +355,10 @@ ADS_CLICK_LIMIT_PER_DAY = env.int("ADS_CLICK_LIMIT_PER_DAY", default=50)
 # The base of the absolute URLs in VAST documents and click URLs (players fetch them
 # from other origins); empty: the request's own scheme and host.
 ADS_PUBLIC_BASE_URL = env.str("ADS_PUBLIC_BASE_URL", default="")
+# The request header a proxy or CDN sets to the client's country (e.g. "CF-IPCountry"
+# behind Cloudflare): targeting reads it for viewers whose profile gives no country.
+# Empty: no such header is trusted.
+ADS_COUNTRY_HEADER = env.str("ADS_COUNTRY_HEADER", default="")
 
 # --- Passwords --------------------------------------------------------------------
 

@@ -3,7 +3,12 @@ the user search. Every answer about a user is `UserSerializer`."""
 
 from rest_framework import serializers
 
-from accounts.models import User, phone_number_validator
+from accounts.models import (
+    INTEREST_MAX_LENGTH,
+    INTERESTS_MAX_ITEMS,
+    User,
+    phone_number_validator,
+)
 from accounts.serializers.auth import password_field, username_field
 from core.serializers import FormInputMixin, StrictBooleanField
 
@@ -33,6 +38,31 @@ class ProfileUpdateSerializer(FormInputMixin, serializers.Serializer):
         help_text="E.164, e.g. +14155550123; an empty string clears it.",
     )
     is_private = StrictBooleanField(required=False)
+    # The targeting profile (ads): checked and normalised by `user_profile_update`.
+    country = serializers.CharField(
+        max_length=_max_length("country"),
+        required=False,
+        allow_blank=True,
+        help_text="ISO 3166-1 alpha-2 (`US`, any case); an empty string clears it.",
+    )
+    language = serializers.CharField(
+        max_length=_max_length("language"),
+        required=False,
+        allow_blank=True,
+        help_text="A primary language tag (`en`, `pt`, any case); an empty string clears it.",
+    )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="At least 13 years ago; null clears it.",
+    )
+    interests = serializers.ListField(
+        child=serializers.CharField(max_length=INTEREST_MAX_LENGTH),
+        max_length=INTERESTS_MAX_ITEMS,
+        required=False,
+        help_text=f"At most {INTERESTS_MAX_ITEMS} short words or phrases (kept in lower "
+        "case, each once); an empty list clears them.",
+    )
 
 
 class AvatarUploadSerializer(FormInputMixin, serializers.Serializer):

@@ -125,3 +125,13 @@ class UserPublicSerializer(UserSerializer):
             name for name in UserSerializer.Meta.fields if name not in UserSerializer.private_fields
         ]
         read_only_fields = fields
+
+
+class CurrentUserSerializer(UserSerializer):
+    """The user as they see themself on `users/me/`: every private field, and the
+    targeting profile that ads read (country, language, birth date, interests), which
+    is shown nowhere else, not even to staff."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "country", "language", "birth_date", "interests"]
+        read_only_fields = fields

@@ -8,12 +8,16 @@ leaves the row pointing at a missing file.
 """
 
 import io
+import re
+from datetime import date
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_otp import device_classes
 from PIL import Image, ImageOps
 from rest_framework.exceptions import ValidationError
@@ -23,12 +27,23 @@ from accounts.exceptions import (
     AVATAR_NOT_AN_IMAGE,
     AVATAR_TOO_LARGE,
     AVATAR_TOO_MANY_PIXELS,
+    BIRTH_DATE_IN_FUTURE,
     EMAIL_TAKEN,
+    INVALID_COUNTRY,
+    INVALID_INTEREST,
+    INVALID_LANGUAGE,
     INVALID_PASSWORD,
+    TOO_YOUNG,
     USERNAME_TAKEN,
     AccountInactive,
 )
-from accounts.models import AuthSession, SignInAttempt, TwoFactorChallenge, User
+from accounts.models import (
+    MINIMUM_AGE_YEARS,
+    AuthSession,
+    SignInAttempt,
+    TwoFactorChallenge,
+    User,
+)
 from accounts.selectors import user_can_act, user_list_by_username
 from accounts.services.sessions import sessions_end_for_user
 from accounts.throttling import password_confirm_refused, sign_in_limit_check, sign_in_subject
@@ -43,6 +58,11 @@ AVATAR_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # Decoding allocates about 4 bytes a pixel. JPEGs are decoded at a reduced scale
 # (`draft`), so a large phone photo stays cheap; other formats must be this small.
 AVATAR_MAX_PIXELS = 25_000_000
+
+COUNTRY_PATTERN = re.compile(r"^[A-Za-z]{2}\Z")
+LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}\Z")  # ISO 639 primary tags only
+# `birth_date=KEEP` leaves it as it is (None clears it).
+KEEP: Any = object()
 
 
 def _user_lock(user: User, *, by_staff: bool = False) -> User:
@@ -102,6 +122,53 @@ def user_account_update_by_staff(
     return locked
 
 
+def _birth_date_years_ago(today: date, years: int) -> date:
+    """The date `years` before `today` (29 February becomes 28 February)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def targeting_profile_clean(
+    *,
+    country: str | None = None,
+    language: str | None = None,
+    birth_date: date | None = KEEP,
+    interests: list[str] | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The targeting profile fields given, checked and normalised as stored: the
+    country upper case (`invalid_country` unless two letters), the language lower case
+    (`invalid_language` unless a 2-3 letter primary tag), the birth date neither in the
+    future (`birth_date_in_future`) nor less than `MINIMUM_AGE_YEARS` ago (`too_young`),
+    interests trimmed, lower case, each once in the order given (`invalid_interest`
+    for an empty one). Empty values clear a field; fields not given are left out."""
+    changes: dict[str, Any] = {}
+    if country is not None:
+        if country and not COUNTRY_PATTERN.match(country):
+            raise INVALID_COUNTRY.error()
+        changes["country"] = country.upper()
+    if language is not None:
+        if language and not LANGUAGE_PATTERN.match(language):
+            raise INVALID_LANGUAGE.error()
+        changes["language"] = language.lower()
+    if birth_date is not KEEP:
+        if birth_date is not None:
+            today = today or timezone.now().date()
+            if birth_date > today:
+                raise BIRTH_DATE_IN_FUTURE.error()
+            if birth_date > _birth_date_years_ago(today, MINIMUM_AGE_YEARS):
+                raise TOO_YOUNG.error()
+        changes["birth_date"] = birth_date
+    if interests is not None:
+        cleaned = [interest.strip().lower() for interest in interests]
+        if not all(cleaned):
+            raise INVALID_INTEREST.error()
+        changes["interests"] = list(dict.fromkeys(cleaned))
+    return changes
+
+
 def user_profile_update(
     *,
     user: User,
@@ -110,14 +177,21 @@ def user_profile_update(
     bio: str | None = None,
     phone_number: str | None = None,
     is_private: bool | None = None,
+    country: str | None = None,
+    language: str | None = None,
+    birth_date: date | None = KEEP,
+    interests: list[str] | None = None,
     by_staff: bool = False,
 ) -> User:
-    """Change the profile fields given (None leaves a field as it is); returns the
-    updated user, freshly read. `by_staff`: staff edit it (the admin site), whatever
-    the account's standing.
+    """Change the profile fields given (None leaves a field as it is, but for
+    `birth_date`, which `KEEP` leaves and None clears); returns the updated user,
+    freshly read. `by_staff`: staff edit it (the admin site), whatever the account's
+    standing.
 
     Values are expected already validated in shape (lengths, the username and phone
-    number patterns); an empty `phone_number` clears it. A username is refused with
+    number patterns); an empty `phone_number` clears it. The targeting profile
+    (country, language, birth date, interests) is checked and normalised by
+    `targeting_profile_clean`, whose errors it raises. A username is refused with
     `username_taken` when another account holds it whatever the case, a concurrent
     claim included; changing only the case of one's own is allowed. Making the
     account public accepts its pending follow requests (`core.events.account_made_public`), in the
@@ -134,6 +208,11 @@ def user_profile_update(
         }.items()
         if value is not None
     }
+    changes.update(
+        targeting_profile_clean(
+            country=country, language=language, birth_date=birth_date, interests=interests
+        )
+    )
     if username is not None and _username_taken(username, user=user):
         raise USERNAME_TAKEN.error()
     try:
@@ -261,8 +340,8 @@ def user_delete(*, user: User, password: str, client: ClientInfo = UNKNOWN_CLIEN
 
     The row stays, so the username stays reserved and records pointing at the user
     remain valid, but it is anonymised: the email becomes `deleted_user_email`, the
-    display name, bio, phone number, metadata and avatar (file deleted after commit)
-    are cleared, the password becomes unusable, `email_verified` false and
+    display name, bio, phone number, targeting profile, metadata and avatar (file
+    deleted after commit) are cleared, the password becomes unusable, `email_verified` false and
     `is_private` true. The status becomes `deleted`, every session ends
     (`account_deleted`) and every two-factor device and pending sign-in challenge is
     removed.
@@ -289,6 +368,9 @@ def _user_anonymise(locked: User) -> User:
     locked.email = deleted_user_email(locked)
     locked.email_verified = False
     locked.display_name = locked.bio = locked.phone_number = ""
+    locked.country = locked.language = ""
+    locked.birth_date = None
+    locked.interests = []
     locked.avatar = ""
     locked.metadata = {}
     locked.is_private = True
@@ -301,6 +383,10 @@ def _user_anonymise(locked: User) -> User:
             "display_name",
             "bio",
             "phone_number",
+            "country",
+            "language",
+            "birth_date",
+            "interests",
             "avatar",
             "metadata",
             "is_private",

@@ -17,7 +17,11 @@ from accounts.exceptions import (
     AVATAR_NOT_AN_IMAGE,
     AVATAR_TOO_LARGE,
     AVATAR_TOO_MANY_PIXELS,
+    BIRTH_DATE_IN_FUTURE,
+    INVALID_COUNTRY,
+    INVALID_LANGUAGE,
     INVALID_PASSWORD,
+    TOO_YOUNG,
     USERNAME_TAKEN,
     TooManySignInAttempts,
 )
@@ -29,7 +33,7 @@ from accounts.serializers.profiles import (
     ProfileUpdateSerializer,
     UserSearchQuerySerializer,
 )
-from accounts.serializers.users import UserSerializer
+from accounts.serializers.users import CurrentUserSerializer, UserSerializer
 from accounts.services.profiles import (
     user_avatar_remove,
     user_avatar_set,
@@ -44,34 +48,49 @@ def user_response(request: Request, user: User) -> Response:
     return Response(UserSerializer(user, context={"request": request}).data)
 
 
+def current_user_response(request: Request, user: User) -> Response:
+    """The caller themself, with the targeting profile only `users/me/` shows."""
+    return Response(CurrentUserSerializer(user, context={"request": request}).data)
+
+
 class CurrentUserView(APIView):
     delete_has_body = True  # the password confirms a deletion (core.openapi)
 
     @extend_schema(
         operation_id="users_me_retrieve",
         tags=["users"],
-        responses={200: UserSerializer},
+        responses={200: CurrentUserSerializer},
         summary="The current user, private fields included",
+        description="With the targeting profile (`country`, `language`, `birth_date`, "
+        "`interests`) that ads read: shown here only, never to anyone else.",
     )
     def get(self, request: Request) -> Response:
-        return user_response(request, request.user)
+        return current_user_response(request, request.user)
 
     @extend_schema(
         operation_id="users_me_update",
         tags=["users"],
         request=ProfileUpdateSerializer,
-        responses={200: UserSerializer},
+        responses={200: CurrentUserSerializer},
         summary="Change the current user's profile",
-        description="Only `username`, `display_name`, `bio`, `phone_number` and "
-        "`is_private` can change; any other field sent is ignored. Making the account "
-        "public (`is_private` false) accepts every pending follow request.",
+        description="Only `username`, `display_name`, `bio`, `phone_number`, "
+        "`is_private` and the targeting profile (`country`, `language`, `birth_date`, "
+        "`interests`, which ads read and nobody else sees) can change; any other field "
+        "sent is ignored. Making the account public (`is_private` false) accepts every "
+        "pending follow request.",
     )
-    @raises(because(USERNAME_TAKEN, "another account holds it, whatever the case"))
+    @raises(
+        because(USERNAME_TAKEN, "another account holds it, whatever the case"),
+        INVALID_COUNTRY,
+        INVALID_LANGUAGE,
+        BIRTH_DATE_IN_FUTURE,
+        because(TOO_YOUNG, "the birth date is less than 13 years ago"),
+    )
     def patch(self, request: Request) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_profile_update(user=request.user, **serializer.validated_data)
-        return user_response(request, user)
+        return current_user_response(request, user)
 
     @extend_schema(
         operation_id="users_me_delete",

@@ -1,17 +1,67 @@
 """The serving decision: which approved creatives a viewer gets for a placement.
 
-(The first version: active campaigns' approved creatives, highest bid first, with no
-targeting, caps or pacing; the serving work replaces the body, not the interface.)
+A campaign is eligible when it is active and running (`start_at` <= now < `end_at`),
+its advertiser is active with coins to spend, one more event's cost fits its total and
+today's budget, it may run at the placement, its targeting matches the viewer (each
+dimension: an empty list, or no age bound, matches everyone; otherwise the viewer must
+have given that fact and it must be in the list: a country, a language, one of the
+interests in common, an age within the bounds; the device read from the User-Agent),
+the viewer has not reached its frequency cap, an evenly paced campaign is not ahead of
+its share of today's budget, and it has an approved creative whose video is still
+public and ready. Eligible campaigns are ranked by effective CPM (a CPM bid as it is; a
+CPC bid times the estimated click-through rate times 1,000, the rate estimated as
+(clicks + 1) / (impressions + 100) so that a new campaign gets its chance), ties broken
+by campaign id, one creative per campaign, chosen per viewer (a hash of the viewer and
+the campaign: a viewer keeps seeing the same one, viewers see them all).
+
+Speed: each process keeps a snapshot of the campaigns that may be served (plain tuples,
+pre-ranked, indexed by placement and device), rebuilt when the serving version
+(`ads.serving_cache`) changes, which every pause, suspension, review or exhaustion
+bumps, and at least every `SNAPSHOT_MAX_AGE_SECONDS`, since spend moves with every
+event. It is a read-through cache, not shared state: the billing update re-checks the
+campaign's status and budgets (and the advertiser's balance) when an event is counted.
+A decision costs the serving version's read, one query for the viewer's impressions of
+the last week (only while some campaign has a frequency cap) and one for the chosen
+creatives, whatever `count` is.
 """
 
+import secrets
+import threading
+import time
+import zlib
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from typing import NamedTuple
+from uuid import UUID
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from ads.models import Campaign, Creative
+from ads.models import MICROS_PER_COIN, MILLIS_PER_COIN, Advertiser, Campaign, Creative, Impression
+from ads.serving_cache import SERVING_VERSION_KEY
 from ads.tokens import AdToken, ad_token_make
 from ads.viewers import Viewer
+from videos.models import Video
+from videos.selectors import video_visibility_filter
+
+# How long a snapshot is used before it is rebuilt to see spend move (a pause, a
+# suspension, a review or an exhaustion rebuilds it at once through the version).
+SNAPSHOT_MAX_AGE_SECONDS = 5
+# The click-through rate a CPC bid is ranked with: (clicks + PRIOR_CLICKS) /
+# (impressions + PRIOR_IMPRESSIONS), so a campaign with no history ranks as 1%.
+CTR_PRIOR_CLICKS = 1
+CTR_PRIOR_IMPRESSIONS = 100
+SECONDS_PER_DAY = 86_400
+FREQUENCY_PERIODS = {
+    Campaign.FrequencyPeriod.HOUR: timedelta(hours=1),
+    Campaign.FrequencyPeriod.DAY: timedelta(days=1),
+    Campaign.FrequencyPeriod.WEEK: timedelta(weeks=1),
+}
+DEVICES = ("", *Campaign.Device.values)  # "" is an unknown device
 
 
 @dataclass(frozen=True)
@@ -21,29 +71,341 @@ class ServedAd:
     ticket: AdToken  # what the token says
 
 
+class CampaignEntry(NamedTuple):
+    """What a decision needs to know of one servable campaign."""
+
+    id: UUID
+    start_at: datetime
+    end_at: datetime | None
+    event_cost_micro: int  # what one billable event (impression or click) costs
+    daily_budget_micro: int
+    spend_day: date | None
+    spent_today_micro: int
+    is_paced_evenly: bool
+    frequency_cap: int | None
+    frequency_period: str
+    countries: frozenset[str]
+    languages: frozenset[str]
+    interests: frozenset[str]
+    age_min: int | None
+    age_max: int | None
+    creative_ids: tuple[UUID, ...]  # approved, of a public ready video; by id
+
+
+class ServingSnapshot(NamedTuple):
+    version: int
+    built_at: float  # time.monotonic()
+    # (placement, device) -> the campaigns that may run there, best first.
+    ranked: dict[tuple[str, str], tuple[CampaignEntry, ...]]
+    has_frequency_caps: bool
+
+
+_snapshot: ServingSnapshot | None = None
+_snapshot_lock = threading.Lock()
+
+
+def serving_version_current() -> int:
+    """The serving version; when the shared cache has none (never set, evicted,
+    cleared), a random one is set first, so a snapshot built under a lost version is
+    never taken for current."""
+    version = cache.get(SERVING_VERSION_KEY)
+    if version is None:
+        cache.add(SERVING_VERSION_KEY, secrets.randbits(62), timeout=None)
+        version = cache.get(SERVING_VERSION_KEY)
+    return int(version or 0)
+
+
+def effective_cpm(*, pricing: str, bid_millicoins: int, clicks: int, impressions: int) -> Fraction:
+    """What a thousand impressions of the campaign are expected to earn, in millicoins."""
+    if pricing == Campaign.Pricing.CPC:
+        click_through = Fraction(clicks + CTR_PRIOR_CLICKS, impressions + CTR_PRIOR_IMPRESSIONS)
+        return bid_millicoins * click_through * 1000
+    return Fraction(bid_millicoins)
+
+
+def event_cost_micro(*, pricing: str, bid_millicoins: int) -> int:
+    """The cost of one billable event: a CPM impression, or a CPC click."""
+    if pricing == Campaign.Pricing.CPC:
+        return bid_millicoins * MILLIS_PER_COIN
+    return bid_millicoins
+
+
+def _creatives_servable() -> dict[UUID, list[UUID]]:
+    """Approved creatives of active campaigns whose video anyone may see (public and
+    ready, its owner in good standing), by campaign."""
+    public_videos = Video.objects.filter(
+        video_visibility_filter(viewer=AnonymousUser(), listed=True)
+    ).values("pk")
+    rows = Creative.objects.filter(
+        review_status=Creative.Review.APPROVED,
+        campaign__status=Campaign.Status.ACTIVE,
+        video__in=public_videos,
+    ).values_list("campaign_id", "id")
+    creatives: dict[UUID, list[UUID]] = defaultdict(list)
+    for campaign_id, creative_id in rows:
+        creatives[campaign_id].append(creative_id)
+    return creatives
+
+
+def serving_snapshot_build(*, version: int) -> ServingSnapshot:
+    """The servable campaigns, ranked and indexed (two queries). What changes with
+    the time (start, end, today's spend, pacing) is left to each decision."""
+    creatives = _creatives_servable()
+    campaigns = Campaign.objects.filter(
+        status=Campaign.Status.ACTIVE,
+        advertiser__status=Advertiser.Status.ACTIVE,
+        advertiser__spendable_micro__gt=0,
+    ).values_list(
+        "id",
+        "start_at",
+        "end_at",
+        "total_budget",
+        "daily_budget",
+        "pricing",
+        "bid_millicoins",
+        "pacing",
+        "frequency_cap_impressions",
+        "frequency_cap_period",
+        "target_countries",
+        "target_languages",
+        "target_interests",
+        "target_age_min",
+        "target_age_max",
+        "target_devices",
+        "placements",
+        "spent_micro",
+        "spend_day",
+        "spent_today_micro",
+        "impression_count",
+        "click_count",
+    )
+    ranked: list[tuple[Fraction, UUID, CampaignEntry, tuple, tuple]] = []
+    for (
+        campaign_id,
+        start_at,
+        end_at,
+        total_budget,
+        daily_budget,
+        pricing,
+        bid_millicoins,
+        pacing,
+        frequency_cap,
+        frequency_period,
+        countries,
+        languages,
+        interests,
+        age_min,
+        age_max,
+        devices,
+        placements,
+        spent_micro,
+        spend_day,
+        spent_today_micro,
+        impressions,
+        clicks,
+    ) in campaigns:
+        creative_ids = creatives.get(campaign_id)
+        cost = event_cost_micro(pricing=pricing, bid_millicoins=bid_millicoins)
+        if not creative_ids or spent_micro + cost > total_budget * MICROS_PER_COIN:
+            continue
+        entry = CampaignEntry(
+            id=campaign_id,
+            start_at=start_at,
+            end_at=end_at,
+            event_cost_micro=cost,
+            daily_budget_micro=daily_budget * MICROS_PER_COIN,
+            spend_day=spend_day,
+            spent_today_micro=spent_today_micro,
+            is_paced_evenly=pacing == Campaign.Pacing.EVEN,
+            frequency_cap=frequency_cap,
+            frequency_period=frequency_period,
+            countries=frozenset(country.upper() for country in countries),
+            languages=frozenset(language.lower() for language in languages),
+            interests=frozenset(interest.lower() for interest in interests),
+            age_min=age_min,
+            age_max=age_max,
+            creative_ids=tuple(sorted(creative_ids)),
+        )
+        score = effective_cpm(
+            pricing=pricing, bid_millicoins=bid_millicoins, clicks=clicks, impressions=impressions
+        )
+        ranked.append(
+            (
+                score,
+                campaign_id,
+                entry,
+                tuple(placements) or tuple(Campaign.Placement.values),
+                tuple(devices) or DEVICES,
+            )
+        )
+    ranked.sort(key=lambda row: (-row[0], row[1]))
+    index: dict[tuple[str, str], list[CampaignEntry]] = defaultdict(list)
+    for _, _, entry, placements, devices in ranked:
+        for placement in placements:
+            for device in devices:
+                index[placement, device].append(entry)
+    return ServingSnapshot(
+        version=version,
+        built_at=time.monotonic(),
+        ranked={key: tuple(entries) for key, entries in index.items()},
+        has_frequency_caps=any(row[2].frequency_cap is not None for row in ranked),
+    )
+
+
+def serving_snapshot_current() -> ServingSnapshot:
+    """This process's snapshot, rebuilt if the serving version moved or it is older
+    than `SNAPSHOT_MAX_AGE_SECONDS`."""
+    global _snapshot
+    version = serving_version_current()
+    snapshot = _snapshot
+    if (
+        snapshot is None
+        or snapshot.version != version
+        or time.monotonic() - snapshot.built_at > SNAPSHOT_MAX_AGE_SECONDS
+    ):
+        with _snapshot_lock:  # one rebuild at a time; the others use the new one
+            snapshot = _snapshot
+            if (
+                snapshot is None
+                or snapshot.version != version
+                or time.monotonic() - snapshot.built_at > SNAPSHOT_MAX_AGE_SECONDS
+            ):
+                snapshot = _snapshot = serving_snapshot_build(version=version)
+    return snapshot
+
+
+def viewer_impressions_by_campaign(
+    *, viewer_key: str, now: datetime
+) -> dict[UUID, tuple[int, int, int]]:
+    """The viewer's impressions of each campaign in the last hour, day and week (one
+    query, on the viewer's index)."""
+    rows = (
+        Impression.objects.filter(
+            viewer_key=viewer_key,
+            created_at__gt=now - FREQUENCY_PERIODS[Campaign.FrequencyPeriod.WEEK],
+            created_at__lte=now,
+        )
+        .values("campaign_id")
+        .annotate(
+            hour=Count("id", filter=Q(created_at__gt=now - timedelta(hours=1))),
+            day=Count("id", filter=Q(created_at__gt=now - timedelta(days=1))),
+            week=Count("id"),
+        )
+        .values_list("campaign_id", "hour", "day", "week")
+        .order_by()
+    )
+    return {campaign_id: (hour, day, week) for campaign_id, hour, day, week in rows}
+
+
+_PERIOD_POSITION = {
+    Campaign.FrequencyPeriod.HOUR: 0,
+    Campaign.FrequencyPeriod.DAY: 1,
+    Campaign.FrequencyPeriod.WEEK: 2,
+}
+
+
+def _targeting_matches(entry: CampaignEntry, viewer: Viewer) -> bool:
+    if entry.countries and viewer.country not in entry.countries:
+        return False
+    if entry.languages and viewer.language not in entry.languages:
+        return False
+    if entry.interests and entry.interests.isdisjoint(viewer.interests):
+        return False
+    if entry.age_min is not None or entry.age_max is not None:
+        if viewer.age is None:
+            return False
+        if entry.age_min is not None and viewer.age < entry.age_min:
+            return False
+        if entry.age_max is not None and viewer.age > entry.age_max:
+            return False
+    return True
+
+
+def _runs_now(entry: CampaignEntry, *, now: datetime, today: date, day_elapsed: Fraction) -> bool:
+    """Started, not ended, room in today's budget, and (evenly paced) not ahead of the
+    day's share: at most daily budget * elapsed part of the UTC day + one event."""
+    if entry.start_at > now or (entry.end_at is not None and entry.end_at <= now):
+        return False
+    spent_today = entry.spent_today_micro if entry.spend_day == today else 0
+    if spent_today + entry.event_cost_micro > entry.daily_budget_micro:
+        return False
+    if entry.is_paced_evenly:
+        allowed = entry.daily_budget_micro * day_elapsed + entry.event_cost_micro
+        if spent_today > allowed:
+            return False
+    return True
+
+
+def _under_frequency_cap(entry: CampaignEntry, seen: dict[UUID, tuple[int, int, int]]) -> bool:
+    if entry.frequency_cap is None:
+        return True
+    counts = seen.get(entry.id)
+    if counts is None:
+        return True
+    return counts[_PERIOD_POSITION[entry.frequency_period]] < entry.frequency_cap
+
+
+def _creative_for_viewer(entry: CampaignEntry, viewer_key: str) -> UUID:
+    """One of the campaign's creatives, the same for a viewer every time."""
+    if len(entry.creative_ids) == 1:
+        return entry.creative_ids[0]
+    digest = zlib.crc32(f"{viewer_key}|{entry.id}".encode())
+    return entry.creative_ids[digest % len(entry.creative_ids)]
+
+
+def ads_choose(
+    *, viewer: Viewer, placement: str, count: int, now: datetime
+) -> list[tuple[UUID, UUID]]:
+    """The (campaign id, creative id) of up to `count` eligible campaigns for `viewer`
+    at `placement`, best first: the decision itself, without tokens or rows."""
+    snapshot = serving_snapshot_current()
+    candidates = snapshot.ranked.get((placement, viewer.device), ())
+    if not candidates or count <= 0:
+        return []
+    seen = (
+        viewer_impressions_by_campaign(viewer_key=viewer.viewer_key, now=now)
+        if snapshot.has_frequency_caps
+        else {}
+    )
+    now_utc = now.astimezone(UTC)
+    today = now_utc.date()
+    midnight = now_utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_elapsed = Fraction((now_utc - midnight).total_seconds()) / SECONDS_PER_DAY
+    chosen: list[tuple[UUID, UUID]] = []
+    for entry in candidates:
+        if (
+            _targeting_matches(entry, viewer)
+            and _runs_now(entry, now=now_utc, today=today, day_elapsed=day_elapsed)
+            and _under_frequency_cap(entry, seen)
+        ):
+            chosen.append((entry.id, _creative_for_viewer(entry, viewer.viewer_key)))
+            if len(chosen) >= count:
+                break
+    return chosen
+
+
 def ads_select(
     *, viewer: Viewer, placement: str, count: int, now: datetime | None = None
 ) -> list[ServedAd]:
     """Up to `count` creatives of different campaigns for `viewer` at `placement`,
     best first, each with a new token."""
     now = now or timezone.now()
-    creatives = (
-        Creative.objects.filter(
-            review_status=Creative.Review.APPROVED,
-            campaign__status=Campaign.Status.ACTIVE,
-            campaign__start_at__lte=now,
-        )
-        .select_related("campaign", "video", "video__owner")
-        .order_by("-campaign__bid_millicoins", "campaign_id", "id")
-    )
+    chosen = ads_choose(viewer=viewer, placement=placement, count=count, now=now)
+    if not chosen:
+        return []
+    # The rows themselves, in one query: re-checked against the review and the status
+    # in case a change's version bump has not reached this process yet.
+    creatives = Creative.objects.filter(
+        pk__in=[creative_id for _, creative_id in chosen],
+        review_status=Creative.Review.APPROVED,
+        campaign__status=Campaign.Status.ACTIVE,
+    ).select_related("campaign", "video", "video__owner")
+    by_id = {creative.pk: creative for creative in creatives}
     served: list[ServedAd] = []
-    campaigns: set = set()
-    for creative in creatives:
-        if len(served) >= count:
-            break
-        if creative.campaign_id in campaigns:
+    for _, creative_id in chosen:
+        creative = by_id.get(creative_id)
+        if creative is None:
             continue
-        campaigns.add(creative.campaign_id)
         token, ticket = ad_token_make(
             creative_id=creative.pk,
             campaign_id=creative.campaign_id,

@@ -73,6 +73,18 @@ def private_body(user: User, *, two_factor_enabled: bool = False) -> dict:
     }
 
 
+def me_body(user: User, *, two_factor_enabled: bool = False) -> dict:
+    """What `user` sees of themself on `users/me/`: the private fields and the
+    targeting profile."""
+    return {
+        **private_body(user, two_factor_enabled=two_factor_enabled),
+        "country": user.country,
+        "language": user.language,
+        "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+        "interests": user.interests,
+    }
+
+
 def two_factor_turn_on(user: User) -> None:
     """Two-factor on through the real services, with a code the app would show."""
     two_factor_setup_begin(user=user)
@@ -102,7 +114,7 @@ def test_me_answers_the_caller_with_private_fields(auth_client, user):
     response = auth_client.get(ME_URL)
 
     assert response.status_code == 200
-    assert response.json() == private_body(user)
+    assert response.json() == me_body(user)
     assert response.json()["last_login"] is not None  # the session's sign-in
 
 
@@ -252,25 +264,25 @@ def test_patch_changes_the_profile_and_answers_with_the_user(auth_client, user):
         "+442071234567",
         True,
     )
-    assert response.json() == private_body(user)
+    assert response.json() == me_body(user)
 
 
 def test_patch_changes_only_the_fields_sent(auth_client, user):
-    before = private_body(user)
+    before = me_body(user)
     response = auth_client.patch(ME_URL, {"bio": "Just the bio."})
     assert response.status_code == 200
     assert response.json() == {**before, "bio": "Just the bio."}
 
 
 def test_an_empty_patch_changes_nothing(auth_client, user):
-    before = private_body(user)
+    before = me_body(user)
     response = auth_client.patch(ME_URL, {})
     assert response.status_code == 200
     assert response.json() == before
 
 
 def test_patch_ignores_privileged_and_unknown_fields(auth_client, user):
-    before = private_body(user)
+    before = me_body(user)
     response = auth_client.patch(
         ME_URL,
         {
@@ -346,7 +358,7 @@ def test_patch_refuses_a_phone_number_not_in_e164(auth_client, user, phone_numbe
     ],
 )
 def test_patch_refuses_bad_values(auth_client, user, field, value, code):
-    before = private_body(user)
+    before = me_body(user)
     response = auth_client.patch(ME_URL, {field: value})
     assert response.status_code == 400
     assert validation_errors(response) == [(field, code)]
@@ -547,7 +559,7 @@ def test_the_original_email_is_free_again_after_deletion(doomed, api_client):
 
 def test_deleting_with_a_wrong_password_changes_nothing(doomed):
     user, phone, _ = doomed
-    before = private_body(user, two_factor_enabled=True)
+    before = me_body(user, two_factor_enabled=True)
     response = phone.delete(ME_URL, {"password": "not-my-password"})
     assert response.status_code == 400
     assert response.json() == {
