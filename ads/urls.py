@@ -1,7 +1,18 @@
 """Ads app: API routes, mounted under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from ads.views.tracking import ClickView, ImpressionPixelView, ImpressionView, TrackingEventView
 
 router = SimpleRouter()
 
 urlpatterns = [*router.urls]
+
+# Tracking and billing: what players and browsers call about a served ad.
+urlpatterns += [
+    path("ads/impressions/", ImpressionView.as_view(), name="ads-impressions"),
+    path("ads/i/<str:token>/", ImpressionPixelView.as_view(), name="ads-impression-pixel"),
+    path("ads/click/<str:token>/", ClickView.as_view(), name="ads-click"),
+    path("ads/t/<str:token>/<str:event>/", TrackingEventView.as_view(), name="ads-tracking-event"),
+]
