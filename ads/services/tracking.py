@@ -254,7 +254,9 @@ def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> 
     forged or expired token, 404 when its creative is gone.
 
     Clicks of a campaign are serialised on its row (PostgreSQL's lock, SQLite's write
-    lock), so two clicks at once cannot both pass the dedup window.
+    lock), so two clicks at once cannot both pass the dedup window. (The address limit
+    counts clicks on every campaign: on PostgreSQL, clicks from one address on several
+    campaigns at the same instant may pass it by those few.)
     """
     now = now or timezone.now()
     ticket = ad_ticket_read(token=token, now=now)

@@ -3,6 +3,8 @@ for a forged or expired token, and a CPM one reserving its cost."""
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from ads.models import Campaign, Impression
 from tests.ads.billing import (
@@ -14,7 +16,7 @@ from tests.ads.billing import (
     spendable,
 )
 from tests.ads.factories import CreativeFactory
-from tests.conftest import error_body
+from tests.conftest import error_body, error_one
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,18 @@ def test_the_api_and_the_pixel_count_one_token_once_between_them(api_client):
 
     assert response.json() == {"counted": False}
     assert Impression.objects.count() == 1
+
+
+def test_tracking_is_throttled_per_client_address(api_client, monkeypatch):
+    # The `ads_tracking` rate (THROTTLE_ADS_TRACKING_RATE), lowered for the test.
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "ads_tracking", "3/min")
+    creative = running_creative()
+    for _ in range(3):
+        assert api_client.post(IMPRESSIONS, {"token": served_token(creative)}).status_code == 200
+
+    refused = api_client.get(pixel(served_token(creative)))
+
+    assert error_one(refused, 429) == ("throttled", None)
+    elsewhere = APIClient(REMOTE_ADDR="203.0.113.9")
+    assert elsewhere.post(IMPRESSIONS, {"token": served_token(creative)}).status_code == 200
+    assert Impression.objects.count() == 4
