@@ -1,1 +1,21 @@
 """Ads app: Celery tasks; each only calls a service."""
+
+import logging
+
+from celery import shared_task
+
+from ads.services.settlement import ads_settle
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def ads_settle_task() -> None:
+    """Move the whole coins campaigns reserved since the last run to platform revenue."""
+    summary = ads_settle()
+    logger.info(
+        "Ads settlement: %d coin(s) from %d campaign(s)%s.",
+        summary.coins,
+        len(summary.campaigns),
+        f", {len(summary.failed)} failed" if summary.failed else "",
+    )

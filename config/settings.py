@@ -560,6 +560,9 @@ REST_FRAMEWORK = {
         "account_email": env.str("THROTTLE_ACCOUNT_EMAIL_RATE", default="5/hour"),
         "share": env.str("THROTTLE_SHARE_RATE", default="30/min"),
         "upload": env.str("THROTTLE_UPLOAD_RATE", default="20/hour"),
+        # Ad tracking (impressions, pixels, clicks), per client address: players and
+        # browsers call it without credentials, several times per ad.
+        "ads_tracking": env.str("THROTTLE_ADS_TRACKING_RATE", default="600/min"),
     },
     # drf-standardized-errors' schema, with the error codes our own exceptions answer.
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
@@ -682,6 +685,11 @@ CELERY_BEAT_SCHEDULE = {
     "livestream-viewers-flush": {
         "task": "livestream.tasks.stream_viewers_flush_task",
         "schedule": timedelta(seconds=30),
+    },
+    # Move the whole coins of ad spend reserved since the last run to platform revenue.
+    "ads-settle": {
+        "task": "ads.tasks.ads_settle_task",
+        "schedule": timedelta(minutes=10),
     },
 }
 

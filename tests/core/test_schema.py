@@ -167,6 +167,12 @@ ANSWER_404_FOR_BODY_OR_STATE = {
 }
 
 
+# A path with an object that answers the same whatever the object (a pixel).
+NEVER_404 = {
+    "ads_impression_pixel",  # any token answers the GIF; only a valid one counts
+}
+
+
 def test_statuses_follow_from_what_an_operation_is(schema):
     # A wrong password or token: 401; MediaMTX takes a refused stream key as a 401.
     signs_in = {"auth_login", "auth_token_refresh", "live_hooks_mediamtx_auth"}
@@ -178,7 +184,7 @@ def test_statuses_follow_from_what_an_operation_is(schema):
         assert ("413" in responses) == ("requestBody" in operation), (method, path)
         assert "400" in responses, (method, path)  # a query string with too many fields
         # Beyond a path's object, a few name other objects in their bodies.
-        if operation["operationId"] not in ANSWER_404_FOR_BODY_OR_STATE:
+        if operation["operationId"] not in ANSWER_404_FOR_BODY_OR_STATE | NEVER_404:
             assert ("404" in responses) == ("{" in path), (method, path)
         if anonymous_only and operation["operationId"] not in signs_in:
             assert "401" not in responses, (method, path)
@@ -209,7 +215,8 @@ def test_path_parameters_name_their_resource(schema):
         for segment, parameter in re.findall(r"([a-z-]+)/\{([a-z_]+)\}", path)
     }
     # `users/{username}`: users are found by name (a stream's chat bans and moderators
-    # too); a follow request is a Follow; `chat/{message_id}`: a stream's chat message.
+    # too); a follow request is a Follow; `chat/{message_id}`: a stream's chat message;
+    # an ad's tracking URLs (`i/`, `click/`, `t/`) carry the token it was served with.
     assert {
         (segment, parameter)
         for segment, parameter in names
@@ -220,6 +227,9 @@ def test_path_parameters_name_their_resource(schema):
         ("bans", "username"),
         ("moderators", "username"),
         ("chat", "message_id"),
+        ("i", "token"),
+        ("click", "token"),
+        ("t", "token"),
     }
     assert "id" not in {parameter for _, parameter in names}
 

@@ -1,0 +1,356 @@
+"""Counting and billing what serving handed out: impressions, clicks and player tracking
+events, each recorded once, and the reservation of what a billable one costs.
+
+A billable event (a CPM impression, a valid CPC click) reserves its cost in the
+transaction that records it, with two conditional updates, campaign first, then
+advertiser (the lock order): the campaign's takes the cost only while the campaign is
+active and running and the cost fits its total and its day's budget (moving its
+counter with it); the advertiser's only while its `spendable_micro` covers it. Either
+refusing rolls both back: the event is then recorded (once) with cost 0, and when the
+refusal was the total budget or the advertiser's balance the campaign becomes
+`exhausted` at once. Nothing here touches the ledger: `ads_settle` moves the reserved
+coins in batches (services/settlement.py).
+
+`impression_count` counts every recorded impression of a campaign (billed or not);
+`click_count` every valid click.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from rest_framework.exceptions import NotFound
+
+from ads.exceptions import AD_TOKEN_EXPIRED, AD_TOKEN_INVALID
+from ads.models import MICROS_PER_COIN, Advertiser, Campaign, Click, Impression, TrackingEvent
+from ads.serving_cache import serving_snapshot_invalidate
+from ads.tokens import AdToken, AdTokenExpired, AdTokenInvalid, ad_token_read
+from core.locks import rows_lock
+
+invalid_traffic_log = logging.getLogger("ads.invalid_traffic")
+
+ADDRESS_DIGEST_SALT = "ads.click-address"
+ERROR_CODE_MAX_LENGTH = 8
+
+
+class _Refused(Exception):
+    """A reservation was refused: the transaction that recorded the event rolls back."""
+
+
+@dataclass(frozen=True)
+class _Pricing:
+    """What the campaign of a served ad charges, read once per event."""
+
+    advertiser_id: object
+    pricing: str
+    bid_millicoins: int
+
+    @property
+    def impression_cost(self) -> int:
+        """Micro-coins: a CPM bid is per thousand impressions, in thousandths of a coin."""
+        return self.bid_millicoins if self.pricing == Campaign.Pricing.CPM else 0
+
+    @property
+    def click_cost(self) -> int:
+        return self.bid_millicoins * 1_000 if self.pricing == Campaign.Pricing.CPC else 0
+
+
+def ad_ticket_read(*, token: str, now: datetime) -> AdToken:
+    """What a served ad's token says; `ad_token_invalid` or `ad_token_expired` (400)."""
+    try:
+        return ad_token_read(token, now=now.timestamp())
+    except AdTokenExpired:
+        raise AD_TOKEN_EXPIRED.error() from None
+    except AdTokenInvalid:
+        raise AD_TOKEN_INVALID.error() from None
+
+
+def _ad_gone() -> NotFound:
+    return NotFound("The ad this token was served for no longer exists.")
+
+
+def _pricing(ticket: AdToken) -> _Pricing | None:
+    row = (
+        Campaign.objects.filter(pk=ticket.campaign_id)
+        .values_list("advertiser_id", "pricing", "bid_millicoins")
+        .first()
+    )
+    return _Pricing(*row) if row is not None else None
+
+
+def _utc_day(now: datetime) -> date:
+    return now.astimezone(UTC).date()
+
+
+# -- the reservation -------------------------------------------------------------------
+
+
+def _reserve(*, pricing: _Pricing, campaign_id, cost: int, counter: str, now: datetime) -> None:
+    """Take `cost` micro-coins from the campaign's budgets and the advertiser's spendable
+    coins, and move the campaign's `counter`; `_Refused` when either update refuses
+    (the caller's transaction must then roll back). Locks the campaign's row, then the
+    advertiser's."""
+    today = _utc_day(now)
+    daily_left = F("daily_budget") * MICROS_PER_COIN - cost
+    fits_today = Q(spend_day=today, spent_today_micro__lte=daily_left) | (
+        ~Q(spend_day=today) & Q(daily_budget__gte=-(-cost // MICROS_PER_COIN))
+    )
+    taken = Campaign.objects.filter(
+        Q(end_at__isnull=True) | Q(end_at__gt=now),
+        fits_today,
+        pk=campaign_id,
+        status=Campaign.Status.ACTIVE,
+        start_at__lte=now,
+        spent_micro__lte=F("total_budget") * MICROS_PER_COIN - cost,
+    ).update(
+        spent_micro=F("spent_micro") + cost,
+        spent_today_micro=Case(
+            When(spend_day=today, then=F("spent_today_micro") + cost), default=Value(cost)
+        ),
+        spend_day=today,
+        **{counter: F(counter) + 1},
+    )
+    if not taken:
+        raise _Refused()
+    paid = Advertiser.objects.filter(pk=pricing.advertiser_id, spendable_micro__gte=cost).update(
+        spendable_micro=F("spendable_micro") - cost
+    )
+    if not paid:
+        raise _Refused()
+
+
+def _exhaust_if_spent(*, campaign_id, cost: int, now: datetime) -> bool:
+    """After a refused reservation: mark the campaign `exhausted` (and tell serving) when
+    what refused it was its total budget or its advertiser's balance, not its day's
+    budget or its status. Whether it was is read again (a concurrent top-up may have
+    come in since)."""
+    campaign = (
+        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.ACTIVE)
+        .values_list("spent_micro", "total_budget", "advertiser__spendable_micro")
+        .first()
+    )
+    if campaign is None:
+        return False
+    spent, total_budget, spendable = campaign
+    if spent + cost <= total_budget * MICROS_PER_COIN and spendable >= cost:
+        return False
+    exhausted = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.ACTIVE).update(
+        status=Campaign.Status.EXHAUSTED, updated_at=now
+    )
+    if exhausted:
+        serving_snapshot_invalidate()
+    return bool(exhausted)
+
+
+# -- impressions -----------------------------------------------------------------------
+
+
+def _impression(ticket: AdToken, *, cost: int, now: datetime) -> Impression:
+    return Impression.objects.create(
+        token_id=ticket.token_id,
+        creative_id=ticket.creative_id,
+        campaign_id=ticket.campaign_id,
+        placement=ticket.placement,
+        user_id=ticket.user_id,
+        viewer_key=ticket.viewer_key,
+        country=ticket.country,
+        device=ticket.device,
+        cost_micro=cost,
+        created_at=now,
+    )
+
+
+def _impression_unbilled(ticket: AdToken, *, cost: int, now: datetime) -> bool:
+    with transaction.atomic():
+        _impression(ticket, cost=0, now=now)
+        Campaign.objects.filter(pk=ticket.campaign_id).update(
+            impression_count=F("impression_count") + 1
+        )
+        if cost:
+            _exhaust_if_spent(campaign_id=ticket.campaign_id, cost=cost, now=now)
+    return True
+
+
+def impression_record(*, token: str, now: datetime | None = None) -> bool:
+    """Count the impression of the ad `token` was served with, once per token: True when
+    this call counted it, False for a token already counted (nothing happens).
+
+    A CPM impression reserves `bid_millicoins` micro-coins (the module's docstring);
+    refused, it is counted at cost 0. `ad_token_invalid`/`ad_token_expired` (400) for
+    a forged or expired token; False too when its campaign or creative is gone. Three
+    statements in one transaction when billed: the impression, the campaign, the
+    advertiser (after one read of the campaign's pricing)."""
+    now = now or timezone.now()
+    ticket = ad_ticket_read(token=token, now=now)
+    pricing = _pricing(ticket)
+    if pricing is None:
+        return False  # the campaign is gone: nothing to count
+    cost = pricing.impression_cost
+    try:
+        try:
+            with transaction.atomic():
+                _impression(ticket, cost=cost, now=now)
+                if cost:
+                    _reserve(
+                        pricing=pricing,
+                        campaign_id=ticket.campaign_id,
+                        cost=cost,
+                        counter="impression_count",
+                        now=now,
+                    )
+                else:
+                    Campaign.objects.filter(pk=ticket.campaign_id).update(
+                        impression_count=F("impression_count") + 1
+                    )
+            return True
+        except _Refused:
+            return _impression_unbilled(ticket, cost=cost, now=now)
+    except IntegrityError:
+        return False  # the token's impression exists (a replay), or its creative is gone
+
+
+# -- clicks ----------------------------------------------------------------------------
+
+
+def click_address_digest(ip: str | None) -> str:
+    """A keyed digest of a client address: what clicks keep and logs show, never the
+    address itself."""
+    return salted_hmac(ADDRESS_DIGEST_SALT, ip or "", algorithm="sha256").hexdigest()
+
+
+def _click_invalid_reason(*, ticket: AdToken, digest: str, now: datetime) -> str:
+    day_start = datetime.combine(_utc_day(now), datetime.min.time(), tzinfo=UTC)
+    from_address = Click.objects.filter(
+        ip_digest=digest, created_at__gte=day_start, created_at__lt=day_start + timedelta(days=1)
+    ).count()
+    if from_address >= settings.ADS_CLICK_LIMIT_PER_DAY:
+        return Click.Invalid.ADDRESS_OVER_LIMIT
+    window_start = now - timedelta(seconds=settings.ADS_CLICK_DEDUP_SECONDS)
+    if Click.objects.filter(
+        viewer_key=ticket.viewer_key,
+        creative_id=ticket.creative_id,
+        is_valid=True,
+        created_at__gt=window_start,
+    ).exists():
+        return Click.Invalid.DUPLICATE
+    return ""
+
+
+def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> str:
+    """Record a click on the ad `token` was served with; returns where to send the
+    browser: the creative's stored `click_url`, and never anything else.
+
+    Valid once per viewer and creative within `ADS_CLICK_DEDUP_SECONDS` (later ones are
+    kept as `duplicate`); a client address (kept as a keyed digest) with more than
+    `ADS_CLICK_LIMIT_PER_DAY` clicks in the UTC day is invalid traffic
+    (`address_over_limit`, logged to `ads.invalid_traffic`). A valid CPC click reserves
+    `bid_millicoins * 1000` micro-coins (refused: counted at cost 0). Invalid clicks
+    cost nothing and are not counted. `ad_token_invalid`/`ad_token_expired` (400) for a
+    forged or expired token, 404 when its creative is gone.
+
+    Clicks of a campaign are serialised on its row (PostgreSQL's lock, SQLite's write
+    lock), so two clicks at once cannot both pass the dedup window. (The address limit
+    counts clicks on every campaign: on PostgreSQL, clicks from one address on several
+    campaigns at the same instant may pass it by those few.)
+    """
+    now = now or timezone.now()
+    ticket = ad_ticket_read(token=token, now=now)
+    row = (
+        Campaign.objects.filter(pk=ticket.campaign_id, creatives__pk=ticket.creative_id)
+        .values_list("advertiser_id", "pricing", "bid_millicoins", "creatives__click_url")
+        .first()
+    )
+    if row is None:
+        raise _ad_gone()
+    *priced, click_url = row
+    pricing = _Pricing(*priced)
+    digest = click_address_digest(ip)
+    with transaction.atomic():
+        rows_lock(Campaign.objects.filter(pk=ticket.campaign_id).only("pk"))
+        reason = _click_invalid_reason(ticket=ticket, digest=digest, now=now)
+        cost = 0
+        if not reason:
+            cost = pricing.click_cost
+            try:
+                with transaction.atomic():
+                    if not cost:
+                        raise _Refused()  # not billed: only counted, below
+                    _reserve(
+                        pricing=pricing,
+                        campaign_id=ticket.campaign_id,
+                        cost=cost,
+                        counter="click_count",
+                        now=now,
+                    )
+            except _Refused:
+                Campaign.objects.filter(pk=ticket.campaign_id).update(
+                    click_count=F("click_count") + 1
+                )
+                if cost:
+                    _exhaust_if_spent(campaign_id=ticket.campaign_id, cost=cost, now=now)
+                cost = 0
+        Click.objects.create(
+            token_id=ticket.token_id,
+            creative_id=ticket.creative_id,
+            campaign_id=ticket.campaign_id,
+            placement=ticket.placement,
+            user_id=ticket.user_id,
+            viewer_key=ticket.viewer_key,
+            country=ticket.country,
+            device=ticket.device,
+            cost_micro=cost,
+            created_at=now,
+            ip_digest=digest,
+            is_valid=not reason,
+            invalid_reason=reason,
+        )
+    if reason == Click.Invalid.ADDRESS_OVER_LIMIT:
+        invalid_traffic_log.warning(
+            "Invalid click (address_over_limit): address %s made more than %s clicks "
+            "today; campaign %s, creative %s, viewer %s.",
+            digest,
+            settings.ADS_CLICK_LIMIT_PER_DAY,
+            ticket.campaign_id,
+            ticket.creative_id,
+            ticket.viewer_key,
+        )
+    return click_url
+
+
+# -- player tracking events ------------------------------------------------------------
+
+
+def tracking_event_record(
+    *, token: str, event: str, error_code: str = "", now: datetime | None = None
+) -> bool:
+    """Record a VAST player event (`TrackingEvent.Event`) of the ad `token` was served
+    with, once per token and event: True when this call recorded it. `error_code` is
+    kept for `error` only, and only when it is a VAST error number (a player that did
+    not fill the `[ERRORCODE]` macro sends the macro). 404 for an unknown event; token
+    errors as `impression_record`."""
+    if event not in TrackingEvent.Event.values:
+        raise NotFound("No such tracking event.")
+    now = now or timezone.now()
+    ticket = ad_ticket_read(token=token, now=now)
+    if event != TrackingEvent.Event.ERROR or not (
+        error_code.isascii() and error_code.isdigit() and len(error_code) <= ERROR_CODE_MAX_LENGTH
+    ):
+        error_code = ""
+    try:
+        with transaction.atomic():
+            TrackingEvent.objects.create(
+                token_id=ticket.token_id,
+                event=event,
+                creative_id=ticket.creative_id,
+                campaign_id=ticket.campaign_id,
+                error_code=error_code,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False  # already recorded (or the ad is gone: nothing to record)
+    return True
