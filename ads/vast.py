@@ -16,6 +16,7 @@ renditions' are in bits per second). Media URLs are the ones the video's detail 
 (`videos.signed_urls.video_file_url`: absolute, and signed where the video is not public).
 """
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -52,6 +53,9 @@ LINEAR_EVENTS = (
 # VAST 4.2 requires a UniversalAdId; a creative registered with no registry (Ad-ID and
 # the like) says so with these values (VAST 4.2, section 3.7.1).
 UNIVERSAL_AD_ID_UNKNOWN = "unknown"
+# Characters XML 1.0 cannot hold at all, even escaped (control characters but tab and
+# line breaks, lone surrogates, U+FFFE and U+FFFF): left out of the document's text.
+XML_INVALID_CHARACTERS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # `Duration` is an `xs:time`: at most 23:59:59.999.
 DURATION_MAX_MILLISECONDS = 24 * 3600 * 1000 - 1
 
@@ -144,7 +148,7 @@ def vast_media_files(*, request, video: Video) -> list[MediaFile]:
 def _add(parent: ET.Element, name: str, text: str | None = None, **attributes) -> ET.Element:
     element = ET.SubElement(parent, name, dict(attributes))
     if text is not None:
-        element.text = text
+        element.text = XML_INVALID_CHARACTERS.sub("", text)
     return element
 
 

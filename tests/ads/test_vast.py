@@ -116,6 +116,15 @@ def test_an_ad_has_every_element_vast_requires(api_client, creative):
     assert (universal.get("idRegistry"), universal.text) == ("unknown", "unknown")
 
 
+def test_characters_xml_cannot_hold_are_left_out_of_the_title(api_client, creative):
+    creative.headline = "Bell\x07 and tab\t"
+    creative.save(update_fields=["headline"])
+
+    document = vast(api_client.get(VAST))
+
+    assert text(document, "//v:AdTitle") == "Bell and tab\t"
+
+
 def test_the_media_files_are_the_hls_playlist_and_each_rendition(api_client, creative):
     document = vast(api_client.get(VAST))
 
