@@ -5,3 +5,10 @@ class AdsConfig(AppConfig):
     name = "ads"
     verbose_name = "Ads"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here: an app's modules may import models only once apps are ready.
+        from ads.feed_promotions import AdsFeedPromotions
+        from core.ads import feed_promotions_register
+
+        feed_promotions_register(AdsFeedPromotions())

@@ -21,3 +21,11 @@ AD_TOKEN_EXPIRED = FieldRejection(
     "This ad token has expired: a served ad's token lasts {seconds} seconds.",
     seconds=lambda: settings.ADS_TOKEN_SECONDS,
 )
+
+# VAST (views/vast.py): what the pre-roll endpoint refuses.
+
+VAST_PLACEMENT_UNSUPPORTED = FieldRejection(
+    "placement",
+    "vast_placement_unsupported",
+    "VAST answers the preroll placement only (or no placement at all).",
+)

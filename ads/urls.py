@@ -5,14 +5,16 @@ from rest_framework.routers import SimpleRouter
 
 from ads.views.serving import AdServeView
 from ads.views.tracking import ClickView, ImpressionPixelView, ImpressionView, TrackingEventView
+from ads.views.vast import VastView
 
 router = SimpleRouter()
 
 urlpatterns = [*router.urls]
 
-# Serving (ads/views/serving.py).
+# Serving (ads/views/serving.py) and VAST pre-rolls (ads/views/vast.py).
 urlpatterns += [
     path("ads/serve/", AdServeView.as_view(), name="ads-serve"),
+    path("ads/vast/", VastView.as_view(), name="ads-vast"),
 ]
 
 # Tracking and billing: what players and browsers call about a served ad.

@@ -1,45 +1,28 @@
-"""The shape of a served ad (`ServedAd`): what `ads/serve/` lists and what the feeds
-carry as promoted items; and the absolute addresses of the ads' tracking URLs."""
+"""The shape of a served ad (`serve/`) and of a feed's promoted item (the same, with
+its `position`)."""
 
-from django.conf import settings
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from accounts.serializers.users import UserPublicSerializer
 from ads.models import Campaign
 from ads.selectors.serving import ServedAd
+from ads.urls_public import ad_click_url, ads_public_base_url
 from videos.models import Video
 from videos.signed_urls import video_file_url
 
-API_PREFIX = "/api/v1/"
 
+class ServedAdVideoSerializer(serializers.Serializer):
+    """The promoted video, as a feed item shows it (play it through its detail)."""
 
-def ads_absolute_url(*, request: Request | None, path: str) -> str:
-    """`path` (absolute on the site, e.g. `/api/v1/ads/click/<token>/`) as a full URL:
-    under `ADS_PUBLIC_BASE_URL` when set (players and browsers fetch ads' URLs from
-    other origins), else the request's own scheme and host."""
-    base = settings.ADS_PUBLIC_BASE_URL.rstrip("/")
-    if base:
-        return f"{base}{path}"
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def ad_click_url(*, request: Request | None, token: str) -> str:
-    """Where a click on the served ad goes first (counted, then redirected)."""
-    return ads_absolute_url(request=request, path=f"{API_PREFIX}ads/click/{token}/")
-
-
-class ServedAdVideoSerializer(serializers.ModelSerializer):
-    """The promoted video, as a feed card needs it."""
-
-    owner = UserPublicSerializer(read_only=True)
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    duration_seconds = serializers.FloatField(allow_null=True)
     thumbnail_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Video
-        fields = ["id", "title", "duration_seconds", "thumbnail_url", "owner"]
-        read_only_fields = fields
+    owner = UserPublicSerializer()
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, video: Video) -> str | None:
@@ -48,33 +31,41 @@ class ServedAdVideoSerializer(serializers.ModelSerializer):
 
 
 class ServedAdSerializer(serializers.Serializer):
-    """One served ad: the creative, its promoted video, and the URLs that count it.
+    """One served ad: its creative, the video it promotes, and the token and click URL
+    its impression and click are counted by. Needs `request` in its context."""
 
-    The client reports the ad seen with `POST ads/impressions/` `{"token":
-    impression_token}` and sends a tap to `click_url`, which redirects to the
-    advertiser's page."""
-
-    id = serializers.UUIDField(source="creative.id", help_text="The creative's id.")
-    campaign_id = serializers.UUIDField(source="creative.campaign_id")
+    id = serializers.UUIDField(source="creative.pk", help_text="The creative's id.")
     headline = serializers.CharField(source="creative.headline")
     call_to_action = serializers.CharField(source="creative.call_to_action")
+    campaign = serializers.UUIDField(source="creative.campaign_id", help_text="Its id.")
     video = ServedAdVideoSerializer(source="creative.video")
-    promoted = serializers.SerializerMethodField(help_text="Always true: this is an ad.")
+    promoted = serializers.SerializerMethodField(help_text="Always true: an ad.")
     impression_token = serializers.CharField(
         source="token",
-        help_text="Signed, single-use, expiring after `ADS_TOKEN_SECONDS`: send it to "
-        "`POST ads/impressions/` once the ad was seen.",
+        help_text="Post it to `ads/impressions/` once the ad is on screen: counted once.",
     )
     click_url = serializers.SerializerMethodField(
-        help_text="Absolute; counts the click, then redirects to the advertiser's page."
+        help_text="Open it on a click: it counts the click and redirects to the advertiser's page."
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The promoted video's owner in the public shape, whoever is looking (no
+        # private field, and no query for one, even for the owner or staff).
+        self.context.setdefault("viewer", AnonymousUser())
+
+    def to_representation(self, served: ServedAd) -> dict:
+        served.creative.video.owner.follow_status = None  # not annotated here
+        return super().to_representation(served)
+
+    @extend_schema_field(serializers.BooleanField())
     def get_promoted(self, served: ServedAd) -> bool:
         return True
 
     @extend_schema_field(serializers.URLField())
     def get_click_url(self, served: ServedAd) -> str:
-        return ad_click_url(request=self.context.get("request"), token=served.token)
+        base = ads_public_base_url(self.context["request"])
+        return ad_click_url(base=base, token=served.token)
 
 
 class ServedAdListSerializer(serializers.Serializer):
@@ -95,3 +86,16 @@ class ServeQuerySerializer(serializers.Serializer):
         default=1,
         help_text=f"At most this many ads, of different campaigns (1 to {SERVE_COUNT_MAX}).",
     )
+
+
+@dataclass(frozen=True)
+class PromotedAd(ServedAd):
+    """A served ad in a feed's page."""
+
+    position: int  # the index in the page's `results` it goes before
+
+
+class PromotedItemSerializer(ServedAdSerializer):
+    """A feed's promoted item: a served ad and where it goes in the page."""
+
+    position = serializers.IntegerField(help_text="The index in `results` it goes before.")

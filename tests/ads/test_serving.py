@@ -370,7 +370,7 @@ def test_serve_answers_the_ads_with_their_video_and_tokens(api_client, settings)
     owner = ad["video"].pop("owner")
     assert ad == {
         "id": str(creative.pk),
-        "campaign_id": str(campaign.pk),
+        "campaign": str(campaign.pk),
         "headline": creative.headline,
         "call_to_action": "Learn more",
         "video": {

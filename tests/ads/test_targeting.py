@@ -204,4 +204,4 @@ def test_the_profile_and_the_user_agent_target_through_the_api(make_auth_client)
     client = make_auth_client(user)
     response = client.get("/api/v1/ads/serve/?placement=feed&count=5", HTTP_USER_AGENT=IPHONE)
     assert response.status_code == 200
-    assert [ad["campaign_id"] for ad in response.json()["results"]] == [str(dutch_phones.pk)]
+    assert [ad["campaign"] for ad in response.json()["results"]] == [str(dutch_phones.pk)]

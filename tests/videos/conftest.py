@@ -10,6 +10,14 @@ from tests.social.factories import SocialGraph
 from tests.videos import media
 
 
+@pytest.fixture(autouse=True)
+def _feeds_without_promoted_items(settings):
+    """The videos tests measure the feeds themselves (their query counts too): no
+    promoted item, so no serving decision. tests/ads/test_feed_promoted.py measures them
+    with promoted items."""
+    settings.ADS_FEED_INTERVAL = 0
+
+
 @pytest.fixture
 def media_root(settings, tmp_path) -> Path:
     """The default storage in a folder of this test's own."""

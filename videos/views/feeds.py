@@ -6,7 +6,14 @@ cursor-paginated on an ordering that ends with the primary key, and costs the sa
 number of queries whatever the page size.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.helpers import lazy_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -14,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.ads import feed_promotions
 from core.openapi import because, raises
 from videos.models import Category, Video
 from videos.selectors import (
@@ -39,6 +47,33 @@ from videos.serializers import CategorySerializer, VideoSerializer
 class TrendingTagSerializer(serializers.Serializer):
     tag = serializers.CharField()
     count = serializers.IntegerField(help_text="How many of those videos carry it.")
+
+
+@extend_schema_serializer(many=False)  # a whole page, not a list of them
+class VideoFeedPageSerializer(serializers.Serializer):
+    """A feed's page as the schema documents it: the cursor page, and the promoted
+    items beside it (`PromotedFeedMixin` builds it)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = VideoSerializer(many=True)
+    promoted = serializers.SerializerMethodField(
+        help_text="Promoted videos (ads) to show among `results`, by `position`: the index "
+        "in `results` each goes before. Empty when there is none to show."
+    )
+
+    # The shape is the ads app's (core.ads), read when the schema is generated.
+    @extend_schema_field(lazy_serializer("core.ads.promoted_item_serializer")(many=True))
+    def get_promoted(self, page) -> list[dict]:
+        raise NotImplementedError  # documentation only
+
+
+PROMOTED_DESCRIPTION = (
+    " Beside `results`, `promoted` lists the promoted videos (ads) to show among them: "
+    "one after every `ADS_FEED_INTERVAL` videos (8 by default; none when it is 0 or no ad "
+    "is eligible), each with the `position` in `results` it goes before. `results`, "
+    "`next` and `previous` are the same as without them."
+)
 
 
 class VideoListView(generics.ListAPIView):
@@ -96,6 +131,18 @@ class UserVideoListView(VideoListView):
         return ("-published_at",)
 
 
+class PromotedFeedMixin:
+    """A feed whose page carries the promoted items `core.ads` gives for it, beside
+    the cursor page, which stays as it is."""
+
+    def get_paginated_response(self, data) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["promoted"] = feed_promotions().feed_promoted(
+            request=self.request, result_count=len(data)
+        )
+        return response
+
+
 @extend_schema_view(
     get=extend_schema(
         operation_id="feed_following_list",
@@ -103,10 +150,11 @@ class UserVideoListView(VideoListView):
         summary="Videos of the people the caller follows, newest first",
         description="Signed-in callers only. Ready videos, public and followers-only, of "
         "the accounts the caller follows with an accepted follow, newest published "
-        "first.",
+        "first." + PROMOTED_DESCRIPTION,
+        responses=VideoFeedPageSerializer,
     )
 )
-class FollowingFeedView(VideoListView):
+class FollowingFeedView(PromotedFeedMixin, VideoListView):
     ordering = ("-published_at",)
 
     def list_videos(self):
@@ -122,10 +170,11 @@ class FollowingFeedView(VideoListView):
         "score above 0, that the caller may see. The score (recomputed every few "
         "minutes) weighs views of the last 48 hours, likes, comments and shares "
         "against the video's age; videos older than 7 days trend only while "
-        "viewed.",
+        "viewed." + PROMOTED_DESCRIPTION,
+        responses=VideoFeedPageSerializer,
     )
 )
-class TrendingFeedView(VideoListView):
+class TrendingFeedView(PromotedFeedMixin, VideoListView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     ordering = ("-trending_score",)
 
@@ -144,10 +193,11 @@ class TrendingFeedView(VideoListView):
         f"by the trending score plus {FOR_YOU_FOLLOWED_BOOST} for a followed account "
         f"plus {FOR_YOU_TAG_BOOST} for a shared tag, then by id. The caller's own "
         f"videos and what they watched in the last {FOR_YOU_SEEN_DAYS} days are left "
-        "out.",
+        "out." + PROMOTED_DESCRIPTION,
+        responses=VideoFeedPageSerializer,
     )
 )
-class ForYouFeedView(VideoListView):
+class ForYouFeedView(PromotedFeedMixin, VideoListView):
     ordering = ("-for_you_score",)
 
     def list_videos(self):
