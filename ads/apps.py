@@ -5,3 +5,10 @@ class AdsConfig(AppConfig):
     name = "ads"
     verbose_name = "Ads"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ads.models import Advertiser
+        from payments.models import ledger_reference_type_register
+
+        # Funding and withdrawing show `{"type": "advertiser", "id": ...}` on statements.
+        ledger_reference_type_register(Advertiser, "advertiser")

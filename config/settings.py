@@ -679,6 +679,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "livestream.tasks.stream_viewers_flush_task",
         "schedule": timedelta(seconds=30),
     },
+    # Campaigns past their end stop serving and show `completed`.
+    "ads-campaigns-complete": {
+        "task": "ads.tasks.campaigns_complete_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Operations: metrics, logs, error reporting -------------------------------------
