@@ -1,7 +1,7 @@
 """The Django admin for advertisers: staff suspend one (saying why: its campaigns stop
 serving at once) or reinstate it, through the services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -55,6 +55,9 @@ class AdvertiserAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         if page is not None:
             return page
         reason = reason_given(request)
+        if not reason:
+            self.message_user(request, "Nothing done: say why.", messages.ERROR)
+            return None
         self._each(
             request,
             queryset,

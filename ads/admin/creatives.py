@@ -1,7 +1,7 @@
 """The Django admin for creatives: staff review them, pending ones first, and approve
 or reject them (saying why) through the services, which tell the advertiser's owner."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -79,6 +79,9 @@ class CreativeAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if page is not None:
             return page
         reason = reason_given(request)
+        if not reason:
+            self.message_user(request, "Nothing done: say why.", messages.ERROR)
+            return None
         self._each(
             request,
             queryset,
