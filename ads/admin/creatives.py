@@ -41,17 +41,14 @@ class CreativeAdmin(ServiceActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     actions = ["approve", "reject"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Creative]:
+    def get_ordering(self, request: HttpRequest) -> tuple:
+        # The review queue: pending ones first, oldest first.
         pending_first = Case(
             When(review_status=Creative.Review.PENDING, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
-        return super().get_queryset(request).annotate(review_order=pending_first)
-
-    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
-        # Pending ones first, oldest first: the review queue.
-        return ("review_order", "created_at", "id")
+        return (pending_first.asc(), "created_at", "id")
 
     @admin.action(description="Approve the selected creatives", permissions=["act"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Creative]) -> None:
