@@ -17,9 +17,13 @@ from rest_framework.response import Response
 
 from ads.exceptions import (
     AGE_RANGE_INVALID,
+    BID_INVALID,
     CAMPAIGN_ENDS_BEFORE_START,
+    COUNTRY_INVALID,
     DAILY_BUDGET_BELOW_SPENT,
     DAILY_BUDGET_OVER_TOTAL,
+    FREQUENCY_CAP_INCOMPLETE,
+    LANGUAGE_INVALID,
     TOTAL_BUDGET_BELOW_SPENT,
     AdvertiserBalanceEmpty,
     AdvertiserRequired,
@@ -51,7 +55,16 @@ from core.openapi import because, raises
 TAGS = ["ads"]
 NOT_FOUND = because(NotFound, "the campaign does not exist or the caller may not see it")
 NOT_OWNER = because(NotFound, "the campaign does not exist or is not the caller's")
-CROSS_FIELD = (CAMPAIGN_ENDS_BEFORE_START, DAILY_BUDGET_OVER_TOTAL, AGE_RANGE_INVALID)
+# The serializer's own refusals and the service's rules across fields.
+CAMPAIGN_RULES = (
+    BID_INVALID,
+    FREQUENCY_CAP_INCOMPLETE,
+    COUNTRY_INVALID,
+    LANGUAGE_INVALID,
+    CAMPAIGN_ENDS_BEFORE_START,
+    DAILY_BUDGET_OVER_TOTAL,
+    AGE_RANGE_INVALID,
+)
 
 
 @extend_schema_view(
@@ -75,7 +88,7 @@ CROSS_FIELD = (CAMPAIGN_ENDS_BEFORE_START, DAILY_BUDGET_OVER_TOTAL, AGE_RANGE_IN
             description="A draft of the caller's advertiser: add creatives, have staff "
             "approve one, fund the advertiser, then activate it.",
         ),
-        raises(AdvertiserRequired, *CROSS_FIELD),
+        raises(AdvertiserRequired, *CAMPAIGN_RULES),
     ],
     partial_update=[
         extend_schema(
@@ -90,7 +103,7 @@ CROSS_FIELD = (CAMPAIGN_ENDS_BEFORE_START, DAILY_BUDGET_OVER_TOTAL, AGE_RANGE_IN
         raises(
             NOT_OWNER,
             CampaignNotEditable,
-            *CROSS_FIELD,
+            *CAMPAIGN_RULES,
             TOTAL_BUDGET_BELOW_SPENT,
             DAILY_BUDGET_BELOW_SPENT,
         ),
