@@ -9,7 +9,6 @@ back to review.
 
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -41,8 +40,6 @@ def _click_url_check(url: str) -> str:
         _URL(url)
     except ValidationError:
         raise CLICK_URL_INVALID.error() from None
-    if urlsplit(url).scheme not in ("http", "https"):  # URLValidator lowercases nothing
-        raise CLICK_URL_INVALID.error()
     return url
 
 
