@@ -12,3 +12,8 @@ class AdsConfig(AppConfig):
         from core.ads import feed_promotions_register
 
         feed_promotions_register(AdsFeedPromotions())
+        from ads.models import Advertiser
+        from payments.models import ledger_reference_type_register
+
+        # Funding and withdrawing show `{"type": "advertiser", "id": ...}` on statements.
+        ledger_reference_type_register(Advertiser, "advertiser")

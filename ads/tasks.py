@@ -1,9 +1,11 @@
-"""Ads app: Celery tasks; each only calls a service."""
+"""Ads app: Celery tasks; each only calls a service. Celery beat runs them
+(`CELERY_BEAT_SCHEDULE`)."""
 
 import logging
 
 from celery import shared_task
 
+from ads.services.campaigns import campaigns_complete
 from ads.services.settlement import ads_settle
 
 logger = logging.getLogger(__name__)
@@ -19,3 +21,10 @@ def ads_settle_task() -> None:
         len(summary.campaigns),
         f", {len(summary.failed)} failed" if summary.failed else "",
     )
+
+
+@shared_task
+def campaigns_complete_task() -> None:
+    """Mark the active and paused campaigns past their end `completed`."""
+    completed = campaigns_complete()
+    logger.info("Ads: %d campaign(s) completed.", completed)

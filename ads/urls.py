@@ -3,13 +3,25 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from ads.views import advertisers, campaigns, creatives
 from ads.views.serving import AdServeView
 from ads.views.tracking import ClickView, ImpressionPixelView, ImpressionView, TrackingEventView
 from ads.views.vast import VastView
 
 router = SimpleRouter()
+# Management (views/advertisers.py, views/campaigns.py, views/creatives.py).
+router.register("ads/advertisers", advertisers.AdvertiserViewSet, basename="ads-advertiser")
+router.register("ads/campaigns", campaigns.CampaignViewSet, basename="ads-campaign")
+router.register("ads/creatives", creatives.CreativeViewSet, basename="ads-creative")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path(
+        "ads/campaigns/<str:campaign_id>/creatives/",
+        creatives.CampaignCreativeListView.as_view(),
+        name="ads-campaign-creatives",
+    ),
+    *router.urls,
+]
 
 # Serving (ads/views/serving.py) and VAST pre-rolls (ads/views/vast.py).
 urlpatterns += [

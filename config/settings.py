@@ -691,6 +691,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ads.tasks.ads_settle_task",
         "schedule": timedelta(minutes=10),
     },
+    # Campaigns past their end stop serving and show `completed`.
+    "ads-campaigns-complete": {
+        "task": "ads.tasks.campaigns_complete_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Operations: metrics, logs, error reporting -------------------------------------

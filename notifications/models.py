@@ -44,6 +44,9 @@ class NotificationType(models.TextChoices):
     LIVE_STARTED = "live_started"
     STREAM_REMINDER = "stream_reminder"
     GIFT_RECEIVED = "gift_received"
+    # Ads: `data` carries "headline", "campaign", "decision" (approved or rejected) and,
+    # for a rejection, "reason".
+    AD_CREATIVE_REVIEWED = "ad_creative_reviewed"
 
     @classmethod
     def default_in_app(cls, type_: str) -> bool:
@@ -71,6 +74,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationType.SUBSCRIPTION_ENDED,
         NotificationType.PAYOUT_PAID,
         NotificationType.PAYOUT_REJECTED,
+        NotificationType.AD_CREATIVE_REVIEWED,
     }
 )
 

@@ -36,6 +36,8 @@ SENTENCES: dict[str, str] = {
     NotificationType.LIVE_STARTED: "{actors} is live: {stream_title}",
     NotificationType.STREAM_REMINDER: "{actors} goes live in {minutes} minutes: {stream_title}",
     NotificationType.GIFT_RECEIVED: "{actors} sent you gifts during {stream_title}",
+    # Ads: `data` carries "headline", "campaign" and "decision".
+    NotificationType.AD_CREATIVE_REVIEWED: 'Your ad "{headline}" in {campaign} was {decision}',
 }
 FALLBACK_SENTENCE = "You have a new notification"
 
@@ -57,7 +59,7 @@ def notification_text(
 ) -> str:
     """E.g. "ana and 4 others liked your video"; a video's title is quoted when given,
     payments' figures come from `data` (a sentence missing one falls back), and a
-    rejected payout says why when staff said."""
+    rejected payout or ad says why when staff said."""
     try:
         sentence = SENTENCES.get(type, FALLBACK_SENTENCE).format(
             **{key: value for key, value in (data or {}).items() if key != "actors"},
@@ -66,7 +68,7 @@ def notification_text(
     except (KeyError, IndexError):
         sentence = FALLBACK_SENTENCE
     reason = (data or {}).get("reason")
-    if reason and type == NotificationType.PAYOUT_REJECTED:
+    if reason and type in (NotificationType.PAYOUT_REJECTED, NotificationType.AD_CREATIVE_REVIEWED):
         sentence = f"{sentence}: {reason}"
     title = (data or {}).get("video_title")
     if title and type in (NotificationType.VIDEO_PROCESSED, NotificationType.VIDEO_FAILED):

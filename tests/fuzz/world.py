@@ -4,8 +4,14 @@ run, `tests/fuzz/live.py`, build the same)."""
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from accounts.models import AuthSession, User
 from accounts.services.sessions import ClientInfo, session_start
+from ads.models import Advertiser, Campaign, Creative
+from ads.services.advertisers import advertiser_create, advertiser_fund
+from ads.services.campaigns import campaign_create
+from ads.services.creatives import creative_create
 from livestream.models import ChatBan, ChatMessage, Gift, Stream, StreamModerator
 from livestream.services.chat import chat_ban_create, chat_message_post, stream_moderator_add
 from livestream.services.gifts import gift_send
@@ -49,6 +55,10 @@ class FuzzWorld:
     ban: ChatBan
     gift: Gift
     viewer_token: str
+    own_video: Video
+    advertiser: Advertiser
+    campaign: Campaign
+    creative: Creative
 
 
 def fuzz_world_build() -> FuzzWorld:
@@ -96,6 +106,24 @@ def fuzz_world_build() -> FuzzWorld:
     gift = GiftFactory(name="Rose", coins=10)
     gift_send(sender=creator, stream_id=stream.pk, gift_id=gift.pk, quantity=1)
     viewer_token = stream_watch(stream=creator_stream, viewer=user).viewer_token
+    advertiser = advertiser_fund(
+        advertiser=advertiser_create(owner=user, name="Fuzz ads"), amount=1_000
+    )
+    campaign = campaign_create(
+        advertiser=advertiser,
+        name="Fuzz campaign",
+        start_at=timezone.now(),
+        total_budget=500,
+        daily_budget=50,
+        bid_millicoins=2_500,
+    )
+    creative = creative_create(
+        campaign=campaign,
+        video_id=own_video.pk,
+        headline="Watch this",
+        call_to_action="Watch",
+        click_url="https://example.com/",
+    )
     return FuzzWorld(
         user=user,
         session=session,
@@ -115,6 +143,10 @@ def fuzz_world_build() -> FuzzWorld:
         ban=ban,
         gift=gift,
         viewer_token=viewer_token,
+        own_video=own_video,
+        advertiser=advertiser,
+        campaign=campaign,
+        creative=creative,
     )
 
 
@@ -139,6 +171,10 @@ def fuzz_world_ids(world: FuzzWorld) -> dict[str, list[str]]:
         # The fuzzer's own stream (owner, moderation) and one it watches (gifts).
         "stream_id": [str(world.stream.pk), str(world.creator_stream.pk)],
         "message_id": [str(world.chat_message.pk)],
+        # The fuzzer's own advertiser, its campaign and the campaign's creative.
+        "advertiser_id": [str(world.advertiser.pk)],
+        "campaign_id": [str(world.campaign.pk)],
+        "creative_id": [str(world.creative.pk)],
     }
 
 
@@ -152,6 +188,8 @@ def fuzz_world_bodies(world: FuzzWorld) -> dict[str, dict[str, str]]:
         "live_moderators_create": {"username": "troll"},
         "live_chat_bans_create": {"username": world.creator.username},
         "live_chat_timeouts_create": {"username": "troll"},
+        # A video the fuzzer may promote.
+        "ads_campaigns_creatives_create": {"video": str(world.own_video.pk)},
     }
 
 

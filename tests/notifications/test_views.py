@@ -299,6 +299,7 @@ def test_preferences_default_for_every_type(owner_client):
         "subscription_ended",
         "payout_paid",
         "payout_rejected",
+        "ad_creative_reviewed",
     }
     assert response.json() == {
         "preferences": [
