@@ -679,6 +679,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "livestream.tasks.stream_viewers_flush_task",
         "schedule": timedelta(seconds=30),
     },
+    # Recompute today's and yesterday's ads statistics (DailyStat) for the reports.
+    "ads-aggregate": {
+        "task": "ads.tasks.ads_aggregate_task",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Operations: metrics, logs, error reporting -------------------------------------
