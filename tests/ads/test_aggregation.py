@@ -2,6 +2,7 @@
 (replacing what was there, so reruns are safe and late rows count), its command, its
 task and its schedule."""
 
+import threading
 from datetime import date
 from io import StringIO
 
@@ -229,3 +230,50 @@ def test_beat_runs_the_task_every_five_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["ads-aggregate"]
     assert entry["task"] == "ads.tasks.ads_aggregate_task"
     assert entry["schedule"].total_seconds() == 300
+
+
+def at_once(calls) -> list:
+    """Run each call in a thread of its own, released together; their results."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("aggregated_before", [False, True])
+def test_overlapping_runs_agree(aggregated_before):
+    """Runs over the same days at once (beat and a person, say) neither fail on the
+    unique constraint nor count twice."""
+    first = CreativeFactory(headline="A")
+    second = CreativeFactory(headline="B", campaign=first.campaign)
+    for hour in range(10):
+        impression_add(first, when=f"2026-03-01 {hour:02d}:00", country=f"C{hour % 3}")
+        impression_add(second, when=f"2026-03-02 {hour:02d}:00", device=DESKTOP)
+    days = [date(2026, 3, 1), date(2026, 3, 2)]
+    if aggregated_before:
+        ads_aggregate(days=days)
+
+    at_once([lambda: ads_aggregate(days=days) for _ in range(4)])
+
+    assert stats() == [
+        ("A", "2026-03-01", "C0", "mobile", 4, 0, 8_000),
+        ("A", "2026-03-01", "C1", "mobile", 3, 0, 6_000),
+        ("A", "2026-03-01", "C2", "mobile", 3, 0, 6_000),
+        ("B", "2026-03-02", "US", "desktop", 10, 0, 20_000),
+    ]
