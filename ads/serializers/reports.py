@@ -85,6 +85,10 @@ class ReportRowSerializer(ReportFiguresSerializer):
         read_only=True, allow_null=True, help_text="The creative's, when grouped by creative."
     )
 
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        return {name: fields.pop(name) for name in ("key", "headline")} | fields
+
 
 class CampaignReportSerializer(serializers.Serializer):
     campaign = serializers.UUIDField(source="campaign.pk", read_only=True)
@@ -100,9 +104,12 @@ class CampaignReportSerializer(serializers.Serializer):
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(source="date_from", read_only=True)
-        fields["to"] = serializers.DateField(source="date_to", read_only=True)
-        return fields
+        return {
+            "campaign": fields.pop("campaign"),
+            "from": serializers.DateField(source="date_from", read_only=True),
+            "to": serializers.DateField(source="date_to", read_only=True),
+            **fields,
+        }
 
 
 FIGURE_COLUMNS = ("impressions", "clicks", "ctr", "spend", "ecpm", "ecpc", "reach")
