@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run collectstatic deploy-check test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger bench-live
+.PHONY: help run collectstatic deploy-check test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger bench-live bench-ads
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,10 @@ bench-ledger: install-dev  ## Ledger: tips (sequential, 8 threads on one creator
 
 bench-live: install  ## Live: 1,000 viewers heartbeating, 500 chat pollers, 50 chatters (needs wrk)
 	$(BIN)/python bench/live.py --database sqlite --database postgres \
+		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
+bench-ads: install  ## Ads: the serving decision with 10,000 campaigns, serve/vast/impressions, a budget burst (needs wrk)
+	$(BIN)/python bench/ads.py --database sqlite --database postgres \
 		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
 fuzz: install-dev  ## Fuzz every API operation longer: 100 random examples each, plus boundary values

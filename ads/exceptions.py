@@ -167,3 +167,17 @@ VAST_PLACEMENT_UNSUPPORTED = FieldRejection(
     "vast_placement_unsupported",
     "VAST answers the preroll placement only (or no placement at all).",
 )
+
+# Reports (views/reports.py): the date range of `GET ads/campaigns/{id}/report/`.
+
+REPORT_MAX_DAYS = 366
+
+REPORT_FROM_AFTER_TO = FieldRejection(
+    "from", "report_from_after_to", "`from` must be on or before `to`."
+)
+REPORT_RANGE_TOO_LONG = FieldRejection(
+    "from",
+    "report_range_too_long",
+    "A report covers at most {max_days} days, `from` and `to` included.",
+    max_days=REPORT_MAX_DAYS,
+)

@@ -5,6 +5,7 @@ import logging
 
 from celery import shared_task
 
+from ads.services.aggregation import ads_aggregate
 from ads.services.campaigns import campaigns_complete
 from ads.services.settlement import ads_settle
 
@@ -28,3 +29,10 @@ def campaigns_complete_task() -> None:
     """Mark the active and paused campaigns past their end `completed`."""
     completed = campaigns_complete()
     logger.info("Ads: %d campaign(s) completed.", completed)
+
+
+@shared_task
+def ads_aggregate_task() -> None:
+    """Recompute today's and yesterday's daily sums from the raw rows."""
+    result = ads_aggregate()
+    logger.info("Ads: aggregated %d day(s) into %d daily row(s).", len(result.days), result.rows)

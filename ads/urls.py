@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ads.views import advertisers, campaigns, creatives
+from ads.views import advertisers, campaigns, creatives, reports
 from ads.views.serving import AdServeView
 from ads.views.tracking import ClickView, ImpressionPixelView, ImpressionView, TrackingEventView
 from ads.views.vast import VastView
@@ -19,6 +19,11 @@ urlpatterns = [
         "ads/campaigns/<str:campaign_id>/creatives/",
         creatives.CampaignCreativeListView.as_view(),
         name="ads-campaign-creatives",
+    ),
+    path(
+        "ads/campaigns/<str:campaign_id>/report/",
+        reports.CampaignReportView.as_view(),
+        name="ads-campaign-report",
     ),
     *router.urls,
 ]

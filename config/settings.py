@@ -696,6 +696,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ads.tasks.campaigns_complete_task",
         "schedule": timedelta(minutes=1),
     },
+    # Recompute today's and yesterday's ads statistics (DailyStat) for the reports.
+    "ads-aggregate": {
+        "task": "ads.tasks.ads_aggregate_task",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Operations: metrics, logs, error reporting -------------------------------------

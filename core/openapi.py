@@ -578,9 +578,20 @@ class AutoSchema(openapi.AutoSchema):
             component_name="ErrorResponse400", serializers=kinds, resource_type_field_name="type"
         )
 
+    def _error_media_types(self) -> list[str]:
+        """The media types an error answer may have: a renderer that answers errors in
+        another format (`error_renderer`, core.renderers) stands for that one."""
+        media_types = []
+        for renderer in self.view.get_renderers():
+            answering = getattr(renderer, "error_renderer", None) or renderer
+            media_types.append(answering.media_type.split(";")[0])
+        return list(dict.fromkeys(media_types))
+
     def _get_response_for_code(
         self, serializer, status_code, media_types=None, direction="response"
     ):
+        if media_types is None and int(status_code) >= 400:
+            media_types = self._error_media_types()
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         status_code = int(status_code)
         generated = serializer in (
