@@ -4,12 +4,12 @@ SQLite and on PostgreSQL.
 
 Not a test and not in CI: run it by hand (`make bench-ads`). For each database it
 builds a throwaway database and seeds it: `--advertisers` advertisers (each with one
-ready public video), funded through the ledger (a top-up into the owner's wallet, then
-`ad_fund` into the advertising account), and `--campaigns` active campaigns spread
-over them, with mixed targeting (countries, languages, interests, age ranges, devices,
-placements; each dimension set on about 40 % of them), CPM and CPC bids, even and
-ASAP pacing, some frequency caps, each with an approved creative on its advertiser's
-video. Then:
+ready public video), funded as a user funds one (a top-up into the owner's wallet,
+then the advertisers' `fund` service: `ad_fund` into the advertising account), and
+`--campaigns` active campaigns spread over them, with mixed targeting (countries,
+languages, interests, age ranges, devices, placements; each dimension set on about
+40 % of them), CPM and CPC bids, even and ASAP pacing, some frequency caps, each with
+an approved creative on its advertiser's video. Then:
 
 1. **The serving decision in process**: `ads_select` for `--decisions` varied viewers
    (signed in or anonymous, with or without each targeting fact, on each device; the
@@ -108,11 +108,11 @@ def _some(rng: random.Random, values: list, most: int) -> list:
     return sorted(rng.sample(values, rng.randint(1, most))) if rng.random() < 0.4 else []
 
 
-def _fund(user, coins: int) -> None:
-    """Put `coins` in `user`'s advertising account as the design's `fund` does: a paid
-    top-up into the wallet (external -> wallet), then `ad_fund` (wallet -> advertising);
-    the advertiser's spendable micro-coins follow."""
-    from ads.models import MICROS_PER_COIN, Advertiser
+def _fund(advertiser, coins: int) -> None:
+    """Give `advertiser` `coins` to spend: a paid top-up into its owner's wallet
+    (external -> wallet, as the payment provider's webhook would post it), then the
+    advertisers' `fund` service (wallet -> advertising account, `spendable_micro`)."""
+    from ads.services.advertisers import advertiser_fund
     from payments.models import LedgerAccount, LedgerTransaction
     from payments.services.ledger import (
         ledger_account_for_user,
@@ -121,22 +121,17 @@ def _fund(user, coins: int) -> None:
     )
 
     role = LedgerAccount.Role
-    wallet = ledger_account_for_user(user=user, role=role.WALLET)
-    advertising = ledger_account_for_user(user=user, role=role.ADVERTISING)
+    owner = advertiser.owner
     ledger_post(
         kind=LedgerTransaction.Kind.TOP_UP,
-        entries=[(ledger_account_system(role=role.EXTERNAL), -coins), (wallet, coins)],
-        idempotency_key=f"bench-ads-top-up:{user.pk}",
+        entries=[
+            (ledger_account_system(role=role.EXTERNAL), -coins),
+            (ledger_account_for_user(user=owner, role=role.WALLET), coins),
+        ],
+        idempotency_key=f"bench-ads-top-up:{owner.pk}",
         description="Benchmark top-up",
     )
-    ledger_post(
-        kind=LedgerTransaction.Kind.AD_FUND,
-        entries=[(wallet, -coins), (advertising, coins)],
-        idempotency_key=f"bench-ads-fund:{user.pk}",
-        initiator=user,
-        description="Benchmark advertising funds",
-    )
-    Advertiser.objects.filter(owner=user).update(spendable_micro=coins * MICROS_PER_COIN)
+    advertiser_fund(advertiser=advertiser, amount=coins)
 
 
 def _users(prefix: str, count: int) -> list:
@@ -218,8 +213,8 @@ def seed(options: dict) -> dict:
     advertisers = Advertiser.objects.bulk_create(
         [Advertiser(owner=owner, name=f"Advertiser {n}") for n, owner in enumerate(owners)]
     )
-    for owner in owners:
-        _fund(owner, options["funds"])
+    for advertiser in advertisers:
+        _fund(advertiser, options["funds"])
 
     campaigns, creatives = [], []
     for n in range(options["campaigns"]):
@@ -354,10 +349,10 @@ def burst_prepare(options: dict) -> dict:
 
     owner = _users("bench_burst_", 1)[0]
     video = _videos([owner])[0]
-    Advertiser.objects.create(owner=owner, name="Burst")
-    _fund(owner, 5)
+    advertiser = Advertiser.objects.create(owner=owner, name="Burst")
+    _fund(advertiser, 5)
     campaign = Campaign.objects.create(
-        advertiser=owner.advertiser,
+        advertiser=advertiser,
         name="Burst",
         status=Campaign.Status.ACTIVE,
         start_at=timezone.now() - timedelta(hours=1),

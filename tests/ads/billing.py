@@ -1,42 +1,22 @@
-"""Helpers of the billing tests: funding an advertiser as the design says, running
-campaigns, and the tokens serving would have handed out.
-
-`advertiser_fund_coins` does what the advertisers' `fund` does (wallet -> the advertising
-account through the ledger, then `spendable_micro` grows by as much): once that service
-is merged, call it here instead.
-"""
+"""Helpers of the billing and serving tests: funding an advertiser through the real
+service, running campaigns, and the tokens serving would have handed out."""
 
 import time
-import uuid
 
 from django.conf import settings
-from django.db.models import F
 
-from ads.models import MICROS_PER_COIN, Advertiser, Campaign, Creative
+from ads.models import Advertiser, Campaign, Creative
+from ads.services.advertisers import advertiser_fund
 from ads.tokens import ad_token_make
-from payments.models import LedgerAccount, LedgerTransaction
-from payments.services.ledger import ledger_account_for_user, ledger_post
 from tests.ads.factories import CreativeFactory
 from tests.payments.factories import wallet_fund
 
-Role = LedgerAccount.Role
 
-
-def advertiser_fund_coins(advertiser: Advertiser, coins: int) -> None:
-    """Give `advertiser` `coins` to spend, from a freshly topped-up wallet of its owner."""
+def advertiser_fund_coins(advertiser: Advertiser, coins: int) -> Advertiser:
+    """Give `advertiser` `coins` to spend: a top-up of its owner's wallet, then the
+    advertisers' `fund` service (wallet -> advertising account, `spendable_micro`)."""
     wallet_fund(advertiser.owner, coins)
-    ledger_post(
-        kind=LedgerTransaction.Kind.AD_FUND,
-        entries=[
-            (ledger_account_for_user(user=advertiser.owner, role=Role.WALLET), -coins),
-            (ledger_account_for_user(user=advertiser.owner, role=Role.ADVERTISING), coins),
-        ],
-        idempotency_key=f"test-ad-fund:{uuid.uuid4()}",
-        initiator=advertiser.owner,
-    )
-    Advertiser.objects.filter(pk=advertiser.pk).update(
-        spendable_micro=F("spendable_micro") + coins * MICROS_PER_COIN
-    )
+    return advertiser_fund(advertiser=advertiser, amount=coins)
 
 
 def running_creative(*, coins: int = 100, **campaign) -> Creative:

@@ -6,14 +6,16 @@ from ads.models import Advertiser, Campaign, Creative
 from ads.selectors.serving import ads_select
 from ads.serving_cache import serving_snapshot_invalidate
 from ads.viewers import Viewer
+from tests.ads.billing import advertiser_fund_coins
 from tests.ads.factories import AdvertiserFactory, CampaignFactory, CreativeFactory
 
-FUNDED_MICRO = 1_000 * 1_000_000  # a thousand coins
+FUNDED_COINS = 1_000
 
 
 def servable_campaign(*, advertiser: Advertiser | None = None, **fields) -> Campaign:
-    """An active campaign of a funded advertiser, with one approved creative."""
-    advertiser = advertiser or AdvertiserFactory(spendable_micro=FUNDED_MICRO)
+    """An active campaign with one approved creative, of `advertiser` as it is, or else
+    of a new advertiser funded with `FUNDED_COINS` through the fund service."""
+    advertiser = advertiser or advertiser_fund_coins(AdvertiserFactory(), FUNDED_COINS)
     campaign = CampaignFactory(advertiser=advertiser, status=Campaign.Status.ACTIVE, **fields)
     CreativeFactory(campaign=campaign)
     return campaign

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.db import connection
 from lxml import etree
 
-from ads.models import Campaign
 from ads.tokens import ad_token_read
 from ads.vast import vast_duration
 from tests.accounts.factories import UserFactory
-from tests.ads.factories import CampaignFactory, CreativeFactory
+from tests.ads.factories import CreativeFactory
+from tests.ads.serving_helpers import creative_of, servable_campaign
 from tests.conftest import error_body
 from videos.models import Video
 from videos.signed_urls import media_folder_signature_valid
@@ -66,8 +66,9 @@ LADDER = ((426, 240, 400_123, "240p"), (640, 360, 799_600, "360p"))
 
 @pytest.fixture
 def creative(db):
-    campaign = CampaignFactory(status=Campaign.Status.ACTIVE, bid_millicoins=5_000)
-    made = CreativeFactory(campaign=campaign, headline="Try Acme & co <now>")
+    made = creative_of(servable_campaign(bid_millicoins=5_000))
+    made.headline = "Try Acme & co <now>"
+    made.save(update_fields=["headline"])
     made.video.duration_seconds = 12.5
     made.video.width, made.video.height = 640, 360
     renditions(made.video, *LADDER)
@@ -197,10 +198,13 @@ def test_an_mp4_rendition_is_a_progressive_media_file(api_client, creative):
 
 
 def test_the_files_of_a_video_that_is_not_public_are_signed(api_client, creative):
+    vast(api_client.get(VAST))  # the serving snapshot is built while the video is public
     video = creative.video
     video.visibility = Video.Visibility.UNLISTED
     video.save(update_fields=["visibility"])
 
+    # Until the snapshot is rebuilt (at most SNAPSHOT_MAX_AGE_SECONDS), the ad is still
+    # served: its files must not be readable without a signature.
     document = vast(api_client.get(VAST))
 
     for file in document.xpath("//v:MediaFiles/v:MediaFile", namespaces=NS):
@@ -312,11 +316,13 @@ def test_the_queries_are_the_same_however_many_campaigns_and_renditions(
     db, api_client, make_auth_client, django_assert_num_queries, campaigns, signed_in, queries
 ):
     for n in range(campaigns):
-        made = CreativeFactory(campaign=CampaignFactory(status=Campaign.Status.ACTIVE))
-        renditions(made.video, *LADDER[: 1 + n % 2])
+        renditions(creative_of(servable_campaign()).video, *LADDER[: 1 + n % 2])
     client = make_auth_client(UserFactory()) if signed_in else api_client
 
-    with django_assert_num_queries(queries):  # (authentication), the serving decision
+    # The first decision of a serving version builds the process's snapshot: 2 more.
+    with django_assert_num_queries(queries + 2):
+        vast(client.get(VAST))
+    with django_assert_num_queries(queries):  # (authentication), the chosen creative
         response = client.get(VAST)
 
     vast(response)
