@@ -94,3 +94,13 @@ def task_run_detached(task: Task, args: tuple, kwargs: dict) -> Future:
             connections.close_all()  # this thread's own connections
 
     return _task_pool(task).submit(run)
+
+
+def task_runs_detached_wait() -> None:
+    """Wait for every detached run of this process to end (the pools are made anew on
+    next use): for a test whose teardown must not race a run still writing."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True)

@@ -142,8 +142,9 @@ def test_error_components_are_shared_and_the_schema_is_small(schema):
     assert {"Unauthorized", "TooManyRequests"} <= set(schema["components"]["responses"])
     # 590,735 bytes before the error components; 350,318 once live streams came;
     # 423,964 with the chat, gifts, viewers and replays (27 more operations); 494,219
-    # with the ads' management (advertisers, campaigns, creatives: 16 more).
-    assert len(json.dumps(schema)) < 500_000
+    # with the ads' management (advertisers, campaigns, creatives: 16 more); 524,215
+    # with serving, VAST, tracking and reports (8 more).
+    assert len(json.dumps(schema)) < 540_000
 
 
 @pytest.mark.parametrize(
