@@ -310,7 +310,8 @@ def test_a_real_broadcast_through_nginx_rtmp(nginx, platform):
     assert http_get(f"{hls}/{public_id}/{segment}")[0] == 403
     assert http_get(f"{hls}/{public_id}/index.m3u8")[0] == 403
     assert http_get(f"{hls}/{open_id}/..%2F{public_id}/{segment}")[0] == 403
-    assert http_get(f"{hls}/{signed[1][:-1]}0/{public_id}/{segment}")[0] == 403
+    forged = signed[1][:-1] + ("1" if signed[1].endswith("0") else "0")  # one digit off
+    assert http_get(f"{hls}/{forged}/{public_id}/{segment}")[0] == 403
 
     # Made public, the stream plays unsigned.
     Stream.objects.filter(pk=stream.pk).update(visibility=Stream.Visibility.PUBLIC)
