@@ -1,1 +1,0 @@
-"""Ads app: DRF permission classes."""
