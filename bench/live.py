@@ -14,8 +14,11 @@ viewer token for each of 1,000 simulated viewers through `watch/`. Then two phas
    own rate, each on its own connection, as real clients arrive): 1,000 viewers
    heartbeating every 15 s (67/s), 500 clients polling the chat once a second and 50
    chatters posting every 5 s, while `users/me/` is sampled 20 times a second beside
-   them; latencies compare. (wrk's paced connections sat idle between requests and
-   held gunicorn's synchronous workers, so they measured the pacing, not the server.)
+   them; latencies compare. It runs at a tenth and a quarter of the scenario's rates,
+   then at the whole (597 requests a second, more than two workers on two cores serve:
+   it shows the overload), lightest first so no backlog spills into the next. (wrk's
+   paced connections sat idle between requests and held gunicorn's synchronous
+   workers, so they measured the pacing, not the server.)
 
 Every figure is reported beside its ratio to `users/me/` in the same phase: the ratios
 travel between machines, the absolute numbers do not. Last, the stream's
@@ -177,11 +180,13 @@ def run_together(
     chatters: list[str],
     cursor: str,
     seconds: int,
+    scale: float = 1.0,
 ) -> dict[str, dict]:
     """The scenario, open loop (bench/openloop.py): every viewer heartbeats every 15 s,
     every poller polls once a second (keeping up: each answer's cursor is the next
     poll's), every chatter posts every 5 s, and `users/me/` is sampled 20 times a
-    second beside them, so its latency under the same load is the yardstick."""
+    second beside them, so its latency under the same load is the yardstick. `scale`
+    multiplies the viewers', pollers' and chatters' rates (users/me's stays)."""
     latest = {"cursor": int(cursor)}
 
     def follow(body: bytes) -> None:
@@ -200,7 +205,7 @@ def run_together(
         ),
         openloop.Flow(
             "heartbeat",
-            VIEWERS / 15,
+            scale * VIEWERS / 15,
             lambda n: (
                 "POST",
                 f"{stream}/heartbeat/",
@@ -210,13 +215,13 @@ def run_together(
         ),
         openloop.Flow(
             "chat poll",
-            POLLERS / 1,
+            scale * POLLERS / 1,
             lambda n: ("GET", f"{stream}/chat/?after={latest['cursor']}", {}, b""),
             answered=follow,
         ),
         openloop.Flow(
             "chat post",
-            CHATTERS / 5,
+            scale * CHATTERS / 5,
             lambda n: (
                 "POST",
                 f"{stream}/chat/",
@@ -278,18 +283,22 @@ def run_database(database: str, options) -> tuple[dict, dict, int]:
             print(f"{database}: alone: {load.name}", file=sys.stderr)
             alone |= run_loads(url, [load], options.seconds)
 
-        print(f"{database}: together", file=sys.stderr)
-        latest = http_json("GET", f"{url}{stream}/chat/?after={latest}")["next_cursor"]
-        together = run_together(
-            port=port,
-            stream=stream,
-            me_token=fixtures["me"],
-            heartbeats=heartbeats,
-            messages=messages,
-            chatters=fixtures["chatters"],
-            cursor=latest,
-            seconds=max(options.seconds, 20),
-        )
+        together = {}
+        for scale in options.together_scale:
+            print(f"{database}: together at {scale:g} of the scenario", file=sys.stderr)
+            _drained(url)
+            latest = http_json("GET", f"{url}{stream}/chat/?after={latest}")["next_cursor"]
+            together[scale] = run_together(
+                port=port,
+                stream=stream,
+                me_token=fixtures["me"],
+                heartbeats=heartbeats,
+                messages=messages,
+                chatters=fixtures["chatters"],
+                cursor=latest,
+                seconds=max(options.seconds, 20),
+                scale=scale,
+            )
         # The count's error: once the requests wrk gave up on have left gunicorn's
         # queue, every viewer heartbeats once more (8 at a time, over both workers);
         # all 1,000 then count, and each once. Read where `viewer_count` comes from.
@@ -358,7 +367,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--cache-url", default="", help="CACHE_URL (default: the app's default)")
+    parser.add_argument(
+        "--together-scale",
+        type=float,
+        action="append",
+        help="the together phase's share of the scenario's rates, once per value "
+        "(default: 1, 0.25 and 0.1: the whole scenario, and lighter loads)",
+    )
     options = parser.parse_args()
+    options.together_scale = sorted(options.together_scale or [0.1, 0.25, 1.0])
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
 
@@ -372,11 +389,13 @@ def main() -> None:
         alone, together, error = run_database(database, options)
         print(f"### {database}: each alone (8 connections)\n")
         table(alone)
-        print(
-            f"### {database}: together, open loop ({VIEWERS} viewers every 15 s, {POLLERS} "
-            f"pollers every 1 s, {CHATTERS} chatters every 5 s, users/me 20 times a second)\n"
-        )
-        table(together)
+        for scale, results in together.items():
+            print(
+                f"### {database}: together, open loop, {scale:g} of the scenario "
+                f"({VIEWERS} viewers every 15 s, {POLLERS} pollers every 1 s, {CHATTERS} "
+                "chatters every 5 s; users/me 20 times a second)\n"
+            )
+            table(results)
         print(f"Viewer count error: {error} (counted {VIEWERS + error} of {VIEWERS}).\n")
 
 
