@@ -601,6 +601,7 @@ def run_database(database: str, options: argparse.Namespace) -> dict:
         folder,
         THROTTLE_ANONYMOUS_RATE=UNLIMITED,
         THROTTLE_USER_RATE=UNLIMITED,
+        THROTTLE_ADS_TRACKING_RATE=UNLIMITED,
         # Every request in these loads comes from 127.0.0.1: no click limit applies to
         # impressions, but keep the address rule out of the picture anyway.
         ADS_CLICK_LIMIT_PER_DAY="1000000000",
@@ -652,8 +653,11 @@ def run_database(database: str, options: argparse.Namespace) -> dict:
                 lua_impressions(f"{API}/ads/impressions/", tokens_file),
             ),
         ]
-        # Warm the workers up (imports, connections, caches) before the first figure.
-        wrk_run(url, loads[0], argparse.Namespace(**{**vars(options), "seconds": 2}), folder)
+        # Warm the workers up (imports, connections, caches, and each worker's serving
+        # snapshot, built on its first decision) before the first figure.
+        warm_up = argparse.Namespace(**{**vars(options), "seconds": 3})
+        for load in loads[:2]:
+            wrk_run(url, load, warm_up, folder)
         http = {}
         for load in loads:
             say(f"{database}: {load.name}")

@@ -17,8 +17,11 @@ the campaign: a viewer keeps seeing the same one, viewers see them all).
 Speed: each process keeps a snapshot of the campaigns that may be served (plain tuples,
 pre-ranked, indexed by placement and device), rebuilt when the serving version
 (`ads.serving_cache`) changes, which every pause, suspension, review or exhaustion
-bumps, and at least every `SNAPSHOT_MAX_AGE_SECONDS`, since spend moves with every
-event. It is a read-through cache, not shared state: the billing update re-checks the
+bumps, and at least every `SNAPSHOT_MAX_AGE_SECONDS` (the click-through rates that
+rank CPC bids move slowly). Spend moves with every event, so each campaign's spend is
+read apart, in one light query, at least every `SPEND_MAX_AGE_SECONDS`: rebuilding the
+whole snapshot that often held a request for up to a second with 10,000 campaigns.
+It is a read-through cache, not shared state: the billing update re-checks the
 campaign's status and budgets (and the advertiser's balance) when an event is counted.
 A decision costs the serving version's read, one query for the viewer's impressions of
 the last week (only while some campaign has a frequency cap) and one for the chosen
@@ -48,14 +51,16 @@ from ads.viewers import Viewer
 from videos.models import Video
 from videos.selectors import video_visibility_filter
 
-# How long a snapshot is used before it is rebuilt to see spend move (a pause, a
-# suspension, a review or an exhaustion rebuilds it at once through the version).
-SNAPSHOT_MAX_AGE_SECONDS = 5
+# How long a snapshot is used before it is rebuilt (a pause, a suspension, a review or
+# an exhaustion rebuilds it at once through the version), and how long the campaigns'
+# spend is used before it is read again.
+SNAPSHOT_MAX_AGE_SECONDS = 300
+SPEND_MAX_AGE_SECONDS = 5
 # The click-through rate a CPC bid is ranked with: (clicks + PRIOR_CLICKS) /
 # (impressions + PRIOR_IMPRESSIONS), so a campaign with no history ranks as 1%.
 CTR_PRIOR_CLICKS = 1
 CTR_PRIOR_IMPRESSIONS = 100
-SECONDS_PER_DAY = 86_400
+DAY = 86_400 * 1_000_000  # microseconds
 FREQUENCY_PERIODS = {
     Campaign.FrequencyPeriod.HOUR: timedelta(hours=1),
     Campaign.FrequencyPeriod.DAY: timedelta(days=1),
@@ -78,9 +83,8 @@ class CampaignEntry(NamedTuple):
     start_at: datetime
     end_at: datetime | None
     event_cost_micro: int  # what one billable event (impression or click) costs
+    total_budget_micro: int
     daily_budget_micro: int
-    spend_day: date | None
-    spent_today_micro: int
     is_paced_evenly: bool
     frequency_cap: int | None
     frequency_period: str
@@ -100,7 +104,22 @@ class ServingSnapshot(NamedTuple):
     has_frequency_caps: bool
 
 
+class Spend(NamedTuple):
+    """A campaign's spend when it was read: all of it, and today's."""
+
+    spent_micro: int
+    spend_day: date | None
+    spent_today_micro: int
+
+
+class SpendView(NamedTuple):
+    version: int  # the snapshot's it was read for
+    read_at: float  # time.monotonic()
+    by_campaign: dict[UUID, Spend]
+
+
 _snapshot: ServingSnapshot | None = None
+_spend: SpendView | None = None
 _snapshot_lock = threading.Lock()
 
 
@@ -130,16 +149,20 @@ def event_cost_micro(*, pricing: str, bid_millicoins: int) -> int:
     return bid_millicoins
 
 
+def _public_videos():
+    """The ids of videos anyone may see (public and ready, the owner in good standing)."""
+    return Video.objects.filter(
+        video_visibility_filter(viewer=AnonymousUser(), listed=True)
+    ).values("pk")
+
+
 def _creatives_servable() -> dict[UUID, list[UUID]]:
     """Approved creatives of active campaigns whose video anyone may see (public and
     ready, its owner in good standing), by campaign."""
-    public_videos = Video.objects.filter(
-        video_visibility_filter(viewer=AnonymousUser(), listed=True)
-    ).values("pk")
     rows = Creative.objects.filter(
         review_status=Creative.Review.APPROVED,
         campaign__status=Campaign.Status.ACTIVE,
-        video__in=public_videos,
+        video__in=_public_videos(),
     ).values_list("campaign_id", "id")
     creatives: dict[UUID, list[UUID]] = defaultdict(list)
     for campaign_id, creative_id in rows:
@@ -147,15 +170,26 @@ def _creatives_servable() -> dict[UUID, list[UUID]]:
     return creatives
 
 
-def serving_snapshot_build(*, version: int) -> ServingSnapshot:
-    """The servable campaigns, ranked and indexed (two queries). What changes with
-    the time (start, end, today's spend, pacing) is left to each decision."""
-    creatives = _creatives_servable()
-    campaigns = Campaign.objects.filter(
+def _active_campaigns():
+    return Campaign.objects.filter(
         status=Campaign.Status.ACTIVE,
         advertiser__status=Advertiser.Status.ACTIVE,
         advertiser__spendable_micro__gt=0,
-    ).values_list(
+    )
+
+
+def serving_spend_read() -> dict[UUID, Spend]:
+    """Every servable campaign's spend (one query)."""
+    rows = _active_campaigns().values_list("id", "spent_micro", "spend_day", "spent_today_micro")
+    return {campaign_id: Spend(*spend) for campaign_id, *spend in rows}
+
+
+def serving_snapshot_build(*, version: int) -> tuple[ServingSnapshot, dict[UUID, Spend]]:
+    """The servable campaigns, ranked and indexed, and their spend (two queries). What
+    changes with the time (start, end, spend, pacing) is left to each decision."""
+    creatives = _creatives_servable()
+    spend: dict[UUID, Spend] = {}
+    campaigns = _active_campaigns().values_list(
         "id",
         "start_at",
         "end_at",
@@ -205,17 +239,16 @@ def serving_snapshot_build(*, version: int) -> ServingSnapshot:
         clicks,
     ) in campaigns:
         creative_ids = creatives.get(campaign_id)
-        cost = event_cost_micro(pricing=pricing, bid_millicoins=bid_millicoins)
-        if not creative_ids or spent_micro + cost > total_budget * MICROS_PER_COIN:
+        if not creative_ids:
             continue
+        spend[campaign_id] = Spend(spent_micro, spend_day, spent_today_micro)
         entry = CampaignEntry(
             id=campaign_id,
             start_at=start_at,
             end_at=end_at,
-            event_cost_micro=cost,
+            event_cost_micro=event_cost_micro(pricing=pricing, bid_millicoins=bid_millicoins),
+            total_budget_micro=total_budget * MICROS_PER_COIN,
             daily_budget_micro=daily_budget * MICROS_PER_COIN,
-            spend_day=spend_day,
-            spent_today_micro=spent_today_micro,
             is_paced_evenly=pacing == Campaign.Pacing.EVEN,
             frequency_cap=frequency_cap,
             frequency_period=frequency_period,
@@ -244,34 +277,48 @@ def serving_snapshot_build(*, version: int) -> ServingSnapshot:
         for placement in placements:
             for device in devices:
                 index[placement, device].append(entry)
-    return ServingSnapshot(
+    snapshot = ServingSnapshot(
         version=version,
         built_at=time.monotonic(),
         ranked={key: tuple(entries) for key, entries in index.items()},
         has_frequency_caps=any(row[2].frequency_cap is not None for row in ranked),
     )
+    return snapshot, spend
 
 
-def serving_snapshot_current() -> ServingSnapshot:
-    """This process's snapshot, rebuilt if the serving version moved or it is older
-    than `SNAPSHOT_MAX_AGE_SECONDS`."""
-    global _snapshot
-    version = serving_version_current()
-    snapshot = _snapshot
-    if (
+def _stale(snapshot: ServingSnapshot | None, version: int) -> bool:
+    return (
         snapshot is None
         or snapshot.version != version
         or time.monotonic() - snapshot.built_at > SNAPSHOT_MAX_AGE_SECONDS
-    ):
+    )
+
+
+def _spend_stale(spend: SpendView | None, snapshot: ServingSnapshot) -> bool:
+    return (
+        spend is None
+        or spend.version != snapshot.version
+        or time.monotonic() - spend.read_at > SPEND_MAX_AGE_SECONDS
+    )
+
+
+def serving_snapshot_current() -> tuple[ServingSnapshot, dict[UUID, Spend]]:
+    """This process's snapshot, rebuilt if the serving version moved or it is older
+    than `SNAPSHOT_MAX_AGE_SECONDS`, and the campaigns' spend, read again when older
+    than `SPEND_MAX_AGE_SECONDS`."""
+    global _snapshot, _spend
+    version = serving_version_current()
+    snapshot, spend = _snapshot, _spend
+    if _stale(snapshot, version) or _spend_stale(spend, snapshot):
         with _snapshot_lock:  # one rebuild at a time; the others use the new one
-            snapshot = _snapshot
-            if (
-                snapshot is None
-                or snapshot.version != version
-                or time.monotonic() - snapshot.built_at > SNAPSHOT_MAX_AGE_SECONDS
-            ):
-                snapshot = _snapshot = serving_snapshot_build(version=version)
-    return snapshot
+            snapshot, spend = _snapshot, _spend
+            if _stale(snapshot, version):
+                snapshot, by_campaign = serving_snapshot_build(version=version)
+                spend = SpendView(version, time.monotonic(), by_campaign)
+                _snapshot, _spend = snapshot, spend
+            elif _spend_stale(spend, snapshot):
+                spend = _spend = SpendView(version, time.monotonic(), serving_spend_read())
+    return snapshot, spend.by_campaign
 
 
 def viewer_impressions_by_campaign(
@@ -321,17 +368,29 @@ def _targeting_matches(entry: CampaignEntry, viewer: Viewer) -> bool:
     return True
 
 
-def _runs_now(entry: CampaignEntry, *, now: datetime, today: date, day_elapsed: Fraction) -> bool:
-    """Started, not ended, room in today's budget, and (evenly paced) not ahead of the
-    day's share: at most daily budget * elapsed part of the UTC day + one event."""
+def _runs_now(
+    entry: CampaignEntry,
+    spend: Spend | None,
+    *,
+    now: datetime,
+    today: date,
+    day_elapsed_micros: int,
+) -> bool:
+    """Started, not ended, room for one more event in its total and today's budget,
+    and (evenly paced) not ahead of the day's share: at most daily budget * elapsed
+    part of the UTC day + one event. No spend read: not servable any more."""
     if entry.start_at > now or (entry.end_at is not None and entry.end_at <= now):
         return False
-    spent_today = entry.spent_today_micro if entry.spend_day == today else 0
+    if spend is None or spend.spent_micro + entry.event_cost_micro > entry.total_budget_micro:
+        return False
+    spent_today = spend.spent_today_micro if spend.spend_day == today else 0
     if spent_today + entry.event_cost_micro > entry.daily_budget_micro:
         return False
     if entry.is_paced_evenly:
-        allowed = entry.daily_budget_micro * day_elapsed + entry.event_cost_micro
-        if spent_today > allowed:
+        # spent_today > daily budget * elapsed / day + one event, in integers (a decision
+        # runs this for thousands of campaigns: no fractions, no floats).
+        allowed = entry.daily_budget_micro * day_elapsed_micros + entry.event_cost_micro * DAY
+        if spent_today * DAY > allowed:
             return False
     return True
 
@@ -358,7 +417,7 @@ def ads_choose(
 ) -> list[tuple[UUID, UUID]]:
     """The (campaign id, creative id) of up to `count` eligible campaigns for `viewer`
     at `placement`, best first: the decision itself, without tokens or rows."""
-    snapshot = serving_snapshot_current()
+    snapshot, spend = serving_snapshot_current()
     candidates = snapshot.ranked.get((placement, viewer.device), ())
     if not candidates or count <= 0:
         return []
@@ -370,12 +429,18 @@ def ads_choose(
     now_utc = now.astimezone(UTC)
     today = now_utc.date()
     midnight = now_utc.replace(hour=0, minute=0, second=0, microsecond=0)
-    day_elapsed = Fraction((now_utc - midnight).total_seconds()) / SECONDS_PER_DAY
+    day_elapsed_micros = (now_utc - midnight) // timedelta(microseconds=1)
     chosen: list[tuple[UUID, UUID]] = []
     for entry in candidates:
         if (
             _targeting_matches(entry, viewer)
-            and _runs_now(entry, now=now_utc, today=today, day_elapsed=day_elapsed)
+            and _runs_now(
+                entry,
+                spend.get(entry.id),
+                now=now_utc,
+                today=today,
+                day_elapsed_micros=day_elapsed_micros,
+            )
             and _under_frequency_cap(entry, seen)
         ):
             chosen.append((entry.id, _creative_for_viewer(entry, viewer.viewer_key)))
@@ -393,12 +458,15 @@ def ads_select(
     chosen = ads_choose(viewer=viewer, placement=placement, count=count, now=now)
     if not chosen:
         return []
-    # The rows themselves, in one query: re-checked against the review and the status
-    # in case a change's version bump has not reached this process yet.
+    # The rows themselves, in one query: re-checked against the review, the status and
+    # the video's privacy, in case a change has not reached this process's snapshot yet
+    # (a video's owner may make it private at any time, and the videos app knows
+    # nothing of ads: no version bump tells the snapshot).
     creatives = Creative.objects.filter(
         pk__in=[creative_id for _, creative_id in chosen],
         review_status=Creative.Review.APPROVED,
         campaign__status=Campaign.Status.ACTIVE,
+        video__in=_public_videos(),
     ).select_related("campaign", "video", "video__owner")
     by_id = {creative.pk: creative for creative in creatives}
     served: list[ServedAd] = []

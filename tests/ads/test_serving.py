@@ -118,6 +118,24 @@ def test_todays_budget_counts_only_todays_spend():
     assert served_campaigns() == [full_yesterday.pk]
 
 
+def test_spend_is_read_again_apart_from_the_snapshot(monkeypatch):
+    from ads.selectors import serving
+
+    spending = servable_campaign(daily_budget=100)
+    assert served_campaigns() == [spending.pk]
+    snapshot = serving._snapshot
+    # Billing moved its spend to the day's budget (no serving version bump: spend moves
+    # with every event).
+    Campaign.objects.filter(pk=spending.pk).update(
+        spend_day=timezone.now().date(), spent_today_micro=100 * COIN
+    )
+
+    assert served_campaigns() == [spending.pk]  # the spend read a moment ago
+    monkeypatch.setattr(serving, "SPEND_MAX_AGE_SECONDS", 0)
+    assert served_campaigns() == []  # read again, without rebuilding the snapshot
+    assert serving._snapshot is snapshot
+
+
 def test_a_cpc_campaign_needs_room_for_one_click():
     # 0.5 coin a click.
     fits = servable_campaign(

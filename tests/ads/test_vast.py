@@ -14,7 +14,6 @@ from tests.ads.factories import CreativeFactory
 from tests.ads.serving_helpers import creative_of, servable_campaign
 from tests.conftest import error_body
 from videos.models import Video
-from videos.signed_urls import media_folder_signature_valid
 
 VAST = "/api/v1/ads/vast/"
 NS = {"v": "http://www.iab.com/VAST"}
@@ -197,23 +196,17 @@ def test_an_mp4_rendition_is_a_progressive_media_file(api_client, creative):
     assert first.text == f"{SERVER}/media/{video.media_folder}/720p.mp4"
 
 
-def test_the_files_of_a_video_that_is_not_public_are_signed(api_client, creative):
+def test_a_video_made_private_stops_its_ad_at_once(api_client, creative):
     vast(api_client.get(VAST))  # the serving snapshot is built while the video is public
     video = creative.video
     video.visibility = Video.Visibility.UNLISTED
     video.save(update_fields=["visibility"])
 
-    # Until the snapshot is rebuilt (at most SNAPSHOT_MAX_AGE_SECONDS), the ad is still
-    # served: its files must not be readable without a signature.
+    # The snapshot still lists it (the videos app bumps no serving version), but the
+    # decision's own query checks the video's privacy: nothing is served.
     document = vast(api_client.get(VAST))
 
-    for file in document.xpath("//v:MediaFiles/v:MediaFile", namespaces=NS):
-        signed = file.text.removeprefix(f"{SERVER}/media/signed/")
-        expires, signature, rest = signed.split("/", 2)
-        assert rest.startswith(f"{video.media_folder}/hls/")
-        assert media_folder_signature_valid(
-            folder=video.media_folder, expires=int(expires), signature=signature
-        )
+    assert document.xpath("//v:Ad", namespaces=NS) == []
 
 
 def test_the_tracking_urls_use_the_public_base_url(api_client, creative, settings):
