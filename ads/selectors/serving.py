@@ -24,8 +24,8 @@ whole snapshot that often held a request for up to a second with 10,000 campaign
 It is a read-through cache, not shared state: the billing update re-checks the
 campaign's status and budgets (and the advertiser's balance) when an event is counted.
 A decision costs the serving version's read, one query for the viewer's impressions of
-the last week (only while some campaign has a frequency cap) and one for the chosen
-creatives, whatever `count` is.
+the last week (only when a campaign it would choose has a frequency cap) and one for the
+chosen creatives, whatever `count` is.
 """
 
 import secrets
@@ -101,7 +101,6 @@ class ServingSnapshot(NamedTuple):
     built_at: float  # time.monotonic()
     # (placement, device) -> the campaigns that may run there, best first.
     ranked: dict[tuple[str, str], tuple[CampaignEntry, ...]]
-    has_frequency_caps: bool
 
 
 class Spend(NamedTuple):
@@ -281,7 +280,6 @@ def serving_snapshot_build(*, version: int) -> tuple[ServingSnapshot, dict[UUID,
         version=version,
         built_at=time.monotonic(),
         ranked={key: tuple(entries) for key, entries in index.items()},
-        has_frequency_caps=any(row[2].frequency_cap is not None for row in ranked),
     )
     return snapshot, spend
 
@@ -421,18 +419,16 @@ def ads_choose(
     candidates = snapshot.ranked.get((placement, viewer.device), ())
     if not candidates or count <= 0:
         return []
-    seen = (
-        viewer_impressions_by_campaign(viewer_key=viewer.viewer_key, now=now)
-        if snapshot.has_frequency_caps
-        else {}
-    )
     now_utc = now.astimezone(UTC)
     today = now_utc.date()
     midnight = now_utc.replace(hour=0, minute=0, second=0, microsecond=0)
     day_elapsed_micros = (now_utc - midnight) // timedelta(microseconds=1)
+    # The viewer's recent impressions are read once, and only when a campaign that
+    # would otherwise be chosen has a frequency cap.
+    seen: dict[UUID, tuple[int, int, int]] | None = None
     chosen: list[tuple[UUID, UUID]] = []
     for entry in candidates:
-        if (
+        if not (
             _targeting_matches(entry, viewer)
             and _runs_now(
                 entry,
@@ -441,11 +437,16 @@ def ads_choose(
                 today=today,
                 day_elapsed_micros=day_elapsed_micros,
             )
-            and _under_frequency_cap(entry, seen)
         ):
-            chosen.append((entry.id, _creative_for_viewer(entry, viewer.viewer_key)))
-            if len(chosen) >= count:
-                break
+            continue
+        if entry.frequency_cap is not None:
+            if seen is None:
+                seen = viewer_impressions_by_campaign(viewer_key=viewer.viewer_key, now=now)
+            if not _under_frequency_cap(entry, seen):
+                continue
+        chosen.append((entry.id, _creative_for_viewer(entry, viewer.viewer_key)))
+        if len(chosen) >= count:
+            break
     return chosen
 
 
