@@ -73,6 +73,9 @@ def stream_viewers_flush(*, stream_id, session_id, now: datetime | None = None) 
             peak_viewers=Greatest(F("peak_viewers"), Value(count)),
             unique_viewers=Greatest(F("unique_viewers"), Value(unique)),
         )
+    # Expired presence goes here too, not only from beat: the embedded default may run
+    # no beat, and anonymous viewers leave a row each.
+    presence().prune(now=now)
     return count
 
 
@@ -111,7 +114,7 @@ def stream_viewers_flush_all(*, now: datetime | None = None) -> int:
     for stream_id, session_id in broadcasts:
         stream_viewers_flush(stream_id=stream_id, session_id=session_id, now=now)
         flushed += 1
-    presence().prune(now=now)
+    presence().prune(now=now)  # also when no stream is live
     return flushed
 
 

@@ -16,14 +16,14 @@ from rest_framework.test import APIClient
 
 from accounts.models import ModerationAction
 from config.celery import app as celery_app
-from livestream.models import Stream, StreamSession
+from livestream.models import Stream, StreamSession, ViewerPresence
 from livestream.services.streams import (
     stream_create,
     stream_end,
     stream_publish_start,
     streams_end_stale,
 )
-from livestream.services.viewers import stream_heartbeat, stream_watch
+from livestream.services.viewers import stream_heartbeat, stream_viewers_flush, stream_watch
 from livestream.tasks import stream_viewers_flush_task, streams_end_stale_task
 from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.conftest import error_code, error_one
@@ -396,3 +396,17 @@ def test_an_on_update_callback_keeps_a_stream_from_going_stale(owner, media_serv
 
     assert streams_end_stale().ended == 0
     assert Stream.objects.get(pk=stream.pk).status == Stream.Status.LIVE
+
+
+def test_a_flush_drops_expired_presence_without_beat(api_client, owner):
+    stream = live_stream(owner)
+    watch(api_client, stream)
+    session = StreamSession.objects.get(stream=stream)
+    ViewerPresence.objects.create(
+        group="v:" + stream.pk.hex, member="gone", expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    stream_viewers_flush(stream_id=stream.pk, session_id=session.pk)
+
+    assert list(ViewerPresence.objects.filter(member="gone")) == []
+    assert ViewerPresence.objects.filter(group="v:" + stream.pk.hex).count() == 1
