@@ -75,7 +75,9 @@ class StreamHeartbeatView(APIView):
         summary="Still watching",
         description="Send the viewer token `watch/` gave, every `heartbeat_seconds` "
         "(15): the viewer counts until 45 s after its last heartbeat. A token given to "
-        "a signed-in user is theirs only. Answers the stream's viewer count.",
+        "a signed-in user is theirs only. Answers the stream's viewer count as last "
+        "written (at most `LIVE_VIEWER_FLUSH_SECONDS`, 15 s, old). Not throttled: a "
+        "heartbeat only moves its own viewer's expiry.",
         request=HeartbeatSerializer,
         responses={200: HeartbeatAnswerSerializer},
     )
