@@ -80,6 +80,8 @@ class DatabasePresence:
 
 class RedisPresence:
     def _client(self):
+        # Django's Redis backend keeps its redis-py client behind `_cache`; sorted sets
+        # are not in the cache API, and this is the connection pool the cache uses.
         return cache._cache.get_client(None, write=True)
 
     def _key(self, group: str) -> str:
