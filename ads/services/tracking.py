@@ -150,19 +150,24 @@ def _exhaust_if_spent(*, campaign_id, cost: int, now: datetime) -> bool:
 # -- impressions -----------------------------------------------------------------------
 
 
+def _served(ticket: AdToken, *, cost: int, now: datetime) -> dict:
+    """What an impression and a click record alike: the served ad its token names."""
+    return {
+        "token_id": ticket.token_id,
+        "creative_id": ticket.creative_id,
+        "campaign_id": ticket.campaign_id,
+        "placement": ticket.placement,
+        "user_id": ticket.user_id,
+        "viewer_key": ticket.viewer_key,
+        "country": ticket.country,
+        "device": ticket.device,
+        "cost_micro": cost,
+        "created_at": now,
+    }
+
+
 def _impression(ticket: AdToken, *, cost: int, now: datetime) -> Impression:
-    return Impression.objects.create(
-        token_id=ticket.token_id,
-        creative_id=ticket.creative_id,
-        campaign_id=ticket.campaign_id,
-        placement=ticket.placement,
-        user_id=ticket.user_id,
-        viewer_key=ticket.viewer_key,
-        country=ticket.country,
-        device=ticket.device,
-        cost_micro=cost,
-        created_at=now,
-    )
+    return Impression.objects.create(**_served(ticket, cost=cost, now=now))
 
 
 def _impression_unbilled(ticket: AdToken, *, cost: int, now: datetime) -> bool:
@@ -295,16 +300,7 @@ def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> 
                     _exhaust_if_spent(campaign_id=ticket.campaign_id, cost=cost, now=now)
                 cost = 0
         Click.objects.create(
-            token_id=ticket.token_id,
-            creative_id=ticket.creative_id,
-            campaign_id=ticket.campaign_id,
-            placement=ticket.placement,
-            user_id=ticket.user_id,
-            viewer_key=ticket.viewer_key,
-            country=ticket.country,
-            device=ticket.device,
-            cost_micro=cost,
-            created_at=now,
+            **_served(ticket, cost=cost, now=now),
             ip_digest=digest,
             is_valid=not reason,
             invalid_reason=reason,
