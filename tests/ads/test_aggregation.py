@@ -2,7 +2,6 @@
 (replacing what was there, so reruns are safe and late rows count), its command, its
 task and its schedule."""
 
-import threading
 from datetime import date
 from io import StringIO
 
@@ -17,6 +16,7 @@ from ads.services.aggregation import ads_aggregate, ads_aggregated_at, ads_defau
 from ads.tasks import ads_aggregate_task
 from tests.ads.factories import CreativeFactory
 from tests.ads.report_rows import at, click_add, impression_add
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -230,29 +230,6 @@ def test_beat_runs_the_task_every_five_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["ads-aggregate"]
     assert entry["task"] == "ads.tasks.ads_aggregate_task"
     assert entry["schedule"].total_seconds() == 300
-
-
-def at_once(calls) -> list:
-    """Run each call in a thread of its own, released together; their results."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,11 +4,9 @@ Given an owner with a public and a followers-only video, an accepted follower, a
 stranger, a user the owner blocked, a user who blocked the owner, and a moderator.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -20,6 +18,7 @@ from tests.accounts.factories import UserFactory
 from tests.conftest import error_code
 from tests.social.conftest import ENGAGE_MATRIX, ENGAGE_STATUS
 from tests.social.factories import SocialGraph, VideoLikeFactory
+from tests.threads import at_once
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
@@ -418,29 +417,6 @@ def test_the_likers_list_costs_the_same_queries_at_any_page_size(
 
 
 # -- concurrency -----------------------------------------------------------------------
-
-
-def at_once(calls) -> list:
-    """Run each call in a thread of its own, released together; their results."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,28 @@
+"""Running test code in threads released together, each on its own database connection."""
+
+import threading
+
+from django.db import connection
+
+
+def at_once(calls) -> list:
+    """Run each call in a thread of its own, released together; their results."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
