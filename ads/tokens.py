@@ -1,11 +1,14 @@
 """The signed token of one served ad: its impression, click and player tracking URLs
 all carry it.
 
-It names the creative, the placement and the viewer it was served to, and expires
-`ADS_TOKEN_SECONDS` after it was made. `token_id` (random, 128 bits) is what makes
-each event count once: impressions, clicks and tracking events are unique on it.
-A token is signed with `SECRET_KEY` (django.core.signing), so it cannot be forged,
-and carries no secret: it may sit in a URL.
+It names the creative, the placement and the viewer it was served to, and the price
+the ad was chosen at (its campaign's advertiser, pricing and bid when it was served:
+an event is billed at that price, as an ad server bills the price of the auction, and
+counting one reads no campaign), and expires `ADS_TOKEN_SECONDS` after it was made.
+`token_id` (random, 128 bits) is what makes each event count once: impressions,
+clicks and tracking events are unique on it. A token is signed with `SECRET_KEY`
+(django.core.signing), so it cannot be forged, and carries no secret: it may sit in a
+URL.
 """
 
 import secrets
@@ -28,6 +31,9 @@ class AdToken:
     user_id: str | None
     country: str
     device: str
+    advertiser_id: str
+    pricing: str  # Campaign.Pricing
+    bid_millicoins: int
     expires: int  # unix seconds
 
 
@@ -41,8 +47,7 @@ class AdTokenExpired(ValueError):
 
 def ad_token_make(
     *,
-    creative_id,
-    campaign_id,
+    creative,
     placement: str,
     viewer_key: str,
     user_id,
@@ -50,17 +55,22 @@ def ad_token_make(
     device: str,
     now: float | None = None,
 ) -> tuple[str, AdToken]:
-    """A new token (and what it says) for one ad served to one viewer."""
+    """A new token (and what it says) for one ad, `creative` (with its campaign),
+    served to one viewer."""
     issued = int(now if now is not None else time.time())
+    campaign = creative.campaign
     token = AdToken(
         token_id=secrets.token_hex(16),
-        creative_id=str(creative_id),
-        campaign_id=str(campaign_id),
+        creative_id=str(creative.pk),
+        campaign_id=str(campaign.pk),
         placement=placement,
         viewer_key=viewer_key,
         user_id=str(user_id) if user_id is not None else None,
         country=country,
         device=device,
+        advertiser_id=str(campaign.advertiser_id),
+        pricing=campaign.pricing,
+        bid_millicoins=campaign.bid_millicoins,
         expires=issued + settings.ADS_TOKEN_SECONDS,
     )
     payload = [
@@ -72,6 +82,9 @@ def ad_token_make(
         token.user_id,
         token.country,
         token.device,
+        token.advertiser_id,
+        token.pricing,
+        token.bid_millicoins,
         token.expires,
     ]
     return signing.dumps(payload, salt=TOKEN_SALT, compress=True), token
@@ -90,7 +103,10 @@ def ad_token_read(value: str, *, now: float | None = None) -> AdToken:
             user_id=None if payload[5] is None else str(payload[5]),
             country=str(payload[6]),
             device=str(payload[7]),
-            expires=int(payload[8]),
+            advertiser_id=str(payload[8]),
+            pricing=str(payload[9]),
+            bid_millicoins=int(payload[10]),
+            expires=int(payload[11]),
         )
     except (signing.BadSignature, IndexError, TypeError, ValueError):
         raise AdTokenInvalid() from None

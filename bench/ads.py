@@ -315,17 +315,15 @@ def impression_tokens(options: dict) -> dict:
     from ads.tokens import ad_token_make
 
     rng = random.Random(SEED + 2)
-    pairs = list(
+    creatives = list(
         Creative.objects.filter(
             campaign__pricing=Campaign.Pricing.CPM, campaign__status=Campaign.Status.ACTIVE
-        ).values_list("pk", "campaign_id")
+        ).select_related("campaign")
     )
     with open(options["path"], "w") as handle:
         for n in range(options["count"]):
-            creative, campaign = rng.choice(pairs)
             token, _ = ad_token_make(
-                creative_id=creative,
-                campaign_id=campaign,
+                creative=rng.choice(creatives),
                 placement=rng.choice(["feed", "preroll"]),
                 viewer_key=f"anon:bench{n:012d}",
                 user_id=None,
@@ -333,7 +331,7 @@ def impression_tokens(options: dict) -> dict:
                 device=rng.choice(DEVICES),
             )
             handle.write(token + "\n")
-    return {"tokens": options["count"], "creatives": len(pairs)}
+    return {"tokens": options["count"], "creatives": len(creatives)}
 
 
 def burst_prepare(options: dict) -> dict:
@@ -374,8 +372,7 @@ def burst_prepare(options: dict) -> dict:
     serving_snapshot_invalidate()
     tokens = [
         ad_token_make(
-            creative_id=creative.pk,
-            campaign_id=campaign.pk,
+            creative=creative,
             placement="feed",
             viewer_key=f"anon:burst{n:06d}",
             user_id=None,

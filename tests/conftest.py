@@ -10,15 +10,19 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services.sessions import ClientInfo, session_start
+from ads.serving_cache import serving_version_forget
 from tests.accounts.factories import AdminFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counts and cached values never leak from one test into the next."""
+    """Throttle counts and cached values never leak from one test into the next (nor
+    the ads serving version a process remembers from the cache for a second)."""
     cache.clear()
+    serving_version_forget()
     yield
     cache.clear()
+    serving_version_forget()
 
 
 @pytest.fixture

@@ -23,16 +23,16 @@ read apart, in one light query, at least every `SPEND_MAX_AGE_SECONDS`: rebuildi
 whole snapshot that often held a request for up to a second with 10,000 campaigns.
 It is a read-through cache, not shared state: the billing update re-checks the
 campaign's status and budgets (and the advertiser's balance) when an event is counted.
-A decision costs the serving version's read, one query for the viewer's impressions of
-the last week (only when a campaign it would choose has a frequency cap) and one for the
-chosen creatives, whatever `count` is.
+A decision costs one query for the viewer's impressions of the last week (only when a
+campaign it would choose has a frequency cap) and one for the chosen creatives
+(whether they may still be served; what they show is kept for half a minute), whatever
+`count` is, and the serving version's read at most once a second.
 """
 
-import secrets
 import threading
 import time
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -40,15 +40,14 @@ from typing import NamedTuple
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ads.models import MICROS_PER_COIN, MILLIS_PER_COIN, Advertiser, Campaign, Creative, Impression
-from ads.serving_cache import SERVING_VERSION_KEY
+from ads.serving_cache import serving_version_current
 from ads.tokens import AdToken, ad_token_make
 from ads.viewers import Viewer
-from videos.models import Video
+from core.lookups import q_through
 from videos.selectors import video_visibility_filter
 
 # How long a snapshot is used before it is rebuilt (a pause, a suspension, a review or
@@ -56,6 +55,11 @@ from videos.selectors import video_visibility_filter
 # spend is used before it is read again.
 SNAPSHOT_MAX_AGE_SECONDS = 300
 SPEND_MAX_AGE_SECONDS = 5
+# How long what a served creative shows (its headline and URL, the video's title and
+# files, the owner's public profile) is kept before it is loaded again, and for how
+# many creatives. Whether a creative may be served is asked on every decision.
+CREATIVE_MAX_AGE_SECONDS = 30
+CREATIVES_KEPT = 2_000
 # The click-through rate a CPC bid is ranked with: (clicks + PRIOR_CLICKS) /
 # (impressions + PRIOR_IMPRESSIONS), so a campaign with no history ranks as 1%.
 CTR_PRIOR_CLICKS = 1
@@ -119,18 +123,10 @@ class SpendView(NamedTuple):
 
 _snapshot: ServingSnapshot | None = None
 _spend: SpendView | None = None
+# Creatives served lately: id -> (serving version, time.monotonic() loaded, the row
+# with its campaign, video and owner), oldest first.
+_shown: OrderedDict[UUID, tuple[int, float, Creative]] = OrderedDict()
 _snapshot_lock = threading.Lock()
-
-
-def serving_version_current() -> int:
-    """The serving version; when the shared cache has none (never set, evicted,
-    cleared), a random one is set first, so a snapshot built under a lost version is
-    never taken for current."""
-    version = cache.get(SERVING_VERSION_KEY)
-    if version is None:
-        cache.add(SERVING_VERSION_KEY, secrets.randbits(62), timeout=None)
-        version = cache.get(SERVING_VERSION_KEY)
-    return int(version or 0)
 
 
 def effective_cpm(*, pricing: str, bid_millicoins: int, clicks: int, impressions: int) -> Fraction:
@@ -148,21 +144,15 @@ def event_cost_micro(*, pricing: str, bid_millicoins: int) -> int:
     return bid_millicoins
 
 
-def _public_videos():
-    """The ids of videos anyone may see (public and ready, the owner in good standing)."""
-    return Video.objects.filter(
-        video_visibility_filter(viewer=AnonymousUser(), listed=True)
-    ).values("pk")
+def _video_public() -> Q:
+    """On creatives: their video is one anyone may see (public and ready, its owner in
+    good standing)."""
+    return q_through(video_visibility_filter(viewer=AnonymousUser(), listed=True), "video")
 
 
 def _creatives_servable() -> dict[UUID, list[UUID]]:
-    """Approved creatives of active campaigns whose video anyone may see (public and
-    ready, its owner in good standing), by campaign."""
-    rows = Creative.objects.filter(
-        review_status=Creative.Review.APPROVED,
-        campaign__status=Campaign.Status.ACTIVE,
-        video__in=_public_videos(),
-    ).values_list("campaign_id", "id")
+    """The creatives that may be served (`_servable`), by campaign."""
+    rows = _servable(Creative.objects.all()).values_list("campaign_id", "id")
     creatives: dict[UUID, list[UUID]] = defaultdict(list)
     for campaign_id, creative_id in rows:
         creatives[campaign_id].append(creative_id)
@@ -323,23 +313,20 @@ def viewer_impressions_by_campaign(
     *, viewer_key: str, now: datetime
 ) -> dict[UUID, tuple[int, int, int]]:
     """The viewer's impressions of each campaign in the last hour, day and week (one
-    query, on the viewer's index)."""
-    rows = (
-        Impression.objects.filter(
-            viewer_key=viewer_key,
-            created_at__gt=now - FREQUENCY_PERIODS[Campaign.FrequencyPeriod.WEEK],
-            created_at__lte=now,
-        )
-        .values("campaign_id")
-        .annotate(
-            hour=Count("id", filter=Q(created_at__gt=now - timedelta(hours=1))),
-            day=Count("id", filter=Q(created_at__gt=now - timedelta(days=1))),
-            week=Count("id"),
-        )
-        .values_list("campaign_id", "hour", "day", "week")
-        .order_by()
-    )
-    return {campaign_id: (hour, day, week) for campaign_id, hour, day, week in rows}
+    query, on the viewer's index; counted here: a viewer sees few ads a week, and the
+    plain query costs half of a grouped one to build)."""
+    hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
+    seen: dict[UUID, list[int]] = {}
+    for campaign_id, created_at in Impression.objects.filter(
+        viewer_key=viewer_key,
+        created_at__gt=now - FREQUENCY_PERIODS[Campaign.FrequencyPeriod.WEEK],
+        created_at__lte=now,
+    ).values_list("campaign_id", "created_at"):
+        counts = seen.setdefault(campaign_id, [0, 0, 0])
+        counts[0] += created_at > hour_ago
+        counts[1] += created_at > day_ago
+        counts[2] += 1
+    return {campaign_id: tuple(counts) for campaign_id, counts in seen.items()}
 
 
 _PERIOD_POSITION = {
@@ -450,6 +437,45 @@ def ads_choose(
     return chosen
 
 
+def _servable(creatives: QuerySet[Creative]) -> QuerySet[Creative]:
+    """`creatives` that may be served now: approved, of an active campaign of an
+    active advertiser, promoting a video anyone may see."""
+    return creatives.filter(
+        _video_public(),
+        review_status=Creative.Review.APPROVED,
+        campaign__status=Campaign.Status.ACTIVE,
+        campaign__advertiser__status=Advertiser.Status.ACTIVE,
+    )
+
+
+def _creatives_shown(creative_ids: list[UUID], *, version: int) -> dict[UUID, Creative]:
+    """The creatives of `creative_ids` that may be served now, with their campaign,
+    video and owner loaded: one query. What a creative shows is kept
+    `CREATIVE_MAX_AGE_SECONDS` under the same serving version; then only whether each
+    may still be served is asked, which costs a third of loading them."""
+    now = time.monotonic()
+    kept: dict[UUID, Creative] = {}
+    for creative_id in creative_ids:
+        entry = _shown.get(creative_id)
+        if entry is not None and entry[0] == version and now - entry[1] < CREATIVE_MAX_AGE_SECONDS:
+            kept[creative_id] = entry[2]
+    queryset = _servable(Creative.objects.filter(pk__in=creative_ids))
+    if len(kept) == len(creative_ids):
+        servable = set(queryset.values_list("pk", flat=True))
+        return {pk: creative for pk, creative in kept.items() if pk in servable}
+    loaded = {
+        creative.pk: creative
+        for creative in queryset.select_related("campaign", "video", "video__owner")
+    }
+    with _snapshot_lock:
+        for pk, creative in loaded.items():
+            _shown[pk] = (version, now, creative)
+            _shown.move_to_end(pk)
+        while len(_shown) > CREATIVES_KEPT:
+            _shown.popitem(last=False)
+    return loaded
+
+
 def ads_select(
     *, viewer: Viewer, placement: str, count: int, now: datetime | None = None
 ) -> list[ServedAd]:
@@ -459,25 +485,20 @@ def ads_select(
     chosen = ads_choose(viewer=viewer, placement=placement, count=count, now=now)
     if not chosen:
         return []
-    # The rows themselves, in one query: re-checked against the review, the status and
-    # the video's privacy, in case a change has not reached this process's snapshot yet
-    # (a video's owner may make it private at any time, and the videos app knows
-    # nothing of ads: no version bump tells the snapshot).
-    creatives = Creative.objects.filter(
-        pk__in=[creative_id for _, creative_id in chosen],
-        review_status=Creative.Review.APPROVED,
-        campaign__status=Campaign.Status.ACTIVE,
-        video__in=_public_videos(),
-    ).select_related("campaign", "video", "video__owner")
-    by_id = {creative.pk: creative for creative in creatives}
+    # Re-checked against the review, the campaign's and the advertiser's status and the
+    # video's privacy, in case a change has not reached this process's snapshot yet (a
+    # video's owner may make it private at any time, and the videos app knows nothing
+    # of ads: no version bump tells the snapshot).
+    by_id = _creatives_shown(
+        [creative_id for _, creative_id in chosen], version=serving_version_current()
+    )
     served: list[ServedAd] = []
     for _, creative_id in chosen:
         creative = by_id.get(creative_id)
         if creative is None:
             continue
         token, ticket = ad_token_make(
-            creative_id=creative.pk,
-            campaign_id=creative.campaign_id,
+            creative=creative,
             placement=placement,
             viewer_key=viewer.viewer_key,
             user_id=viewer.user.pk if viewer.user is not None else None,

@@ -1,7 +1,9 @@
 """Counting and billing what serving handed out: impressions, clicks and player tracking
 events, each recorded once, and the reservation of what a billable one costs.
 
-A billable event (a CPM impression, a valid CPC click) reserves its cost in the
+A billable event (a CPM impression, a valid CPC click) is billed at the price its
+token carries (the campaign's pricing and bid when the ad was served), and reserves
+its cost in the
 transaction that records it, with two conditional updates, campaign first, then
 advertiser (the lock order): the campaign's takes the cost only while the campaign is
 active and running and the cost fits its total and its day's budget (moving its
@@ -27,7 +29,15 @@ from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import NotFound
 
 from ads.exceptions import AD_TOKEN_EXPIRED, AD_TOKEN_INVALID
-from ads.models import MICROS_PER_COIN, Advertiser, Campaign, Click, Impression, TrackingEvent
+from ads.models import (
+    MICROS_PER_COIN,
+    Advertiser,
+    Campaign,
+    Click,
+    Creative,
+    Impression,
+    TrackingEvent,
+)
 from ads.serving_cache import serving_snapshot_invalidate
 from ads.tokens import AdToken, AdTokenExpired, AdTokenInvalid, ad_token_read
 from core.locks import rows_lock
@@ -74,13 +84,13 @@ def _ad_gone() -> NotFound:
     return NotFound("The ad this token was served for no longer exists.")
 
 
-def _pricing(ticket: AdToken) -> _Pricing | None:
-    row = (
-        Campaign.objects.filter(pk=ticket.campaign_id)
-        .values_list("advertiser_id", "pricing", "bid_millicoins")
-        .first()
-    )
-    return _Pricing(*row) if row is not None else None
+def _pricing(ticket: AdToken) -> _Pricing:
+    """The price the ad was served at (its token says): events are billed at it."""
+    return _Pricing(ticket.advertiser_id, ticket.pricing, ticket.bid_millicoins)
+
+
+class _Gone(Exception):
+    """The event's campaign no longer exists: nothing is recorded."""
 
 
 def _utc_day(now: datetime) -> date:
@@ -173,28 +183,33 @@ def _impression(ticket: AdToken, *, cost: int, now: datetime) -> Impression:
 def _impression_unbilled(ticket: AdToken, *, cost: int, now: datetime) -> bool:
     with transaction.atomic():
         _impression(ticket, cost=0, now=now)
-        Campaign.objects.filter(pk=ticket.campaign_id).update(
-            impression_count=F("impression_count") + 1
-        )
+        _impression_counted(ticket)
         if cost:
             _exhaust_if_spent(campaign_id=ticket.campaign_id, cost=cost, now=now)
     return True
+
+
+def _impression_counted(ticket: AdToken) -> None:
+    """Move the campaign's impression count; `_Gone` when it no longer exists."""
+    if not Campaign.objects.filter(pk=ticket.campaign_id).update(
+        impression_count=F("impression_count") + 1
+    ):
+        raise _Gone()
 
 
 def impression_record(*, token: str, now: datetime | None = None) -> bool:
     """Count the impression of the ad `token` was served with, once per token: True when
     this call counted it, False for a token already counted (nothing happens).
 
-    A CPM impression reserves `bid_millicoins` micro-coins (the module's docstring);
-    refused, it is counted at cost 0. `ad_token_invalid`/`ad_token_expired` (400) for
-    a forged or expired token; False too when its campaign or creative is gone. Three
-    statements in one transaction when billed: the impression, the campaign, the
-    advertiser (after one read of the campaign's pricing)."""
+    A CPM impression reserves the bid its token carries (`bid_millicoins` micro-coins:
+    the module's docstring); refused, it is counted at cost 0.
+    `ad_token_invalid`/`ad_token_expired` (400) for a forged or expired token; False
+    too when its campaign or creative is gone. Nothing is read: three statements in one
+    transaction when billed (the impression, the campaign, the advertiser), two when
+    not."""
     now = now or timezone.now()
     ticket = ad_ticket_read(token=token, now=now)
     pricing = _pricing(ticket)
-    if pricing is None:
-        return False  # the campaign is gone: nothing to count
     cost = pricing.impression_cost
     try:
         try:
@@ -209,12 +224,12 @@ def impression_record(*, token: str, now: datetime | None = None) -> bool:
                         now=now,
                     )
                 else:
-                    Campaign.objects.filter(pk=ticket.campaign_id).update(
-                        impression_count=F("impression_count") + 1
-                    )
+                    _impression_counted(ticket)
             return True
         except _Refused:
             return _impression_unbilled(ticket, cost=cost, now=now)
+    except _Gone:
+        return False  # the campaign is gone: nothing to count
     except IntegrityError:
         return False  # the token's impression exists (a replay), or its creative is gone
 
@@ -254,7 +269,8 @@ def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> 
     kept as `duplicate`); a client address (kept as a keyed digest) with more than
     `ADS_CLICK_LIMIT_PER_DAY` clicks in the UTC day is invalid traffic
     (`address_over_limit`, logged to `ads.invalid_traffic`). A valid CPC click reserves
-    `bid_millicoins * 1000` micro-coins (refused: counted at cost 0). Invalid clicks
+    `bid_millicoins * 1000` micro-coins, the bid its token carries (refused: counted at
+    cost 0). Invalid clicks
     cost nothing and are not counted. `ad_token_invalid`/`ad_token_expired` (400) for a
     forged or expired token, 404 when its creative is gone.
 
@@ -265,15 +281,14 @@ def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> 
     """
     now = now or timezone.now()
     ticket = ad_ticket_read(token=token, now=now)
-    row = (
-        Campaign.objects.filter(pk=ticket.campaign_id, creatives__pk=ticket.creative_id)
-        .values_list("advertiser_id", "pricing", "bid_millicoins", "creatives__click_url")
+    click_url = (
+        Creative.objects.filter(pk=ticket.creative_id, campaign_id=ticket.campaign_id)
+        .values_list("click_url", flat=True)
         .first()
     )
-    if row is None:
+    if click_url is None:
         raise _ad_gone()
-    *priced, click_url = row
-    pricing = _Pricing(*priced)
+    pricing = _pricing(ticket)
     digest = click_address_digest(ip)
     with transaction.atomic():
         rows_lock(Campaign.objects.filter(pk=ticket.campaign_id).only("pk"))

@@ -41,8 +41,7 @@ def served_token(
 ) -> str:
     """The token serving hands out with `creative` (issued now, or at `issued`)."""
     token, _ = ad_token_make(
-        creative_id=creative.pk,
-        campaign_id=creative.campaign_id,
+        creative=creative,
         placement=placement,
         viewer_key=viewer_key,
         user_id=user_id,

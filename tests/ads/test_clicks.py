@@ -66,6 +66,17 @@ def test_a_click_redirects_to_the_stored_url_and_counts(api_client):
     assert spendable(campaign.advertiser_id) == 100_000_000 - 250_000
 
 
+def test_a_click_is_billed_at_the_bid_it_was_served_at(api_client):
+    creative = running_creative(pricing=Campaign.Pricing.CPC, bid_millicoins=250)
+    token = served_token(creative)
+    Campaign.objects.filter(pk=creative.campaign_id).update(bid_millicoins=900)
+
+    api_client.get(click_url(token), REMOTE_ADDR=ADDRESS)
+
+    assert Click.objects.get().cost_micro == 250_000
+    assert campaign_of(creative).spent_micro == 250_000
+
+
 def test_the_redirect_goes_only_to_the_tokens_own_creative_whatever_the_query(api_client):
     first = running_creative()
     CreativeFactory(campaign=first.campaign, click_url="https://other.example/")

@@ -138,18 +138,39 @@ def test_an_impression_of_a_deleted_campaign_counts_nothing(api_client):
     assert not Impression.objects.exists()
 
 
-def test_a_billed_impression_takes_one_read_and_three_writes_in_one_transaction(
+def test_a_billed_impression_reads_nothing_and_writes_three_rows_in_one_transaction(
     api_client, django_assert_num_queries
 ):
     creative = running_creative()
     token = served_token(creative)
 
-    # The campaign's pricing, then in one transaction (here a savepoint in the test's):
-    # the impression, the campaign, the advertiser. (The throttle is the cache's.)
-    with django_assert_num_queries(6):
+    # The price comes with the token; in one transaction (here a savepoint in the
+    # test's): the impression, the campaign, the advertiser. (The throttle is the
+    # cache's.)
+    with django_assert_num_queries(5) as queries:
         response = api_client.post(IMPRESSIONS, {"token": token})
 
     assert response.json() == {"counted": True}
+    statements = [
+        query["sql"].split()[:3] if query["sql"].startswith("INSERT") else query["sql"].split()[:2]
+        for query in queries.captured_queries
+    ]
+    assert [(words[0], words[-1].strip('"')) for words in statements[1:4]] == [
+        ("INSERT", "ads_impression"),
+        ("UPDATE", "ads_campaign"),
+        ("UPDATE", "ads_advertiser"),
+    ]
+
+
+def test_an_impression_is_billed_at_the_bid_it_was_served_at(api_client):
+    creative = running_creative()
+    token = served_token(creative)  # served at 2 coins a thousand
+    Campaign.objects.filter(pk=creative.campaign_id).update(bid_millicoins=9_000)
+
+    api_client.post(IMPRESSIONS, {"token": token})
+
+    assert Impression.objects.get().cost_micro == 2_000
+    assert campaign_of(creative).spent_micro == 2_000
 
 
 # -- the VAST impression pixel ----------------------------------------------------------

@@ -501,3 +501,56 @@ def test_a_creative_whose_videos_owner_is_suspended_is_not_served():
         status=User.Status.SUSPENDED
     )
     assert served_campaigns() == []
+
+
+def test_what_a_creative_shows_is_kept_a_while_but_whether_it_may_run_is_asked_every_time(
+    monkeypatch, django_assert_num_queries
+):
+    from ads.selectors import serving
+
+    creative = creative_of(servable_campaign())
+    shown = ads_select(viewer=viewer(), placement="feed", count=1)[0].creative
+    # Edited behind the services' back (no serving version bump): what it shows is
+    # the row loaded a moment ago, and asking whether it may run is the one query.
+    Creative.objects.filter(pk=creative.pk).update(headline="Edited")
+    with django_assert_num_queries(1):
+        served = ads_select(viewer=viewer(), placement="feed", count=1)
+    assert served[0].creative is shown
+    assert served[0].creative.headline == creative.headline
+
+    monkeypatch.setattr(serving, "CREATIVE_MAX_AGE_SECONDS", 0)
+    assert ads_select(viewer=viewer(), placement="feed", count=1)[0].creative.headline == "Edited"
+
+    monkeypatch.setattr(serving, "CREATIVE_MAX_AGE_SECONDS", 30)
+    Video.objects.filter(pk=creative.video_id).update(visibility=Video.Visibility.PRIVATE)
+    assert ads_select(viewer=viewer(), placement="feed", count=1) == []
+
+
+def test_a_suspended_advertisers_creative_is_not_served_even_before_the_snapshot_knows(
+    monkeypatch,
+):
+    from ads.selectors import serving
+
+    campaign = servable_campaign()
+    assert served_campaigns() == [campaign.pk]
+    # Another process suspended it: this one has not read the new serving version yet.
+    monkeypatch.setattr(serving, "serving_version_current", lambda: serving._snapshot.version)
+    Advertiser.objects.filter(pk=campaign.advertiser_id).update(status=Advertiser.Status.SUSPENDED)
+
+    assert served_campaigns() == []
+
+
+def test_a_process_reads_the_shared_serving_version_at_most_once_a_second(monkeypatch):
+    from django.core.cache import cache
+
+    from ads import serving_cache
+
+    first = serving_cache.serving_version_current()
+    cache.incr(serving_cache.SERVING_VERSION_KEY)  # another process's bump
+    assert serving_cache.serving_version_current() == first
+    monkeypatch.setattr(serving_cache, "VERSION_MAX_AGE_SECONDS", 0)
+    assert serving_cache.serving_version_current() == first + 1
+
+    monkeypatch.setattr(serving_cache, "VERSION_MAX_AGE_SECONDS", 60)
+    serving_cache._bump()  # this process's own bump is seen at once
+    assert serving_cache.serving_version_current() == first + 2
