@@ -201,6 +201,7 @@ def seed(options: dict) -> dict:
     """Advertisers, videos, funds, campaigns and creatives; users to call the API as."""
     from datetime import timedelta
 
+    from django.db import connection
     from django.utils import timezone
 
     from ads.models import Advertiser, Campaign, Creative
@@ -262,6 +263,10 @@ def seed(options: dict) -> dict:
 
     viewers = _users("bench_viewer_", options["viewers"])
     reader = _users("bench_reader", 1)[0]
+    # Statistics for the planner, as after any bulk load (PostgreSQL's autovacuum would
+    # gather them within a minute or so; the decisions start at once).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {
         "me": _session_token(reader),
         "viewers": [_session_token(viewer) for viewer in viewers],

@@ -24,9 +24,10 @@ whole snapshot that often held a request for up to a second with 10,000 campaign
 It is a read-through cache, not shared state: the billing update re-checks the
 campaign's status and budgets (and the advertiser's balance) when an event is counted.
 A decision costs one query for the viewer's impressions of the last week (only when a
-campaign it would choose has a frequency cap) and one for the chosen creatives
-(whether they may still be served; what they show is kept for half a minute), whatever
-`count` is, and the serving version's read at most once a second.
+campaign it would choose has a frequency cap) and at most one for the chosen creatives
+(whether they may still be served, asked at most once a second per creative; what they
+show is kept for half a minute), whatever `count` is, and the serving version's read
+at most once a second.
 """
 
 import threading
@@ -57,9 +58,13 @@ SNAPSHOT_MAX_AGE_SECONDS = 300
 SPEND_MAX_AGE_SECONDS = 5
 # How long what a served creative shows (its headline and URL, the video's title and
 # files, the owner's public profile) is kept before it is loaded again, and for how
-# many creatives. Whether a creative may be served is asked on every decision.
+# many creatives; and how long the answer to whether it may be served at all (the
+# review, the campaign's and advertiser's status, the video's privacy) holds. A pause
+# or a suspension also reaches every process through the serving version, a video
+# made private through this check: either way, within a second.
 CREATIVE_MAX_AGE_SECONDS = 30
 CREATIVES_KEPT = 2_000
+SERVABLE_MAX_AGE_SECONDS = 1.0
 # The click-through rate a CPC bid is ranked with: (clicks + PRIOR_CLICKS) /
 # (impressions + PRIOR_IMPRESSIONS), so a campaign with no history ranks as 1%.
 CTR_PRIOR_CLICKS = 1
@@ -123,9 +128,8 @@ class SpendView(NamedTuple):
 
 _snapshot: ServingSnapshot | None = None
 _spend: SpendView | None = None
-# Creatives served lately: id -> (serving version, time.monotonic() loaded, the row
-# with its campaign, video and owner), oldest first.
-_shown: OrderedDict[UUID, tuple[int, float, Creative]] = OrderedDict()
+# Creatives served lately (`_Shown`), least recently loaded first.
+_shown: OrderedDict[UUID, "_Shown"] = OrderedDict()
 _snapshot_lock = threading.Lock()
 
 
@@ -448,29 +452,60 @@ def _servable(creatives: QuerySet[Creative]) -> QuerySet[Creative]:
     )
 
 
+class _Shown(NamedTuple):
+    """A creative served lately, as this process keeps it."""
+
+    version: int  # the serving version it was loaded under
+    loaded_at: float  # time.monotonic()
+    checked_at: float  # when it was last found servable
+    creative: Creative  # with its campaign, video and owner
+
+
 def _creatives_shown(creative_ids: list[UUID], *, version: int) -> dict[UUID, Creative]:
     """The creatives of `creative_ids` that may be served now, with their campaign,
-    video and owner loaded: one query. What a creative shows is kept
-    `CREATIVE_MAX_AGE_SECONDS` under the same serving version; then only whether each
-    may still be served is asked, which costs a third of loading them."""
+    video and owner loaded: at most one query.
+
+    What a creative shows is kept `CREATIVE_MAX_AGE_SECONDS` under the same serving
+    version; whether it may still be served (`_servable`) is asked again when the
+    last answer is older than `SERVABLE_MAX_AGE_SECONDS`, for the creatives that need
+    it only (a third of the cost of loading them), or with the loading."""
     now = time.monotonic()
-    kept: dict[UUID, Creative] = {}
+    kept: dict[UUID, _Shown] = {}
     for creative_id in creative_ids:
-        entry = _shown.get(creative_id)
-        if entry is not None and entry[0] == version and now - entry[1] < CREATIVE_MAX_AGE_SECONDS:
-            kept[creative_id] = entry[2]
-    queryset = _servable(Creative.objects.filter(pk__in=creative_ids))
+        shown = _shown.get(creative_id)
+        if (
+            shown is not None
+            and shown.version == version
+            and now - shown.loaded_at < CREATIVE_MAX_AGE_SECONDS
+        ):
+            kept[creative_id] = shown
+    stale = [pk for pk, shown in kept.items() if now - shown.checked_at >= SERVABLE_MAX_AGE_SECONDS]
     if len(kept) == len(creative_ids):
-        servable = set(queryset.values_list("pk", flat=True))
-        return {pk: creative for pk, creative in kept.items() if pk in servable}
+        if stale:
+            servable = set(
+                _servable(Creative.objects.filter(pk__in=stale)).values_list("pk", flat=True)
+            )
+            with _snapshot_lock:
+                for pk in stale:
+                    if pk in servable:
+                        kept[pk] = _shown[pk] = kept[pk]._replace(checked_at=now)
+                    else:
+                        del kept[pk]
+                        _shown.pop(pk, None)
+        return {pk: shown.creative for pk, shown in kept.items()}
     loaded = {
         creative.pk: creative
-        for creative in queryset.select_related("campaign", "video", "video__owner")
+        for creative in _servable(Creative.objects.filter(pk__in=creative_ids)).select_related(
+            "campaign", "video", "video__owner"
+        )
     }
     with _snapshot_lock:
-        for pk, creative in loaded.items():
-            _shown[pk] = (version, now, creative)
-            _shown.move_to_end(pk)
+        for pk in creative_ids:
+            if pk in loaded:
+                _shown[pk] = _Shown(version, now, now, loaded[pk])
+                _shown.move_to_end(pk)
+            else:
+                _shown.pop(pk, None)
         while len(_shown) > CREATIVES_KEPT:
             _shown.popitem(last=False)
     return loaded
@@ -485,10 +520,10 @@ def ads_select(
     chosen = ads_choose(viewer=viewer, placement=placement, count=count, now=now)
     if not chosen:
         return []
-    # Re-checked against the review, the campaign's and the advertiser's status and the
-    # video's privacy, in case a change has not reached this process's snapshot yet (a
-    # video's owner may make it private at any time, and the videos app knows nothing
-    # of ads: no version bump tells the snapshot).
+    # Re-checked (at most a second old) against the review, the campaign's and the
+    # advertiser's status and the video's privacy, in case a change has not reached
+    # this process's snapshot yet (a video's owner may make it private at any time, and
+    # the videos app knows nothing of ads: no version bump tells the snapshot).
     by_id = _creatives_shown(
         [creative_id for _, creative_id in chosen], version=serving_version_current()
     )
