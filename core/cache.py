@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
@@ -131,3 +133,25 @@ def TimedCache(location: str, params: dict) -> BaseCache:
     """The cache backend `params["TIMED_BACKEND"]` (a dotted path), timed. Named like the
     classes BACKEND names, which Django calls the same way."""
     return timed_class(import_string(params["TIMED_BACKEND"]))(location, params)
+
+
+def _default_backend() -> str:
+    default = settings.CACHES["default"]
+    return default.get("TIMED_BACKEND") or default["BACKEND"]
+
+
+def cache_is_redis() -> bool:
+    """Whether the default cache is Redis (`CACHE_URL=redis://...`)."""
+    return _default_backend() == "django.core.cache.backends.redis.RedisCache"
+
+
+def cache_is_database() -> bool:
+    """Whether the default cache is Django's database cache (the embedded default)."""
+    return _default_backend() == "django.core.cache.backends.db.DatabaseCache"
+
+
+def redis_client():
+    """The redis-py client behind the default cache (when `cache_is_redis()`), for what
+    the cache API lacks (sorted sets, pipelines): Django's Redis backend keeps it behind
+    `_cache`, with the connection pool the cache uses."""
+    return cache._cache.get_client(None, write=True)

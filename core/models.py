@@ -24,3 +24,19 @@ class MetadataMixin(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RateCounter(models.Model):
+    """How often one client did one thing lately (`core.rates`): the hits of the
+    current window and of the one before it, for the rate limits of the embedded
+    default, where the shared cache is the database. One row per client and scope,
+    rewritten in place; `expires_at` (unix seconds) says when it stops mattering."""
+
+    key = models.CharField(primary_key=True, max_length=250)
+    window_start = models.BigIntegerField()  # unix seconds
+    hits = models.PositiveIntegerField()
+    previous_hits = models.PositiveIntegerField()
+    expires_at = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 
+from core.cache import cache_is_redis, redis_client
 from livestream.models import ViewerPresence
 
 
@@ -79,17 +79,12 @@ class DatabasePresence:
 
 
 class RedisPresence:
-    def _client(self):
-        # Django's Redis backend keeps its redis-py client behind `_cache`; sorted sets
-        # are not in the cache API, and this is the connection pool the cache uses.
-        return cache._cache.get_client(None, write=True)
-
     def _key(self, group: str) -> str:
         return cache.make_key(f"live:presence:{group}")
 
     def touch(self, group: str, member: str, *, seconds: int, now: datetime) -> None:
         key = self._key(group)
-        pipeline = self._client().pipeline(transaction=False)
+        pipeline = redis_client().pipeline(transaction=False)
         pipeline.zadd(key, {member: now.timestamp() + seconds}, gt=True)
         # The set outlives its last member's expiry by a margin, then goes by itself.
         pipeline.expire(key, seconds + 60)
@@ -99,7 +94,7 @@ class RedisPresence:
         groups = list(groups)
         if not groups:
             return {}
-        pipeline = self._client().pipeline(transaction=False)
+        pipeline = redis_client().pipeline(transaction=False)
         for group in groups:
             key = self._key(group)
             pipeline.zremrangebyscore(key, "-inf", now.timestamp())
@@ -110,19 +105,12 @@ class RedisPresence:
     def forget(self, groups: Iterable[str]) -> None:
         keys = [self._key(group) for group in groups]
         if keys:
-            self._client().delete(*keys)
+            redis_client().delete(*keys)
 
     def prune(self, *, now: datetime) -> int:
         return 0  # members are trimmed as they are counted; idle sets expire by themselves
 
 
-def _is_redis() -> bool:
-    backend = (
-        settings.CACHES["default"].get("TIMED_BACKEND") or settings.CACHES["default"]["BACKEND"]
-    )
-    return backend == "django.core.cache.backends.redis.RedisCache"
-
-
 def presence() -> PresenceStore:
     """The store for the configured default cache."""
-    return RedisPresence() if _is_redis() else DatabasePresence()
+    return RedisPresence() if cache_is_redis() else DatabasePresence()

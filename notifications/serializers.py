@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import StrictBooleanField
+from core.serializers import ModelSerializer, StrictBooleanField
 from notifications.models import Notification, NotificationType
 from notifications.texts import notification_text
 
@@ -19,7 +19,7 @@ class TargetReferenceSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     """A notification; `actor` is the latest actor (null for the system's own),
     `latest_actors` up to three, most recent first, as they were named then."""
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers.users import UserPublicSerializer
 from core.relations import FOLLOW_STATUSES
+from core.serializers import ModelSerializer
 from social.models import (
     COMMENT_MAX_LENGTH,
     COMMENT_ORDERINGS,
@@ -31,7 +32,7 @@ class FollowResultSerializer(serializers.Serializer):
     )
 
 
-class FollowRequestSerializer(serializers.ModelSerializer):
+class FollowRequestSerializer(ModelSerializer):
     """A request to follow the caller, with the requester as `user` (and the
     caller's own follow status of them)."""
 
@@ -47,7 +48,7 @@ class FollowRequestSerializer(serializers.ModelSerializer):
         return UserPublicSerializer(follow_user(follow, side="follower"), context=self.context).data
 
 
-class BlockSerializer(serializers.ModelSerializer):
+class BlockSerializer(ModelSerializer):
     """A block the caller made, with the blocked user as `user`."""
 
     user = UserPublicSerializer(source="blocked", read_only=True)
@@ -63,14 +64,14 @@ class BlockSerializer(serializers.ModelSerializer):
 REPORT_TARGET_TEXT_MAX = 200  # how much of a reported comment the review list shows
 
 
-class CommentMentionSerializer(serializers.ModelSerializer):
+class CommentMentionSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username"]
         read_only_fields = fields
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     """A comment as the API shows it. A deleted comment that still holds a thread shows
     as `deleted: true` with no author, an empty text and no mentions."""
 
@@ -154,7 +155,7 @@ class ReportCreateSerializer(serializers.Serializer):
     details = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     """A report as its reporter sees it."""
 
     class Meta:

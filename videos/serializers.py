@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import FormInputMixin, SlugRelatedField, StrictBooleanField
+from core.serializers import FormInputMixin, ModelSerializer, SlugRelatedField, StrictBooleanField
 from videos.fields import TagListField
 from videos.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -20,7 +20,7 @@ from videos.signed_urls import video_file_url
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["slug", "name"]
@@ -34,7 +34,7 @@ class RenditionSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-class VideoSerializer(serializers.ModelSerializer):
+class VideoSerializer(ModelSerializer):
     """A video as the API shows it; media URLs are absolute (and signed where the
     video is not public)."""
 

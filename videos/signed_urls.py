@@ -129,10 +129,23 @@ def video_files_are_public(video: Video) -> bool:
 
     The rule's filter is evaluated on the loaded video and its owner (joined by every
     video selector), so a page of videos costs no extra query; a rule this cannot
-    evaluate in memory is asked of the database instead.
+    evaluate in memory is asked of the database instead. The answer is kept on the
+    instance for as long as what it depends on is unchanged: a video's thumbnail,
+    playlist and renditions ask it once.
     """
     if video.pk is None:
         return False
+    owner = video.owner
+    depends_on = (video.status, video.visibility, owner.status, owner.is_private)
+    kept = video.__dict__.get("_files_public")
+    if kept is not None and kept[0] == depends_on:
+        return kept[1]
+    public = _video_files_are_public(video)
+    video.__dict__["_files_public"] = (depends_on, public)
+    return public
+
+
+def _video_files_are_public(video: Video) -> bool:
     try:
         return _q_matches(video_visibility_filter(viewer=AnonymousUser(), listed=True), video)
     except _NotInMemory:

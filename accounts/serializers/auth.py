@@ -6,7 +6,7 @@ from accounts.exceptions import USERNAME_RESERVED
 from accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, AuthSession
 from accounts.models import username_validator as model_username_validator
 from accounts.serializers.users import UserSerializer
-from core.serializers import EmailAddressField
+from core.serializers import EmailAddressField, ModelSerializer
 
 PASSWORD_FIELD_MAX_LENGTH = 4096  # far above the 128 the validators allow
 
@@ -167,7 +167,7 @@ class OAuthErrorSerializer(serializers.Serializer):
     error_description = serializers.CharField()
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     is_current = serializers.SerializerMethodField()
 
     class Meta:

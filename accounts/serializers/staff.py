@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import ModerationAction, User
+from core.serializers import ModelSerializer
 
 REASON_MAX_LENGTH = ModerationAction._meta.get_field("reason").max_length
 
@@ -36,7 +37,7 @@ class UserRoleChangeSerializer(serializers.Serializer):
     reason = reason_field(required=False, allow_blank=True, default="")
 
 
-class UserReferenceSerializer(serializers.ModelSerializer):
+class UserReferenceSerializer(ModelSerializer):
     """Who an entry is about, in brief."""
 
     class Meta:
@@ -45,7 +46,7 @@ class UserReferenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ModerationActionSerializer(serializers.ModelSerializer):
+class ModerationActionSerializer(ModelSerializer):
     actor = UserReferenceSerializer(
         allow_null=True, help_text="The staff member; null when the system acted."
     )

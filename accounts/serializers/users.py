@@ -8,6 +8,7 @@ from rest_framework.fields import SkipField
 from accounts.models import User
 from core.access import is_signed_in, is_staff
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUSES
+from core.serializers import ModelSerializer
 
 
 class PrivateFieldMixin:
@@ -35,7 +36,7 @@ class PrivateMethodField(PrivateFieldMixin, serializers.SerializerMethodField):
     pass
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     """A user as others see them; the user themself and staff also see `email`,
     `phone_number`, `last_login` and `two_factor_enabled`.
 

@@ -8,7 +8,6 @@ from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import SessionJWTAuthentication
@@ -58,6 +57,7 @@ from accounts.validators import PASSWORD_ERROR_CODES
 from core.errors import request_body_error
 from core.openapi import because, raises
 from core.requests import client_ip, client_user_agent
+from core.throttling import ScopedRateThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749, section 5.1
 

@@ -7,7 +7,6 @@ from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.exceptions import (
@@ -35,6 +34,7 @@ from accounts.services.passwords import (
 from accounts.validators import PASSWORD_ERROR_CODES
 from accounts.views.auth import NO_STORE, PublicAuthView, client_info
 from core.openapi import because, raises
+from core.throttling import ScopedRateThrottle
 
 ACCEPTED = OpenApiResponse(
     OpenApiTypes.OBJECT, description="Accepted: an empty object, `{}`, whatever happens next."

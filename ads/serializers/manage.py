@@ -20,6 +20,7 @@ from ads.exceptions import (
 from ads.models import MICROS_PER_COIN, MILLIS_PER_COIN, Advertiser, Campaign, Creative
 from ads.models.campaigns import INTEREST_MAX_LENGTH, LANGUAGE_MAX_LENGTH, TARGETING_MAX_ITEMS
 from ads.money import bid_display, bid_millicoins_parse, micro_coins_display
+from core.serializers import ModelSerializer
 
 NAME_MAX_LENGTH = 100
 AMOUNT_MAX_COINS = 1_000_000_000
@@ -32,7 +33,7 @@ _LANGUAGE = re.compile(r"\A[a-z]{2,8}\Z")
 # -- advertisers ------------------------------------------------------------------------
 
 
-class AdvertiserSerializer(serializers.ModelSerializer):
+class AdvertiserSerializer(ModelSerializer):
     """An advertiser as its owner (and staff) see it."""
 
     balance = serializers.SerializerMethodField(
@@ -205,7 +206,7 @@ class CampaignUpdateSerializer(CampaignWriteSerializer):
         super().__init__(*args, **kwargs)
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelSerializer):
     """A campaign as its advertiser's owner (and staff) see it: settings, targeting,
     spend and counts."""
 
@@ -287,7 +288,7 @@ class CreativeVideoSerializer(serializers.Serializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
 
-class CreativeSerializer(serializers.ModelSerializer):
+class CreativeSerializer(ModelSerializer):
     """A creative as its advertiser's owner (and staff) see it, with its review."""
 
     video = CreativeVideoSerializer(read_only=True)

@@ -20,7 +20,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ads.exceptions import AD_TOKEN_EXPIRED, AD_TOKEN_INVALID
@@ -29,6 +28,7 @@ from ads.serializers.tracking import ImpressionCountedSerializer, ImpressionSeri
 from ads.services.tracking import click_record, impression_record, tracking_event_record
 from core.openapi import because, raises
 from core.requests import client_ip
+from core.throttling import ScopedRateThrottle
 
 TAGS = ["ads"]
 # The smallest transparent GIF (1x1, 43 bytes): what an impression pixel answers.

@@ -7,6 +7,7 @@ A message's `cursor` is opaque: a client polls with the `next_cursor` it was giv
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import ModelSerializer
 from livestream.exceptions import INVALID_CHAT_CURSOR
 from livestream.models import (
     CHAT_BAN_REASON_MAX_LENGTH,
@@ -23,7 +24,7 @@ from livestream.services.chat import CHAT_TIMEOUT_MAX_MINUTES
 CHAT_CURSOR_MAX_LENGTH = 20
 
 
-class ChatMessageSerializer(serializers.ModelSerializer):
+class ChatMessageSerializer(ModelSerializer):
     author = UserPublicSerializer(read_only=True, allow_null=True)
     cursor = serializers.CharField(
         read_only=True, help_text="Opaque: poll with it as `after` for what follows."
@@ -87,7 +88,7 @@ class ChatBanCreateSerializer(ChatUsernameSerializer):
     )
 
 
-class StreamModeratorSerializer(serializers.ModelSerializer):
+class StreamModeratorSerializer(ModelSerializer):
     user = UserPublicSerializer(read_only=True)
 
     class Meta:
@@ -96,7 +97,7 @@ class StreamModeratorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChatTimeoutSerializer(serializers.ModelSerializer):
+class ChatTimeoutSerializer(ModelSerializer):
     user = UserPublicSerializer(read_only=True)
 
     class Meta:
@@ -105,7 +106,7 @@ class ChatTimeoutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChatBanSerializer(serializers.ModelSerializer):
+class ChatBanSerializer(ModelSerializer):
     user = UserPublicSerializer(read_only=True)
     banned_by = UserPublicSerializer(read_only=True, allow_null=True)
 

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import ModelSerializer
 from livestream.models import (
     GIFT_MESSAGE_MAX_LENGTH,
     GIFT_QUANTITY_MAX,
@@ -14,7 +15,7 @@ from livestream.models import (
 )
 
 
-class GiftSerializer(serializers.ModelSerializer):
+class GiftSerializer(ModelSerializer):
     """An item of the gift catalogue."""
 
     image = serializers.SerializerMethodField(help_text="The image's URL; null without one.")
@@ -47,7 +48,7 @@ class GiftSendSerializer(serializers.Serializer):
     )
 
 
-class GiftSentSerializer(serializers.ModelSerializer):
+class GiftSentSerializer(ModelSerializer):
     """A gift as sent: `coins` left the sender's wallet; `fee` went to the platform."""
 
     sender = UserPublicSerializer(read_only=True)
@@ -72,7 +73,7 @@ class GiftSentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GifterSerializer(serializers.ModelSerializer):
+class GifterSerializer(ModelSerializer):
     """A gifter of a broadcast and the coins they sent during it."""
 
     user = UserPublicSerializer(read_only=True)

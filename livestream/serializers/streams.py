@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
 from core.access import is_signed_in
-from core.serializers import SlugRelatedField, StrictBooleanField
+from core.serializers import ModelSerializer, SlugRelatedField, StrictBooleanField
 from livestream.models import SLOW_MODE_MAX_SECONDS, Stream
 from livestream.playback import playback_url
 from livestream.selectors.viewers import streams_viewer_count_attach
@@ -35,7 +35,7 @@ class StreamListSerializer(serializers.ListSerializer):
         return super().to_representation(streams)
 
 
-class StreamSerializer(serializers.ModelSerializer):
+class StreamSerializer(ModelSerializer):
     """A stream as anyone who may see it sees it."""
 
     owner = UserPublicSerializer(read_only=True)

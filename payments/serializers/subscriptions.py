@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
-from core.serializers import FormInputMixin, StrictBooleanField
+from core.serializers import FormInputMixin, ModelSerializer, StrictBooleanField
 from payments.models import CreatorTier, Subscription
 
 TIER_NAME_MAX_LENGTH = CreatorTier._meta.get_field("name").max_length
@@ -11,7 +11,7 @@ TIER_PERKS_MAX = 10
 TIER_PERK_MAX_LENGTH = 200
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(ModelSerializer):
     """A tier as anyone sees it."""
 
     class Meta:
@@ -20,7 +20,7 @@ class TierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OwnTierSerializer(serializers.ModelSerializer):
+class OwnTierSerializer(ModelSerializer):
     """A tier as its creator sees it."""
 
     subscriber_count = serializers.IntegerField(
@@ -53,7 +53,7 @@ class SubscriptionCreateSerializer(serializers.Serializer):
     tier = serializers.UUIDField(help_text="The tier's `id`.")
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     """A subscription as its subscriber sees it."""
 
     tier = TierSerializer(read_only=True)
@@ -77,7 +77,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubscriberSerializer(serializers.ModelSerializer):
+class SubscriberSerializer(ModelSerializer):
     """One of a creator's live subscriptions, as the creator sees it."""
 
     subscriber = UserPublicSerializer(read_only=True)

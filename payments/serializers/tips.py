@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import ModelSerializer
 from payments.models import TIP_DIRECTIONS, Tip
 
 TIP_MESSAGE_MAX_LENGTH = Tip._meta.get_field("message").max_length
@@ -26,7 +27,7 @@ class TipCreateSerializer(serializers.Serializer):
     )
 
 
-class TipSerializer(serializers.ModelSerializer):
+class TipSerializer(ModelSerializer):
     """A tip as its sender and recipient see it."""
 
     sender = UserPublicSerializer(read_only=True)

@@ -3,10 +3,11 @@ currency's minor units (cents); currencies are ISO 4217 codes."""
 
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer
 from payments.models import CoinPackage, TopUp
 
 
-class CoinPackageSerializer(serializers.ModelSerializer):
+class CoinPackageSerializer(ModelSerializer):
     class Meta:
         model = CoinPackage
         fields = ("id", "name", "coins", "price", "currency")
@@ -19,7 +20,7 @@ class TopUpCreateSerializer(serializers.Serializer):
     )
 
 
-class TopUpSerializer(serializers.ModelSerializer):
+class TopUpSerializer(ModelSerializer):
     checkout_url = serializers.URLField(
         read_only=True, help_text="Where the payer completes the purchase."
     )

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers.users import UserPublicSerializer
+from core.serializers import ModelSerializer
 from payments.models import REFERENCE_TYPES, LedgerEntry, Payout
 from payments.selectors.wallet import (
     ledger_entry_counterparty,
@@ -69,7 +70,7 @@ class LedgerReferenceSerializer(serializers.Serializer):
         return fields
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ModelSerializer):
     """One line of a statement: coins in (positive) or out (negative) of one account."""
 
     kind = serializers.CharField(source="transaction.kind", help_text="What moved the coins.")
@@ -108,7 +109,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return {"type": reference[0], "id": str(reference[1])}
 
 
-class PayoutSerializer(serializers.ModelSerializer):
+class PayoutSerializer(ModelSerializer):
     class Meta:
         model = Payout
         fields = [

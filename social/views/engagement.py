@@ -18,11 +18,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers.users import UserPublicSerializer
 from core.openapi import because, raises
+from core.throttling import ScopedRateThrottle
 from social.models import SHARE_CHANNELS, Bookmark, VideoLike
 from social.selectors import access_video_engage, bookmark_list, follow_user, video_like_list
 from social.serializers import (

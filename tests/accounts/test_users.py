@@ -20,7 +20,7 @@ from accounts.services.sessions import session_end
 from accounts.services.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from accounts.tokens import SESSION_CLAIM
 from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
-from tests.conftest import error_body, validation_errors
+from tests.conftest import error_body, error_one, validation_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -840,3 +840,36 @@ def test_search_needs_a_signed_in_user(api_client):
     response = api_client.get(USERS_URL, {"search": "a"})
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("confirmed", [True, False])
+def test_users_me_is_one_query_with_the_two_factor_flag(
+    make_auth_client, django_assert_num_queries, confirmed
+):
+    user = UserFactory()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
+    client = make_auth_client(user)
+
+    # The session, its user and the two-factor flag (the test cache counts the
+    # throttle: on the database cache it is one statement more, core.rates).
+    with django_assert_num_queries(1):
+        response = client.get("/api/v1/users/me/")
+
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["two_factor_enabled"]) == (
+        str(user.pk),
+        confirmed,
+    )
+
+
+@pytest.mark.parametrize("claim", [SESSION_CLAIM, "user_id"])
+def test_a_token_whose_ids_are_not_uuids_is_refused(api_client, claim):
+    user = UserFactory()
+    token = AccessToken.for_user(user)
+    token[SESSION_CLAIM] = str(uuid.uuid4())
+    token[claim] = "not-a-uuid"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api_client.get("/api/v1/users/me/")
+
+    assert error_one(response, 401) == ("token_not_valid", None)

@@ -98,3 +98,16 @@ def redis_client():
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     return client
+
+
+def use_redis_cache(settings, prefix: str) -> None:
+    """Make the test Redis the default cache, as production configures it, its keys
+    under `prefix` (delete them after: the Redis database is shared)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.TimedCache",
+            "TIMED_BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }

@@ -18,7 +18,7 @@ from livestream.selectors.viewers import (
     unique_viewers_group,
 )
 from livestream.services.viewers import UNIQUE_VIEWER_SECONDS, viewer_heartbeat_record
-from tests.livestream.conftest import REDIS_URL, redis_client
+from tests.livestream.conftest import redis_client, use_redis_cache
 
 T0 = datetime(2026, 12, 6, 12, 0, 0, tzinfo=UTC)
 STREAM = uuid.uuid4()
@@ -31,14 +31,7 @@ def store(request, settings):
     prefix = f"test-presence-{uuid.uuid4().hex}"
     if request.param == "redis":
         client = redis_client()
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "core.cache.TimedCache",
-                "TIMED_BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": prefix,
-            }
-        }
+        use_redis_cache(settings, prefix)
     assert isinstance(presence(), RedisPresence if request.param == "redis" else DatabasePresence)
     yield request.param
     if request.param == "redis":

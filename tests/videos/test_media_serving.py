@@ -459,6 +459,26 @@ def test_public_or_not_is_decided_without_a_query_and_agrees_with_the_selector(
     assert sum(in_memory.values()) == 2  # ready + public, owner public, active or pending
 
 
+def test_a_videos_files_ask_the_privacy_rule_once_until_what_it_reads_changes(monkeypatch):
+    from videos import signed_urls
+
+    asked = []
+    real = signed_urls._video_files_are_public
+    monkeypatch.setattr(
+        signed_urls, "_video_files_are_public", lambda video: asked.append(video) or real(video)
+    )
+    video = VideoFactory(status=Video.Status.READY, visibility=V.PUBLIC)
+
+    assert [video_files_are_public(video) for _ in range(3)] == [True, True, True]
+    assert len(asked) == 1
+    video.visibility = V.PRIVATE
+    assert video_files_are_public(video) is False
+    video.owner.is_private = True
+    video.visibility = V.PUBLIC
+    assert video_files_are_public(video) is False
+    assert len(asked) == 3
+
+
 def test_media_urls_cost_no_query_per_video_in_lists(make_auth_client):
     """The owner's list mixes plain (public) and signed (private) URLs."""
     owner = UserFactory()

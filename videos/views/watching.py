@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from core.access import is_signed_in
 from core.openapi import because, raises
 from core.requests import client_ip
+from core.serializers import ModelSerializer
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import WatchHistoryEntry
 from videos.selectors import access_video, watch_history_list
@@ -59,7 +60,7 @@ class ViewRecordedSerializer(serializers.Serializer):
     view_count = serializers.IntegerField(help_text="The video's view count after it.")
 
 
-class WatchHistoryEntrySerializer(serializers.ModelSerializer):
+class WatchHistoryEntrySerializer(ModelSerializer):
     video = VideoSerializer(read_only=True)
 
     class Meta:
