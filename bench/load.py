@@ -235,11 +235,13 @@ def wrk_command(url: str, script_path: str, seconds: int, connections: int, **op
 
 
 def wrk(url: str, script: str, seconds: int, connections: int) -> dict:
-    """`script` run by wrk against `url` for `seconds`: `wrk_parse`'s figures."""
+    """`script` run by wrk against `url` for `seconds`: `wrk_parse`'s figures. A request
+    times out after 10 s (wrk's default, 2 s, is shorter than a login on a busy machine:
+    a timed-out request is a socket error, not a slow one)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        command = wrk_command(url, handle.name, seconds, connections)
+        command = wrk_command(url, handle.name, seconds, connections, timeout="10s")
         output = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
     finally:
         os.unlink(handle.name)
