@@ -35,6 +35,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -360,8 +361,14 @@ def run_database(database: str, options) -> tuple[dict[str, dict], float]:
                 say(f"{database}: {endpoint.name}")
                 preflight(url, endpoint, fixtures["token"], database=database)
                 if options.warmup:
-                    script = lua_script(endpoint, fixtures["token"])
-                    wrk(url, script, options.warmup, options.connections)
+                    warm_up(
+                        url,
+                        endpoint,
+                        fixtures["token"],
+                        seconds=options.warmup,
+                        clients=options.workers,
+                        database=database,
+                    )
                 script = lua_script(endpoint, fixtures["token"])
                 figures = wrk(url, script, options.seconds, options.connections)
                 measured[endpoint.name] = (endpoint.target, figures)
@@ -378,27 +385,8 @@ def preflight(url: str, endpoint: Endpoint, token: str, *, database: str) -> Non
     """One request of `endpoint` (a like and an unlike for like/unlike) before the load:
     it must answer 2xx, a list a full page of `PAGE_SIZE` items, a view `counted: true`.
     Stops the run otherwise: figures of failing requests or short pages mean nothing."""
-    headers = {"Content-Type": "application/json"}
-    if endpoint.signed_in:
-        headers["Authorization"] = f"Bearer {token}"
-    if endpoint.counted_view:
-        headers["X-Client-Key"] = f"bench-preflight-{uuid.uuid4().hex}"
-    methods = ["POST", "DELETE"] if endpoint.like_unlike else [endpoint.method]
-    for method in methods:
-        request = urllib.request.Request(  # noqa: S310 - loopback only
-            url + endpoint.path,
-            data=endpoint.body.encode() if endpoint.body and method != "DELETE" else None,
-            headers=headers,
-            method=method,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            raise SystemExit(
-                f"{database}: {method} {endpoint.path} answered {error.code}, not 2xx: "
-                f"{error.read()[:500]!r}"
-            ) from error
+    for method in ["POST", "DELETE"] if endpoint.like_unlike else [endpoint.method]:
+        body = send(url, endpoint, token, method=method, database=database)
         if endpoint.full_page:
             items = len(json.loads(body)["results"])
             if items != PAGE_SIZE:
@@ -408,6 +396,53 @@ def preflight(url: str, endpoint: Endpoint, token: str, *, database: str) -> Non
                 )
         if endpoint.counted_view and not json.loads(body)["counted"]:
             raise SystemExit(f"{database}: {endpoint.name} did not count a first view: {body!r}")
+
+
+def warm_up(
+    url: str, endpoint: Endpoint, token: str, *, seconds: float, clients: int, database: str
+) -> None:
+    """`clients` clients (one per gunicorn worker) sending `endpoint`'s requests one
+    after another for `seconds`. Unlike a wrk run, it returns with no request left in
+    flight: wrk leaves one request a connection queued at the server, which would be
+    served in the measured run's time (a second each for logins on a busy machine). The
+    requests the previous endpoint's run left are served before its own, so they are
+    gone too when it returns."""
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        sent = 0
+        while not sent or time.monotonic() < deadline:
+            method = "DELETE" if endpoint.like_unlike and sent % 2 else endpoint.method
+            send(url, endpoint, token, method=method, database=database)
+            sent += 1
+
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+
+
+def send(url: str, endpoint: Endpoint, token: str, *, method: str, database: str) -> bytes:
+    """One `method` request of `endpoint` (a fresh viewer for a counted view): the body
+    of its 2xx answer. Stops the run on any other answer."""
+    headers = {"Content-Type": "application/json"}
+    if endpoint.signed_in:
+        headers["Authorization"] = f"Bearer {token}"
+    if endpoint.counted_view:
+        headers["X-Client-Key"] = f"bench-once-{uuid.uuid4().hex}"
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url + endpoint.path,
+        data=endpoint.body.encode() if endpoint.body and method != "DELETE" else None,
+        headers=headers,
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.read()
+    except urllib.error.HTTPError as error:
+        raise SystemExit(
+            f"{database}: {method} {endpoint.path} answered {error.code}, not 2xx: "
+            f"{error.read()[:500]!r}"
+        ) from error
 
 
 def _free_port() -> int:
@@ -445,7 +480,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--seconds", type=int, default=5, help="of load per endpoint")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds before each (0: none)")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds before each (0: none)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(

@@ -167,7 +167,8 @@ def results_section(results: dict[str, dict[str, dict]], meta: dict) -> str:
         "",
         f"{meta['machine']}, load average {load} at the start. gunicorn with "
         f"{meta['workers']} workers; wrk with 1 thread, {meta['connections']} connections, "
-        f"{meta['warmup_seconds']} s of warm-up then {meta['seconds']} s per endpoint; "
+        f"{meta['warmup_seconds']:g} s of warm-up (a client a worker) then {meta['seconds']} s "
+        "per endpoint; "
         f"`{meta['seed']}`; lists at `page_size={meta['page_size']}` (every page full). "
         f"The whole run took {meta['total_seconds'] / 60:.1f} min.",
         "",

@@ -231,8 +231,9 @@ def test_results_section_says_how_the_run_was_made_and_what_failed():
     assert section[2] == (
         "x86_64, 2 cores (AMD EPYC), Python 3.11.7, load average 1.50, 1.25, 0.50 at the "
         "start. gunicorn with 2 workers; wrk with 1 thread, 8 connections, 1 s of warm-up "
-        "then 5 s per endpoint; `seed_demo --bulk --users 300 --videos 3000 --media-videos 0`; "
-        "lists at `page_size=20` (every page full). The whole run took 5.2 min."
+        "(a client a worker) then 5 s per endpoint; "
+        "`seed_demo --bulk --users 300 --videos 3000 --media-videos 0`; lists at "
+        "`page_size=20` (every page full). The whole run took 5.2 min."
     )
     assert section[4:8] == ratios_table(results).splitlines()
     assert section[9:] == [
