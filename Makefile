@@ -79,9 +79,9 @@ superuser: migrate  ## Create an admin account for /admin/
 demo: migrate  ## Fill the database with demo data (sign in as demo_admin or demo_user)
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py seed_demo $(DEMO_ARGS)
 
-bench: install  ## Load: gunicorn on SQLite and PostgreSQL, wrk per endpoint (needs wrk)
+bench: install  ## Load: each endpoint against its target, on SQLite and PostgreSQL (needs wrk; about 5.5 min)
 	$(BIN)/python bench/load.py --database sqlite --database postgres \
-		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres) $(BENCH_ARGS)
 
 bench-feeds: install  ## Feed latency at 10k and 1M videos, page 1 vs a deep page (slow)
 	$(BIN)/python bench/feed_latency.py --database sqlite --database postgres \

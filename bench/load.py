@@ -1,13 +1,23 @@
 """Load benchmark: gunicorn serving the app on SQLite and on PostgreSQL, driven by wrk.
 
-Not a test and not in CI: run it by hand (`make bench`). For each database it builds a
-throwaway database, seeds it with `manage.py seed_demo`, serves the app with gunicorn
-on loopback, and drives each endpoint with wrk from another process for a fixed time.
-It reports requests per second and p50/p99 latency per endpoint, and each figure as a
-ratio to the authenticated trivial endpoint (`users/me/`) measured in the same run:
-the ratios travel between machines, the absolute numbers do not.
+Not a test and not in CI: run it by hand (`make bench`, about 5 minutes on two cores).
+For each database it builds a throwaway database, seeds it with `manage.py seed_demo
+--bulk` (small: a few thousand videos, enough that every list page is full), serves the
+app with gunicorn on loopback, checks each endpoint once (a 2xx answer; a full page of
+`PAGE_SIZE` items for lists; a counted view), and drives each with wrk from another
+process: a short warm-up, then a fixed time. It reports requests per second and p50/p99
+latency per endpoint, each endpoint's ratio to `users/me/` (the authenticated trivial
+endpoint) measured in the same run, and its target: the ratios travel between machines,
+the absolute numbers do not.
 
-    .venv/bin/python bench/load.py --database sqlite --database postgres --seconds 10
+It writes `bench/results.json` (overwritten each run: database -> endpoint -> figures,
+and `meta`), appends a dated section to `bench/RESULTS.md`, and prints the ratios table
+last. It exits with status 1, after writing them, when an endpoint answered anything but
+2xx, had socket errors, or a view did not count (`--no-results` writes neither file: a
+smoke run).
+
+    .venv/bin/python bench/load.py --database sqlite --database postgres
+    .venv/bin/python bench/load.py --database sqlite --seconds 1 --warmup 0 --no-results
 """
 
 import argparse
@@ -17,31 +27,60 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load_report  # noqa: E402 - needs ROOT on the path
+from bench.load_report import HEALTH, ME, Target, wrk_parse  # noqa: E402 (ads.py, live.py)
+
 PYTHON = sys.executable
+RESULTS = ROOT / "bench" / "RESULTS.md"
+RESULTS_JSON = ROOT / "bench" / "results.json"
 DEMO_PASSWORD = "demo-password-123"  # seed_demo's documented demo password
 UNLIMITED = "1000000/min"
+PAGE_SIZE = 20
+API = "/api/v1"
+# Small enough to seed in seconds, large enough that every list is a full page: the
+# following feed (demo_user follows up to 200 creators), trending and for-you (about 50
+# recent public videos with a score), and the busiest creator's profile (about 50).
+SEED_ARGS = ("--bulk", "--users", "300", "--videos", "3000", "--media-videos", "0")
 
 FIXTURES = """
 import json, django
 django.setup()
+from django.db.models import Count, Q
 from accounts.models import User
 from accounts.services.sessions import ClientInfo, session_start
 from videos.models import Video
 user = User.objects.get(username="demo_user")
 _, tokens = session_start(user=user, client=ClientInfo(ip_address="127.0.0.1"))
-video = Video.objects.filter(status="ready", visibility="public", owner__is_private=False,
-                             owner__status="active").order_by("-published_at").first()
-print(json.dumps({"token": tokens.access_token, "video": str(video.pk)}))
+video = (
+    Video.objects.filter(status="ready", visibility="public", allow_comments=True,
+                         duration_seconds__isnull=False, owner__is_private=False,
+                         owner__status="active")
+    .exclude(owner=user).order_by("-published_at").first()
+)
+profile = (
+    User.objects.filter(status="active", is_private=False, is_staff=False)
+    .annotate(public=Count("videos", filter=Q(videos__status="ready",
+                                              videos__visibility="public")))
+    .order_by("-public", "username").first()
+)
+print(json.dumps({"token": tokens.access_token, "video": str(video.pk),
+                  "duration": video.duration_seconds, "profile": profile.username}))
 """
 
 
@@ -50,48 +89,133 @@ class Endpoint:
     name: str
     method: str
     path: str
-    authenticated: bool = False
+    target: Target | None = None
+    signed_in: bool = False
     body: str = ""
-    alternate_delete: bool = False  # POST then DELETE, so every request writes
+    full_page: bool = False  # a list: its page must hold PAGE_SIZE items
+    like_unlike: bool = False  # POST then DELETE in turn, so every request writes
+    counted_view: bool = False  # a fresh anonymous viewer each request, so each counts
 
 
-def endpoints(video_id: str) -> list[Endpoint]:
+def endpoints(fixtures: dict) -> list[Endpoint]:
+    """What the benchmark drives, in order, each with its target beside it."""
+    video, profile = fixtures["video"], fixtures["profile"]
+    page = f"?page_size={PAGE_SIZE}"
     login = json.dumps({"username": "demo_user", "password": DEMO_PASSWORD})
+    comment = json.dumps({"text": "A comment from the load benchmark."})
+    view = json.dumps({"watched_seconds": fixtures["duration"]})
+    video_path = f"{API}/videos/{video}"
     return [
-        Endpoint("health", "GET", "/api/v1/health/"),
-        Endpoint("users/me (authenticated trivial)", "GET", "/api/v1/users/me/", True),
-        Endpoint("following feed", "GET", "/api/v1/feed/following/", True),
-        Endpoint("trending feed", "GET", "/api/v1/feed/trending/"),
-        Endpoint("video detail", "GET", f"/api/v1/videos/{video_id}/", True),
-        Endpoint("like / unlike", "POST", f"/api/v1/videos/{video_id}/like/", True, "", True),
+        Endpoint(HEALTH, "GET", f"{API}/health/"),
+        Endpoint(ME, "GET", f"{API}/users/me/", Target(0.4, of=HEALTH), signed_in=True),
         Endpoint(
-            "comment",
-            "POST",
-            f"/api/v1/videos/{video_id}/comments/",
-            True,
-            json.dumps({"text": "A comment from the load benchmark."}),
+            "following feed",
+            "GET",
+            f"{API}/feed/following/{page}",
+            Target(0.5),
+            signed_in=True,
+            full_page=True,
         ),
-        Endpoint("login (Argon2)", "POST", "/api/v1/auth/login/", False, login),
+        Endpoint(
+            "for-you feed",
+            "GET",
+            f"{API}/feed/for-you/{page}",
+            Target(0.5),
+            signed_in=True,
+            full_page=True,
+        ),
+        Endpoint(
+            "trending feed",
+            "GET",
+            f"{API}/feed/trending/{page}",
+            Target(0.5),
+            signed_in=True,
+            full_page=True,
+        ),
+        Endpoint("video detail", "GET", f"{video_path}/", Target(0.5), signed_in=True),
+        Endpoint("profile", "GET", f"{API}/users/{profile}/", Target(0.5), signed_in=True),
+        Endpoint(
+            "profile videos",
+            "GET",
+            f"{API}/users/{profile}/videos/{page}",
+            Target(0.5),
+            signed_in=True,
+            full_page=True,
+        ),
+        Endpoint(
+            "like/unlike",
+            "POST",
+            f"{video_path}/like/",
+            Target(0.6),
+            signed_in=True,
+            like_unlike=True,
+        ),
+        Endpoint(
+            "comment", "POST", f"{video_path}/comments/", Target(0.35), signed_in=True, body=comment
+        ),
+        # Anonymous, with a new X-Client-Key each time: a viewer counts once an hour (a
+        # signed-in viewer's view also moves their history entry: not measured here).
+        Endpoint(
+            "counted view",
+            "POST",
+            f"{video_path}/views/",
+            Target(0.6),
+            body=view,
+            counted_view=True,
+        ),
+        Endpoint("login (Argon2)", "POST", f"{API}/auth/login/", body=login),
     ]
 
 
-def lua_script(endpoint: Endpoint, token: str) -> str:
-    headers = ['wrk.headers["Content-Type"] = "application/json"']
-    if endpoint.authenticated:
-        headers.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+def lua_script(endpoint: Endpoint, token: str, client_key_prefix: str = "") -> str:
+    """wrk's script for `endpoint`. A counted view sends `X-Client-Key:
+    <client_key_prefix><n>` (a fresh prefix per wrk run: by default a random one) and
+    reports at the end how many answers said `counted: true`."""
+    lines = ['wrk.headers["Content-Type"] = "application/json"']
+    if endpoint.signed_in:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
     body = json.dumps(endpoint.body) if endpoint.body else "nil"
-    if endpoint.alternate_delete:
-        request = (
-            "local n = 0\nrequest = function()\n  n = n + 1\n"
-            '  local method = (n % 2 == 1) and "POST" or "DELETE"\n'
-            f'  return wrk.format(method, "{endpoint.path}", nil, nil)\nend\n'
-        )
+    if endpoint.like_unlike:
+        lines += [
+            "local n = 0",
+            "request = function()",
+            "  n = n + 1",
+            '  local method = (n % 2 == 1) and "POST" or "DELETE"',
+            f'  return wrk.format(method, "{endpoint.path}", nil, nil)',
+            "end",
+        ]
+    elif endpoint.counted_view:
+        prefix = client_key_prefix or f"bench-{uuid.uuid4().hex}-"
+        lines += [
+            f'local prefix, n = "{prefix}", 0',
+            "request = function()",
+            "  n = n + 1",
+            '  local headers = {["X-Client-Key"] = prefix .. n}',
+            "  for name, value in pairs(wrk.headers) do headers[name] = value end",
+            f'  return wrk.format("POST", "{endpoint.path}", headers, {body})',
+            "end",
+            "threads = {}",
+            "setup = function(thread) table.insert(threads, thread) end",
+            "counted, not_counted = 0, 0",
+            "response = function(status, headers, body)",
+            "  if string.find(body, '\"counted\":%s*true') then counted = counted + 1",
+            "  else not_counted = not_counted + 1 end",
+            "end",
+            "done = function(summary, latency, requests)",
+            "  local yes, no = 0, 0",
+            "  for _, thread in ipairs(threads) do",
+            '    yes = yes + thread:get("counted"); no = no + thread:get("not_counted")',
+            "  end",
+            '  io.write(string.format("Counted views: %d, not counted: %d\\n", yes, no))',
+            "end",
+        ]
     else:
-        request = (
-            "request = function()\n"
-            f'  return wrk.format("{endpoint.method}", "{endpoint.path}", nil, {body})\nend\n'
-        )
-    return "\n".join(headers) + "\n" + request
+        lines += [
+            "request = function()",
+            f'  return wrk.format("{endpoint.method}", "{endpoint.path}", nil, {body})',
+            "end",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def wrk_command(url: str, script_path: str, seconds: int, connections: int, **options) -> list:
@@ -111,34 +235,18 @@ def wrk_command(url: str, script_path: str, seconds: int, connections: int, **op
     ]
 
 
-def wrk_parse(output: str) -> dict:
-    """Requests a second, p50 and p99 in milliseconds and the count of errors (non-2xx
-    answers, plus connection errors and timeouts) from wrk's report."""
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": _milliseconds(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
-        "p99": _milliseconds(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
-        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
-        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
-    }
-
-
 def wrk(url: str, script: str, seconds: int, connections: int) -> dict:
+    """`script` run by wrk against `url` for `seconds`: `wrk_parse`'s figures. A request
+    times out after 10 s (wrk's default, 2 s, is shorter than a login on a busy machine:
+    a timed-out request is a socket error, not a slow one)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    command = wrk_command(url, handle.name, seconds, connections)
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-    os.unlink(handle.name)
-    return wrk_parse(output)
-
-
-def _milliseconds(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+    try:
+        command = wrk_command(url, handle.name, seconds, connections, timeout="10s")
+        output = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+    finally:
+        os.unlink(handle.name)
+    return wrk_parse(output.stdout)
 
 
 def manage(env: dict, *args: str) -> str:
@@ -152,15 +260,34 @@ def manage(env: dict, *args: str) -> str:
 
 
 def database_url(database: str, postgres_url: str, folder: str) -> str:
+    """A new empty database of `database`'s kind: a file in `folder`, or a PostgreSQL
+    database beside `postgres_url`'s named after this process (runs from two worktrees
+    at once do not meet); `database_drop` removes the latter."""
     if database == "sqlite":
         return f"sqlite:///{folder}/bench.sqlite3"
     import psycopg
 
-    admin_url = postgres_url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute('DROP DATABASE IF EXISTS "bench_load"')
-        connection.execute('CREATE DATABASE "bench_load"')
-    return postgres_url.rsplit("/", 1)[0] + "/bench_load"
+    with psycopg.connect(_admin_url(postgres_url), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{_postgres_name()}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{_postgres_name()}"')
+    return postgres_url.rsplit("/", 1)[0] + f"/{_postgres_name()}"
+
+
+def database_drop(database: str, postgres_url: str) -> None:
+    if database == "sqlite":
+        return  # in the folder, removed with it
+    import psycopg
+
+    with psycopg.connect(_admin_url(postgres_url), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{_postgres_name()}" WITH (FORCE)')
+
+
+def _admin_url(postgres_url: str) -> str:
+    return postgres_url.replace("postgres://", "postgresql://", 1)
+
+
+def _postgres_name() -> str:
+    return f"bench_load_{os.getpid()}"
 
 
 def server_env(database_url: str, folder: str, **extra: str) -> dict[str, str]:
@@ -200,43 +327,132 @@ def gunicorn_start(env: dict, *, port: int, workers: int, args: tuple[str, ...] 
     )
 
 
-def run_database(database: str, options) -> list[tuple[Endpoint, dict]]:
+def run_database(database: str, options) -> tuple[dict[str, dict], float]:
+    """Seed a throwaway `database`, serve it, and drive every endpoint: its figures
+    (`database_figures`) and the seconds its setup took (migrating, seeding)."""
     folder = tempfile.mkdtemp(prefix="bench-load-")
-    env = server_env(
-        database_url(database, options.postgres_url, folder),
-        folder,
-        ACCOUNTS_SIGN_IN_FAILURE_LIMIT="1000000",
-        **{
-            f"THROTTLE_{scope}_RATE": UNLIMITED
-            for scope in ("ANONYMOUS", "USER", "SIGN_IN", "REGISTER", "SHARE")
-        },
-    )
-    print(f"{database}: migrating and seeding", file=sys.stderr)
-    manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    manage(env, "seed_demo", "--users", str(options.users), "--videos", str(options.videos))
-    manage(env, "compute_trending")
-    fixtures = json.loads(manage(env, "shell", "-c", FIXTURES).strip().splitlines()[-1])
-
-    port = options.port
-    server = gunicorn_start(env, port=port, workers=options.workers)
     try:
-        _wait_for(f"http://127.0.0.1:{port}/api/v1/health/")
-        results = []
-        for endpoint in endpoints(fixtures["video"]):
-            print(f"{database}: {endpoint.name}", file=sys.stderr)
-            script = lua_script(endpoint, fixtures["token"])
-            results.append(
-                (
-                    endpoint,
-                    wrk(f"http://127.0.0.1:{port}", script, options.seconds, options.connections),
-                )
-            )
-        return results
+        env = server_env(
+            database_url(database, options.postgres_url, folder),
+            folder,
+            ACCOUNTS_SIGN_IN_FAILURE_LIMIT="1000000",
+            **{
+                f"THROTTLE_{scope}_RATE": UNLIMITED
+                for scope in ("ANONYMOUS", "USER", "SIGN_IN", "REGISTER", "SHARE")
+            },
+        )
+        say(f"{database}: migrating and seeding (seed_demo {' '.join(options.seed)})")
+        started = time.monotonic()
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        # The bulk seed sets each video's trending score as `compute_trending` would
+        # from its views; running the command would zero them (no view rows).
+        manage(env, "seed_demo", *options.seed)
+        fixtures = json.loads(manage(env, "shell", "-c", FIXTURES).strip().splitlines()[-1])
+        setup = time.monotonic() - started
+        say(f"{database}: ready in {setup:.0f} s")
+        port = options.port or _free_port()
+        server = gunicorn_start(env, port=port, workers=options.workers)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_for(f"{url}{API}/health/")
+            measured = {}
+            for endpoint in endpoints(fixtures):
+                say(f"{database}: {endpoint.name}")
+                preflight(url, endpoint, fixtures["token"], database=database)
+                if options.warmup:
+                    warm_up(
+                        url,
+                        endpoint,
+                        fixtures["token"],
+                        seconds=options.warmup,
+                        clients=options.workers,
+                        database=database,
+                    )
+                script = lua_script(endpoint, fixtures["token"])
+                figures = wrk(url, script, options.seconds, options.connections)
+                measured[endpoint.name] = (endpoint.target, figures)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        return load_report.database_figures(measured), setup
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
+        database_drop(database, options.postgres_url)
+
+
+def preflight(url: str, endpoint: Endpoint, token: str, *, database: str) -> None:
+    """One request of `endpoint` (a like and an unlike for like/unlike) before the load:
+    it must answer 2xx, a list a full page of `PAGE_SIZE` items, a view `counted: true`.
+    Stops the run otherwise: figures of failing requests or short pages mean nothing."""
+    for method in ["POST", "DELETE"] if endpoint.like_unlike else [endpoint.method]:
+        body = send(url, endpoint, token, method=method, database=database)
+        if endpoint.full_page:
+            items = len(json.loads(body)["results"])
+            if items != PAGE_SIZE:
+                raise SystemExit(
+                    f"{database}: {endpoint.name} ({endpoint.path}) holds {items} items, not "
+                    f"{PAGE_SIZE}: the seed is too small for a full page (SEED_ARGS, --seed)."
+                )
+        if endpoint.counted_view and not json.loads(body)["counted"]:
+            raise SystemExit(f"{database}: {endpoint.name} did not count a first view: {body!r}")
+
+
+def warm_up(
+    url: str, endpoint: Endpoint, token: str, *, seconds: float, clients: int, database: str
+) -> None:
+    """`clients` clients (one per gunicorn worker) sending `endpoint`'s requests one
+    after another for `seconds`. Unlike a wrk run, it returns with no request left in
+    flight: wrk leaves one request a connection queued at the server, which would be
+    served in the measured run's time (a second each for logins on a busy machine). The
+    requests the previous endpoint's run left are served before its own, so they are
+    gone too when it returns."""
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        sent = 0
+        while not sent or time.monotonic() < deadline:
+            method = "DELETE" if endpoint.like_unlike and sent % 2 else endpoint.method
+            send(url, endpoint, token, method=method, database=database)
+            sent += 1
+
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+
+
+def send(url: str, endpoint: Endpoint, token: str, *, method: str, database: str) -> bytes:
+    """One `method` request of `endpoint` (a fresh viewer for a counted view): the body
+    of its 2xx answer. Stops the run on any other answer."""
+    headers = {"Content-Type": "application/json"}
+    if endpoint.signed_in:
+        headers["Authorization"] = f"Bearer {token}"
+    if endpoint.counted_view:
+        headers["X-Client-Key"] = f"bench-once-{uuid.uuid4().hex}"
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url + endpoint.path,
+        data=endpoint.body.encode() if endpoint.body and method != "DELETE" else None,
+        headers=headers,
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.read()
+    except urllib.error.HTTPError as error:
+        raise SystemExit(
+            f"{database}: {method} {endpoint.path} answered {error.code}, not 2xx: "
+            f"{error.read()[:500]!r}"
+        ) from error
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _wait_for(url: str, seconds: float = 30) -> None:
@@ -263,38 +479,61 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="of load per endpoint")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds before each (0: none)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--videos", type=int, default=1000)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--seed",
+        nargs=argparse.REMAINDER,
+        default=list(SEED_ARGS),
+        help=f"seed_demo's arguments, last on the line (default: {' '.join(SEED_ARGS)})",
+    )
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's (default: a free one)")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the file to append to")
+    parser.add_argument("--json", type=Path, default=RESULTS_JSON, help="the file to write")
+    parser.add_argument("--no-results", action="store_true", help="write neither file")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
 
-    print(f"Load run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.")
-    print(
-        f"gunicorn with {options.workers} workers; wrk with 1 thread, {options.connections} "
-        f"connections, {options.seconds} s per endpoint; seed_demo --users {options.users} "
-        f"--videos {options.videos}.\n"
-    )
+    started, clock = datetime.now(UTC), time.monotonic()
+    load_start = os.getloadavg()
+    results, setup = {}, {}
     for database in options.database or ["sqlite", "postgres"]:
-        results = run_database(database, options)
-        base = next(result for endpoint, result in results if endpoint.path.endswith("/me/"))
-        print(f"### {database}\n")
-        print("| endpoint | req/s | p50 (ms) | p99 (ms) | req/s vs users/me | p50 vs users/me |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for endpoint, result in results:
-            errors = f" ({result['errors']} non-2xx)" if result["errors"] else ""
-            print(
-                f"| {endpoint.name}{errors} | {result['rps']:.0f} | {result['p50']:.1f} "
-                f"| {result['p99']:.1f} | {result['rps'] / base['rps']:.2f} "
-                f"| {result['p50'] / base['p50']:.2f} |",
-                flush=True,
-            )
-        print()
+        results[database], setup[database] = run_database(database, options)
+    meta = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "seconds": options.seconds,
+        "warmup_seconds": options.warmup,
+        "connections": options.connections,
+        "workers": options.workers,
+        "seed": "seed_demo " + " ".join(options.seed),
+        "page_size": PAGE_SIZE,
+        "setup_seconds": {database: round(took, 1) for database, took in setup.items()},
+        "total_seconds": round(time.monotonic() - clock, 1),
+        "load_average_start": [round(n, 2) for n in load_start],
+        "load_average_end": [round(n, 2) for n in os.getloadavg()],
+    }
+    if not options.no_results:
+        options.json.write_text(json.dumps({**results, "meta": meta}, indent=2) + "\n")
+        with options.results.open("a") as handle:
+            handle.write("\n" + load_report.results_section(results, meta))
+        say(f"Wrote {options.json} and appended to {options.results}.")
+    print(
+        f"\nLoad run of {started:%Y-%m-%d %H:%M} UTC on {meta['machine']}, "
+        f"{meta['total_seconds'] / 60:.1f} min.\n\n{load_report.ratios_table(results)}\n"
+        f"{load_report.targets_summary(results)}",
+        flush=True,
+    )
+    found = load_report.problems(results)
+    if found:
+        banner = "!" * 72
+        lines = [banner, "THE RUN HAD FAILURES: its figures are not to be trusted.", *found, banner]
+        print("\n" + "\n".join(lines), flush=True)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
