@@ -656,6 +656,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks, started by `celery -A config beat` (a worker runs them).
 CELERY_BEAT_SCHEDULE = {
+    # The query planner's statistics: SQLite gathers none by itself (core.database).
+    "core-database-statistics": {
+        "task": "core.tasks.database_statistics_refresh_task",
+        "schedule": timedelta(hours=6),
+    },
     # The trending feed reads stored scores: keep them fresh.
     "videos-trending-compute": {
         "task": "videos.tasks.trending_compute_task",

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from celery import Task, current_app
+from celery import Task, current_app, shared_task
 from django.conf import settings
 from django.db import connections, transaction
 
@@ -104,3 +104,11 @@ def task_runs_detached_wait() -> None:
         _pools.clear()
     for pool in pools:
         pool.shutdown(wait=True)
+
+
+@shared_task
+def database_statistics_refresh_task() -> None:
+    """Beat: keep the query planner's statistics current (`core.database`)."""
+    from core.database import database_statistics_refresh
+
+    database_statistics_refresh()
