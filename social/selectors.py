@@ -64,13 +64,18 @@ def follow_status_expression(*, viewer, user_ref) -> Expression:
 
 
 def blocked_user_ids(user) -> QuerySet:
-    """Ids of the users `user` blocked or is blocked by, as a values queryset of
-    users (one subquery; each side is served by an index on `Block`)."""
+    """Ids of the users `user` blocked or is blocked by, as a values queryset (one
+    subquery on `Block`: the blocks either way, each side served by its index, giving
+    the other user of each; no pass over the users table)."""
     if not is_signed_in(user):
         return User.objects.none().values("pk")
-    blocked = Block.objects.filter(blocker_id=user.pk).values("blocked_id")
-    blockers = Block.objects.filter(blocked_id=user.pk).values("blocker_id")
-    return User.objects.filter(Q(pk__in=blocked) | Q(pk__in=blockers)).values("pk")
+    return (
+        Block.objects.filter(Q(blocker_id=user.pk) | Q(blocked_id=user.pk))
+        .annotate(
+            other_id=Case(When(blocker_id=user.pk, then=F("blocked_id")), default=F("blocker_id"))
+        )
+        .values("other_id")
+    )
 
 
 def user_follow_lists_get(*, username: str, viewer: User) -> User:
