@@ -121,8 +121,8 @@ def tip_send(
     overspend. The tip and its ledger transaction (key `tip:<tip id>`) are written
     together or not at all; `recipient` hears `tip_received`.
 
-    Costs six statements when `recipient` comes from `payments_user_get` for `sender`
-    (whose query applied the reachability rule) and both their accounts exist: the
+    Costs seven statements when `recipient` comes from `payments_user_get` for `sender`
+    (whose query applied the reachability rule) and their accounts exist: the
     notification's three, the ledger's three, the tip's insert.
     """
     _amount_check(amount)
