@@ -132,7 +132,9 @@ def test_a_session_token_adds_its_one_lookup(make_auth_client, viewer, tipped_be
         response = client.post(TIPS_URL, {"recipient": "creator", "amount": 15}, format="json")
 
     assert response.status_code == 201
-    assert split(captured)[0] == ["SELECT accounts_authsession", *TIP, *EMAIL]
+    # accounts.authentication: the session, its user and the two-factor flag, whose
+    # EXISTS subquery (on the devices) is the statement's first FROM.
+    assert split(captured)[0] == ["SELECT otp_totp_totpdevice", *TIP, *EMAIL]
 
 
 def test_a_first_tip_creates_the_creators_accounts_on_the_way(viewer, client):
