@@ -13,7 +13,7 @@ video's score is 0, so the feed lists only videos with recent activity.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +32,10 @@ LIKE_WEIGHT = 2.0
 COMMENT_WEIGHT = 3.0
 SHARE_WEIGHT = 4.0
 BATCH_SIZE = 10_000
+# A stored score this close to the computed one (relatively) is left as it is: between
+# two runs age alone moves an old video's score by less, and rewriting a video's row
+# (every index of the table) for that would make most of a run's cost.
+SCORE_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -71,18 +75,22 @@ def _candidates_filter(now: datetime) -> Q:
     )
 
 
-def _scores_write(scores: Iterable[tuple[float, object]]) -> None:
-    """Set each `(score, video_id)`'s `trending_score`: one statement run for every
-    pair (`executemany`, which psycopg pipelines), in one transaction."""
+def _scores_write(scores: list[tuple[object, float]]) -> None:
+    """Set each `(video_id, score)`'s `trending_score` with one `UPDATE ... FROM
+    (VALUES ...)`, which SQLite (3.33 and later) and PostgreSQL both run: one
+    statement for the lot instead of one per video."""
     quote = connection.ops.quote_name
-    pk = Video._meta.pk
+    table, pk = quote(Video._meta.db_table), Video._meta.pk
     sql = (
-        f"UPDATE {quote(Video._meta.db_table)} SET {quote('trending_score')} = %s "  # noqa: S608
-        f"WHERE {quote(pk.column)} = %s"
+        f"UPDATE {table} SET {quote('trending_score')} = scores.column2 "  # noqa: S608
+        f"FROM (VALUES {', '.join(['(%s, %s)'] * len(scores))}) AS scores "
+        f"WHERE {table}.{quote(pk.column)} = scores.column1"
     )
-    params = [(score, pk.get_db_prep_value(video_id, connection)) for score, video_id in scores]
+    params = []
+    for video_id, score in scores:
+        params += [pk.get_db_prep_value(video_id, connection), score]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.execute(sql, params)
 
 
 def trending_compute(
@@ -94,65 +102,61 @@ def trending_compute(
     """Recompute every video's `trending_score` as of `now` (default: the present),
     then prune the activity buckets older than the window.
 
-    The window's buckets are summed per video a batch of videos at a time, in video
-    order (one aggregate over a range of the `(video, hour)` index), the batch's
-    candidates read with one query, and their changed scores written in one
-    transaction; then one `UPDATE` sets every other non-zero score to 0. Safe to run
-    at any time and twice: the scores depend only on `now` and the data.
-    `on_batch(scored_so_far)` is called after each batch (for progress reports).
+    One aggregate reads the candidates with their sums over the window's buckets
+    (streamed: a server-side cursor on PostgreSQL); the scores that changed (by more
+    than `SCORE_TOLERANCE`) are written once it is read, `batch_size` a transaction;
+    then one `UPDATE` sets every other non-zero score to 0. Safe to run at any time
+    and twice: the scores depend only on `now` and the data. `on_batch(scored_so_far)`
+    is called after every `batch_size` candidates (for progress reports).
     """
     started = time.monotonic()
     now = now or timezone.now()
-    totals = (
-        _window(now)
-        .values("video_id")
-        .annotate(
-            views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
+    candidates = (
+        Video.objects.filter(
+            status=Video.Status.READY,
+            visibility=Video.Visibility.PUBLIC,
+            activity__hour__gt=now - TRENDING_WINDOW,
+            activity__hour__lte=now,
         )
-        .order_by("video_id")
+        .values_list("pk", "published_at", "created_at", "trending_score")
+        .annotate(
+            views=Sum("activity__views"),
+            likes=Sum("activity__likes"),
+            comments=Sum("activity__comments"),
+            shares=Sum("activity__shares"),
+        )
+        .order_by()
     )
     scored = trending = 0
-    last_video_id = None
-    while True:
-        batch_totals = (
-            totals if last_video_id is None else totals.filter(video_id__gt=last_video_id)
+    changed = []
+    for (
+        video_id,
+        published_at,
+        created_at,
+        stored,
+        views,
+        likes,
+        comments,
+        shares,
+    ) in candidates.iterator(chunk_size=batch_size):
+        score = trending_score(
+            recent_views=views,
+            likes=likes,
+            comments=comments,
+            shares=shares,
+            age=now - (published_at or created_at),
         )
-        batch = list(
-            batch_totals.values_list("video_id", "views", "likes", "comments", "shares")[
-                :batch_size
-            ]
-        )
-        if not batch:
-            break
-        last_video_id = batch[-1][0]
-        candidates = {
-            pk: (published_at or created_at, score)
-            for pk, published_at, created_at, score in Video.objects.filter(
-                pk__in=[row[0] for row in batch],
-                status=Video.Status.READY,
-                visibility=Video.Visibility.PUBLIC,
-            ).values_list("pk", "published_at", "created_at", "trending_score")
-        }
-        changed = []
-        for video_id, views, likes, comments, shares in batch:
-            if video_id not in candidates:
-                continue
-            published, stored = candidates[video_id]
-            score = trending_score(
-                recent_views=views,
-                likes=likes,
-                comments=comments,
-                shares=shares,
-                age=now - published,
-            )
-            trending += score > 0
-            if score != stored:
-                changed.append((score, video_id))
-        if changed:
-            _scores_write(changed)
-        scored += len(candidates)
-        if on_batch is not None:
+        scored += 1
+        trending += score > 0
+        if abs(score - stored) > SCORE_TOLERANCE * score or (score == 0) != (stored == 0):
+            changed.append((video_id, score))
+        if on_batch is not None and scored % batch_size == 0:
             on_batch(scored)
+    if on_batch is not None and scored % batch_size:
+        on_batch(scored)
+    # Written after the read, so no write meets the open cursor (SQLite's especially).
+    for start in range(0, len(changed), batch_size):
+        _scores_write(changed[start : start + batch_size])
 
     reset = (
         Video.objects.exclude(trending_score=0)
