@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run collectstatic deploy-check test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-ledger bench-live bench-ads
+.PHONY: help run collectstatic deploy-check test install install-dev migrate lint format shell superuser demo clean fuzz fuzz-live bench bench-feeds bench-trending bench-ledger bench-live bench-ads
 
 help:  ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,10 @@ bench: install  ## Load: each endpoint against its target, on SQLite and Postgre
 bench-feeds: install  ## Feed latency at 10k and 1M videos, page 1 vs a deep page (slow)
 	$(BIN)/python bench/feed_latency.py --database sqlite --database postgres \
 		--videos 10000 1000000 --postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
+bench-trending: install  ## seed_demo with 1M videos and 10M activity buckets, then compute_trending (slow)
+	$(BIN)/python bench/trending.py --database sqlite --database postgres \
+		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
 bench-ledger: install-dev  ## Ledger: tips (sequential, 8 threads on one creator), renewals, statements
 	$(BIN)/python bench/ledger.py --database sqlite --database postgres \

@@ -9,22 +9,30 @@ are `demo_u0001`, `demo_u0002`, ...; showcase videos carry `metadata["demo_key"]
 (`v0001`, ...); bulk videos have primary keys derived from their position. Each item
 is created only when its key is missing, and every choice (names, titles, who follows
 whom, who likes what) comes from a random generator seeded with the seed and the
-item's key, so the same seed gives the same data set whatever was created before.
+item's key (for bulk videos, the first position of their batch of
+`VIDEO_BATCH_SIZE`), so the same seed gives the same data set whatever was created
+before.
+
+Bulk videos go in with their likes and their activity buckets (for trending), made as
+stored and loaded with PostgreSQL's `COPY` or SQLite's `executemany`: a million
+videos in a few minutes at most (`bench/RESULTS.md`).
 """
 
 import hashlib
+import json
 import random
 import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import psycopg
+import psycopg.types.json
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files import File
@@ -36,6 +44,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services.moderation import user_ban, user_suspend
 from accounts.services.profiles import user_delete
+from core.database import database_statistics_refresh
 from notifications.models import EMAIL_BY_DEFAULT, Notification
 from notifications.services import preferences_update
 from payments.models import CoinPackage, CreatorTier, TopUp
@@ -46,10 +55,11 @@ from social.models import Comment, Follow, VideoLike
 from social.services.comments import comment_create, comment_like
 from social.services.engagement import video_bookmark, video_like
 from social.services.follows import follow_create, follow_request_accept
-from videos.models import Category, Video, media_key_new
+from videos.models import Category, Video, VideoActivity, media_key_new
 from videos.selectors import video_queryset_visible
+from videos.services.activity import ACTIVITY_WINDOW, activity_hour
 from videos.services.processing import video_process
-from videos.services.trending import TRENDING_MAX_AGE, trending_compute, trending_score
+from videos.services.trending import trending_compute, trending_score
 from videos.services.videos import video_upload
 
 DEMO_PASSWORD = "demo-password-123"
@@ -65,6 +75,13 @@ BULK_THRESHOLD_VIDEOS = 2000
 SHOWCASE_USERS = 12
 SHOWCASE_VIDEOS = 12
 BATCH_SIZE = 5000
+# Bulk videos go in this many at a time, each batch whole in one transaction (a second
+# run skips the batches that are there); their rows come from one generator per batch.
+VIDEO_BATCH_SIZE = 20_000
+# Bulk videos are published over this long, one after another.
+BULK_VIDEOS_SPAN = timedelta(days=365)
+# Variants of title, description, tags and language the bulk videos draw from.
+BULK_VARIANTS = 4096
 MEDIA_SECONDS, MEDIA_WIDTH, MEDIA_HEIGHT, MEDIA_FPS = 1, 160, 120, 10
 
 Role, Status = User.Role, User.Status
@@ -168,6 +185,9 @@ class DemoPlan:
     seed: int
     bulk: bool
     media_videos: int
+    # Activity buckets (views and likes per video per hour, for trending) of the bulk
+    # videos, over the last 48 hours; None: one per bulk video.
+    activity_rows: int | None = None
 
     @property
     def showcase_users(self) -> int:
@@ -250,8 +270,12 @@ def _video_fields(rng: random.Random, seed: int, key: str) -> dict:
 
 def bulk_video_id(number: int) -> uuid.UUID:
     """The primary key of bulk video `number`: the same in every run, so a second run
-    finds it (and inserts nothing), spread like a random UUID."""
-    return uuid.UUID(bytes=hashlib.md5(f"demo-video-{number}".encode()).digest(), version=4)  # noqa: S324
+    finds it (and inserts nothing). Its first 48 bits are the number, the rest look
+    random: keys that grow with the position, like time-ordered UUIDs (version 7),
+    so a batch's inserts land together at the end of every index they are in instead
+    of all over it (what keeps a million inserts from waiting on the disk)."""
+    digest = hashlib.md5(f"demo-video-{number}".encode()).digest()  # noqa: S324
+    return uuid.UUID(int=(number << 80) | int.from_bytes(digest[:10]), version=4)
 
 
 # -- real media -------------------------------------------------------------------------
@@ -676,35 +700,47 @@ def _value_converter(field) -> Callable:
     return lambda value: None if value is None else convert(value)
 
 
-def rows_insert(model: type[models.Model], rows: list[dict]) -> int:
-    """Insert `rows` (attribute name -> value; every row names the same attributes)
-    with one `executemany`, skipping rows that break a unique constraint. Attributes a
-    row leaves out take the field's default, computed once for all the rows. Returns
-    how many rows went in."""
-    if not rows:
-        return 0
-    fields = model._meta.concrete_fields
-    given = rows[0].keys()
-    constants = {
+def db_datetime_converter() -> Callable[[datetime], str]:
+    """A function giving a timezone-aware UTC datetime as the database stores it:
+    naive UTC text on SQLite (what Django's adapter writes), ISO text with the offset
+    on PostgreSQL (which parses it)."""
+    if connection.vendor == "sqlite":
+        return lambda moment: str(moment)[:-6]  # without "+00:00"
+    return str
+
+
+def _constants(model: type[models.Model], given: Iterable[str]) -> dict[str, object]:
+    """The stored default of each attribute of `model` not in `given` (an automatic
+    primary key is left to the database)."""
+    return {
         field.attname: _value_converter(field)(field.get_default())
-        for field in fields
-        if field.attname not in given
+        for field in model._meta.concrete_fields
+        if field.attname not in given and field is not model._meta.auto_field
     }
-    converters = [
-        (field.attname, _value_converter(field)) for field in fields if field.attname in given
-    ]
-    names = [*constants, *(name for name, _ in converters)]
-    columns = ", ".join(
+
+
+def _columns(model: type[models.Model], names: Iterable[str]) -> str:
+    return ", ".join(
         connection.ops.quote_name(model._meta.get_field(name).column) for name in names
     )
+
+
+def rows_insert_prepared(model: type[models.Model], names: list[str], rows: list[tuple]) -> int:
+    """Insert `rows` (tuples of values as stored, for the attributes `names`) with one
+    `executemany`, skipping rows that break a unique constraint. Attributes not named
+    take the field's default, computed once for all the rows. Returns how many rows
+    went in."""
+    if not rows:
+        return 0
+    constants = _constants(model, names)
     table = connection.ops.quote_name(model._meta.db_table)
     # Only names from the model are formatted in; every value is a parameter.
     sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING"
+        f"INSERT INTO {table} ({_columns(model, [*constants, *names])}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * (len(constants) + len(names)))}) ON CONFLICT DO NOTHING"
     )
-    fixed = [*constants.values()]
-    params = [[*fixed, *(convert(row[name]) for name, convert in converters)] for row in rows]
+    fixed = tuple(constants.values())
+    params = [fixed + row for row in rows] if fixed else rows
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # psycopg's own cursor binds on the server and pipelines the statements: a
@@ -717,10 +753,65 @@ def rows_insert(model: type[models.Model], rows: list[dict]) -> int:
         return cursor.rowcount
 
 
+def _copy_text(value: object) -> str:
+    """`value` in the text format of PostgreSQL's `COPY` (the values the bulk rows hold:
+    no tab, newline or backslash inside)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list):
+        return "{" + ",".join(value) + "}"
+    if isinstance(value, psycopg.types.json.Jsonb):
+        return json.dumps(value.obj)
+    return str(value)
+
+
+def rows_load(model: type[models.Model], names: list[str], rows: list[tuple]) -> int:
+    """`rows_insert_prepared` for rows none of which is there yet: on PostgreSQL one
+    `COPY` of text made here (several times faster than inserts; it cannot skip a row,
+    so a row already there fails the whole load), elsewhere the same inserts."""
+    if connection.vendor != "postgresql" or not rows:
+        return rows_insert_prepared(model, names, rows)
+    constants = _constants(model, names)
+    fixed = "".join(_copy_text(value) + "\t" for value in constants.values())
+    table = connection.ops.quote_name(model._meta.db_table)
+    text = "".join(
+        fixed + "\t".join("\\N" if value is None else str(value) for value in row) + "\n"
+        for row in rows
+    )
+    connection.ensure_connection()
+    with (
+        psycopg.Cursor(connection.connection) as cursor,
+        cursor.copy(f"COPY {table} ({_columns(model, [*constants, *names])}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
+    return len(rows)
+
+
+def rows_insert(model: type[models.Model], rows: list[dict]) -> int:
+    """`rows_insert_prepared` for rows of attribute name -> value (every row naming
+    the same attributes), each value converted as the field stores it."""
+    if not rows:
+        return 0
+    converters = [
+        (field.attname, _value_converter(field))
+        for field in model._meta.concrete_fields
+        if field.attname in rows[0]
+    ]
+    return rows_insert_prepared(
+        model,
+        [name for name, _ in converters],
+        [tuple(convert(row[name]) for name, convert in converters) for row in rows],
+    )
+
+
 class _Bulk:
-    """Inserts the rest of `plan` in batches (`rows_insert`): users, follows, ready
-    videos (no files) with their likes. Rows already there (a second run) are skipped
-    by the database; the user counters are recomputed from the rows at the end."""
+    """Inserts the rest of `plan` in batches: users and follows (`rows_insert`: rows
+    already there, from a second run, are skipped by the database), then ready videos
+    (no files) with their likes and activity buckets (`rows_load`: a batch whose last
+    video is there is skipped whole). The user counters are recomputed from the rows at
+    the end."""
 
     def __init__(self, plan: DemoPlan, report: DemoReport, progress: Progress) -> None:
         self.plan, self.report, self.progress = plan, report, progress
@@ -731,8 +822,8 @@ class _Bulk:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 # Random UUID keys land all over the indexes: a page cache this size
-                # (256 MiB, this connection only) keeps the inserts from waiting on disk.
-                cursor.execute("PRAGMA cache_size = -262144")
+                # (1 GiB at most, this connection only) keeps the inserts from waiting on disk.
+                cursor.execute("PRAGMA cache_size = -1048576")
         self._users()
         pool = list(
             User.objects.filter(
@@ -828,81 +919,169 @@ class _Bulk:
         total = self.plan.videos - self.plan.showcase_videos
         if total <= 0 or not self.creators:
             return
-        categories = list(Category.objects.filter(slug__in=[slug for slug, _ in CATEGORIES]))
-        for start in range(first, self.plan.videos + 1, BATCH_SIZE):
-            numbers = range(start, min(start + BATCH_SIZE, self.plan.videos + 1))
+        self.categories = list(
+            Category.objects.filter(slug__in=[slug for slug, _ in CATEGORIES]).values_list(
+                "pk", flat=True
+            )
+        )
+        self.variants = self._variants()
+        self.activity_per_video = (
+            total if self.plan.activity_rows is None else self.plan.activity_rows
+        ) / total
+        # The hours of the window as of now, newest first, as datetimes and as stored.
+        current = activity_hour(self.now)
+        hours = int(ACTIVITY_WINDOW.total_seconds() // 3600)
+        self.window = [current - timedelta(hours=back) for back in range(hours)]
+        self.window_text = [db_datetime_converter()(hour) for hour in self.window]
+        for start in range(first, self.plan.videos + 1, VIDEO_BATCH_SIZE):
+            numbers = range(start, min(start + VIDEO_BATCH_SIZE, self.plan.videos + 1))
             ids = [bulk_video_id(number) for number in numbers]
             # A batch goes in whole (one transaction): when its last video is there,
-            # so is the rest (a second run).
-            if not Video.objects.filter(pk=ids[-1]).exists():
-                videos, likes = self._video_batch(numbers, ids, categories)
+            # so is the rest (a second run). Its first there without its last: a
+            # smaller run made part of it, and the database skips what is there.
+            there = set(Video.objects.filter(pk__in=[ids[0], ids[-1]]).values_list("pk", flat=True))
+            if ids[-1] not in there:
+                videos, likes, activity = self._video_batch(numbers, ids)
+                load = rows_insert_prepared if ids[0] in there else rows_load
                 with transaction.atomic():
-                    # A video and its likes (and so its like_count) go in together.
-                    self._insert(Video, videos, "videos (bulk)")
-                    self._insert(VideoLike, likes, "likes (bulk)")
+                    # A video, its likes (so its like_count) and its buckets go together.
+                    self.report.created["videos (bulk)"] += load(Video, *videos)
+                    self.report.created["likes (bulk)"] += load(VideoLike, *likes)
+                    self.report.created["activity buckets (bulk)"] += load(VideoActivity, *activity)
             self.progress("videos (bulk)", numbers[-1] - first + 1, total)
 
-    def _video_batch(
-        self, numbers: Sequence[int], ids: list[uuid.UUID], categories: list[Category]
-    ) -> tuple[list[dict], list[dict]]:
-        """The rows of bulk videos `numbers` (primary keys `ids`) and of their likes."""
-        videos, likes = [], []
-        for number, pk in zip(numbers, ids, strict=True):
-            key = f"b{number}"
-            rng = _rng(self.seed, "bulk-video", key)
-            owner_id = rng.choice(self.creators)[0]
-            visibility = _visibility_random(rng)
-            age = timedelta(seconds=rng.randrange(365 * 86400))
-            published = self.now - age
-            likers = []
-            if visibility == Visibility.PUBLIC:
-                # Most videos have a few likes, a few have many (a Pareto tail).
-                wanted = min(int(rng.paretovariate(1.5)) - 1, 50, len(self.actor_ids) - 1)
-                likers = [
-                    user_id
-                    for user_id in rng.sample(self.actor_ids, max(wanted, 0))
-                    if user_id != owner_id
-                ]
-            views = rng.randrange(50_000)
-            videos.append(
-                {
-                    "id": pk,
-                    "created_at": published,
-                    "updated_at": self.now,
-                    "owner_id": owner_id,
-                    **_video_fields(rng, self.seed, key),
-                    "media_key": media_key_new(),
-                    "visibility": visibility,
-                    "category_id": rng.choice(categories).pk if categories else None,
-                    "status": Video.Status.READY,
-                    "duration_seconds": rng.randint(8, 900),
-                    "width": 1280,
-                    "height": 720,
-                    "view_count": views,
-                    "like_count": len(likers),
-                    "trending_score": self._trending_score(visibility, age, views, len(likers)),
-                    "published_at": published,
-                }
+    def _variants(self) -> list[tuple]:
+        """(title, description, tags as stored, language) of the bulk videos to draw
+        from: made once, from the seed."""
+        rng = _rng(self.seed, "bulk-variants")
+        # As stored: JSON text on SQLite, an array literal on PostgreSQL (which both
+        # its COPY and its inserts read).
+        tags = _value_converter(Video._meta.get_field("tags"))
+        if connection.vendor == "postgresql":
+            tags = lambda value, convert=tags: _copy_text(convert(value))  # noqa: E731
+        variants = []
+        for number in range(BULK_VARIANTS):
+            fields = _video_fields(rng, self.seed, f"variant{number}")
+            variants.append(
+                (
+                    fields["title"],
+                    fields["description"],
+                    tags(fields["tags"]),
+                    fields["language"],
+                )
             )
-            likes.extend(
-                {
-                    "id": uuid.uuid4(),
-                    "created_at": published,
-                    "updated_at": published,
-                    "user_id": user_id,
-                    "video_id": pk,
-                }
-                for user_id in likers
-            )
-        return videos, likes
+        return variants
 
-    @staticmethod
-    def _trending_score(visibility: str, age: timedelta, views: int, likes: int) -> float:
-        """What `trending_compute` would give: a score for recent public videos only
-        (a hundredth of the views taken as recent)."""
-        if visibility != Visibility.PUBLIC or age > TRENDING_MAX_AGE:
-            return 0.0
-        return trending_score(recent_views=views // 100, likes=likes, comments=0, shares=0, age=age)
+    def _video_batch(
+        self, numbers: Sequence[int], ids: list[uuid.UUID]
+    ) -> tuple[tuple[list[str], list[tuple]], ...]:
+        """The rows, as stored, of bulk videos `numbers` (primary keys `ids`), of their
+        likes and of their activity buckets: `(attribute names, rows)` each. Every
+        choice comes from one generator seeded with the seed and the batch's first
+        number, drawn in order, so a batch is the same in every run. Written for speed
+        (a million videos in seconds): values are made as stored, once where they can."""
+        rng = _rng(self.seed, "bulk-videos", numbers[0])
+        real, sample, pareto, bits = rng.random, rng.sample, rng.paretovariate, rng.getrandbits
+        creators = [row[0].hex for row in self.creators]
+        actors = [pk.hex for pk in self.actor_ids]
+        most_likes = min(50, len(actors) - 1)
+        public = Visibility.PUBLIC.value
+        visibilities = [
+            visibility.value
+            for visibility, weight in VISIBILITY_WEIGHTS.items()
+            for _ in range(weight)
+        ]
+        categories, variants = self.categories or [None], self.variants
+        stored = db_datetime_converter()
+        now, now_text, ready = self.now, stored(self.now), Video.Status.READY.value
+        now_hour = int(now.timestamp() // 3600)
+        whole, part = divmod(self.activity_per_video, 1)
+        spacing = BULK_VIDEOS_SPAN.total_seconds() / self.plan.videos
+        window, window_text, window_hours = self.window, self.window_text, len(self.window)
+        videos, likes, activity = [], [], []
+        for number, pk in zip(numbers, ids, strict=True):
+            video_id = pk.hex
+            owner_id = creators[int(real() * len(creators))]
+            visibility = visibilities[int(real() * len(visibilities))]
+            # Newer first, evenly over BULK_VIDEOS_SPAN: the time indexes, like the
+            # keys, grow at one end as the batches go in.
+            age = timedelta(seconds=(number + real()) * spacing)
+            published = now - age
+            published_text = stored(published)
+            likers = []
+            if visibility == public:
+                # Most videos have a few likes, a few have many (a Pareto tail).
+                wanted = max(min(int(pareto(1.5)) - 1, most_likes), 0)
+                likers = [user for user in sample(actors, wanted) if user != owner_id]
+            # Activity: in hours of the window since publication (0 the current hour),
+            # a few views each, and the likes spread over them (else at publication).
+            open_hours = min(window_hours, now_hour - int(published.timestamp() // 3600) + 1)
+            count = min(open_hours, int(whole) + (real() < part))
+            if count == 1:
+                chosen = [int(real() * open_hours)]
+            else:
+                chosen = sorted(sample(range(open_hours), count)) if count else []
+            bucket_views = [1 + int(real() * 40) for _ in chosen]
+            bucket_likes = [0] * count
+            for index, user_id in enumerate(likers):
+                if count:
+                    slot = index % count
+                    bucket_likes[slot] += 1
+                    hour = window[chosen[slot]]
+                    liked = published_text if published > hour else window_text[chosen[slot]]
+                else:
+                    liked = published_text
+                # Keys that grow as the videos' do, random below.
+                like_id = f"{number:012x}{index:04x}{bits(64):016x}"
+                likes.append((like_id, liked, liked, user_id, video_id))
+            for slot, back in enumerate(chosen):
+                activity.append(
+                    (video_id, window_text[back], bucket_views[slot], bucket_likes[slot])
+                )
+            score = 0.0
+            if visibility == public and count:
+                score = trending_score(
+                    recent_views=sum(bucket_views),
+                    likes=sum(bucket_likes),
+                    comments=0,
+                    shares=0,
+                    age=age,
+                )
+            title, description, tags, language = variants[int(real() * len(variants))]
+            videos.append(
+                (
+                    video_id,
+                    published_text,
+                    now_text,
+                    owner_id,
+                    title,
+                    description,
+                    tags,
+                    language,
+                    media_key_new(),
+                    visibility,
+                    categories[int(real() * len(categories))],
+                    ready,
+                    8 + int(real() * 893),
+                    1280,
+                    720,
+                    int(real() * 50_000),
+                    len(likers),
+                    score,
+                    published_text,
+                )
+            )
+        video_columns = [
+            "id", "created_at", "updated_at", "owner_id", "title", "description", "tags",
+            "language", "media_key", "visibility", "category_id", "status",
+            "duration_seconds", "width", "height", "view_count", "like_count",
+            "trending_score", "published_at",
+        ]  # fmt: skip
+        return (
+            (video_columns, videos),
+            (["id", "created_at", "updated_at", "user_id", "video_id"], likes),
+            (["video_id", "hour", "views", "likes"], activity),
+        )
 
     def _counters_recompute(self) -> None:
         """Set every demo user's follower, following and video counters from the rows."""
@@ -928,9 +1107,8 @@ class _Bulk:
             following_count=count(Follow, follower=OuterRef("pk"), status=Follow.Status.ACCEPTED),
             video_count=count(Video, owner=OuterRef("pk")),
         )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # fresh statistics for the planner after the load
+        # Fresh statistics for the planner after the load (SQLite has none until asked).
+        database_statistics_refresh()
         self.progress("counters", 1, 1)
 
 

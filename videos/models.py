@@ -1,4 +1,5 @@
-"""Videos app: videos and their categories, counted views and watch history."""
+"""Videos app: videos and their categories, counted views, activity by hour and watch
+history."""
 
 import secrets
 
@@ -177,6 +178,36 @@ class VideoView(BaseModel):
             )
         ]
         indexes = [models.Index(fields=["video", "created_at"], name="videos_view_recent")]
+
+
+class VideoActivity(models.Model):
+    """What happened to a video in one clock hour (UTC): counted views, likes, comments
+    and shares, net of those taken back. Trending reads the buckets of its window
+    (`videos.services.trending`); `videos.services.activity` writes them, one statement
+    per event, and prunes them once they are older than every window."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: the unique constraint below starts with it.
+    video = models.ForeignKey(
+        Video, on_delete=models.CASCADE, related_name="activity", db_index=False
+    )
+    hour = models.DateTimeField(help_text="The start of the hour (UTC) the bucket counts.")
+    views = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "video activity"
+        constraints = [
+            # The upsert's conflict target; also a video's buckets in order of time.
+            models.UniqueConstraint(fields=["video", "hour"], name="videos_activity_once_per_hour")
+        ]
+        # The buckets of a window, and the old ones to prune.
+        indexes = [models.Index(fields=["hour"], name="videos_activity_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.video_id} at {self.hour:%Y-%m-%d %H:00}"
 
 
 class WatchHistoryEntry(BaseModel):

@@ -28,8 +28,9 @@ def trending_compute_task() -> None:
     """Recompute trending scores (run by Celery beat: `CELERY_BEAT_SCHEDULE`)."""
     result = trending_compute()
     logger.info(
-        "Trending: scored %d video(s), %d trending, %d reset.",
+        "Trending: scored %d video(s), %d trending, %d reset, %d old bucket(s) pruned.",
         result.scored,
         result.trending,
         result.reset,
+        result.pruned,
     )

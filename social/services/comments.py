@@ -36,6 +36,7 @@ from social.models import Comment, CommentLike
 from social.selectors import comment_visibility_filter
 from videos.models import Video
 from videos.selectors import video_queryset_visible
+from videos.services.activity import COMMENTS, video_activity_record
 
 EDIT_WINDOW = timedelta(hours=24)
 MENTIONS_MAX = 10  # the first ten distinct @names of a text are linked; the rest stay text
@@ -96,13 +97,17 @@ def comment_mentions_resolve(*, text: str, author: User, video: Video) -> list[U
 
 
 def _counters_change(*, comment: Comment, delta: int) -> None:
-    """Move the video's `comment_count` and the thread's `reply_count` by `delta`."""
+    """Move the video's `comment_count` and the thread's `reply_count` by `delta`, and
+    the video's activity bucket of the hour the comment was posted in (for trending)."""
     videos = Video.objects.filter(pk=comment.video_id)
     threads = Comment.objects.filter(pk=comment.parent_id)
     if delta < 0:
         videos = videos.filter(comment_count__gte=-delta)
         threads = threads.filter(reply_count__gte=-delta)
     videos.update(comment_count=F("comment_count") + delta)
+    video_activity_record(
+        video_id=comment.video_id, kind=COMMENTS, delta=delta, at=comment.created_at
+    )
     if comment.parent_id is not None:
         threads.update(reply_count=F("reply_count") + delta)
 

@@ -6,7 +6,8 @@ under concurrency. The insert runs in a savepoint; losing the race raises
 `Video.like_count` (with `F()`, in the same transaction), so N concurrent likes count N
 and one user liking from N requests counts one. Undoing moves the counter only when a
 row was actually deleted. Every share is a row of its own and adds one to
-`Video.share_count`.
+`Video.share_count`. Each move of a counter also moves the video's activity bucket of
+the hour (`videos.services.activity`), which trending reads.
 
 The caller checks that the user may see the video (`social.selectors.access_video_engage`).
 """
@@ -23,6 +24,7 @@ from notifications.models import NotificationType
 from notifications.services import notify
 from social.models import Bookmark, Share, VideoLike
 from videos.models import Video
+from videos.services.activity import LIKES, SHARES, video_activity_record
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def video_like(*, video: Video, user: User) -> LikeResult:
     except IntegrityError:
         return LikeResult(created=False, like_count=_video_counter(video, "like_count"))
     Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
+    video_activity_record(video_id=video.pk, kind=LIKES)
     notify(
         recipient=video.owner,
         actor=user,
@@ -73,6 +76,7 @@ def video_unlike(*, video: Video, user: User) -> bool:
     if not removed:
         return False
     Video.objects.filter(pk=video.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    video_activity_record(video_id=video.pk, kind=LIKES, delta=-1)
     return True
 
 
@@ -109,6 +113,7 @@ def video_share(*, video: Video, user: User | None, channel: str = "") -> ShareR
         user = None
     share = Share.objects.create(video=video, user=user, channel=channel)
     Video.objects.filter(pk=video.pk).update(share_count=F("share_count") + 1)
+    video_activity_record(video_id=video.pk, kind=SHARES)
     return ShareResult(
         share=share,
         share_url=video_share_url(video),

@@ -23,7 +23,8 @@ from payments.models import (
     WebhookEvent,
 )
 from social.models import Bookmark, Comment, Follow, VideoLike
-from videos.models import Category, Video
+from videos.models import Category, Video, VideoActivity
+from videos.services.trending import trending_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -196,12 +197,35 @@ def test_bulk_mode_inserts_the_volume_with_consistent_counters():
     assert_counters_consistent()
     assert "videos (bulk)" in output
 
-    likes = VideoLike.objects.count()
+    # One activity bucket per bulk video by default, and the scores trending gives.
+    bulk = Video.objects.exclude(metadata__has_key="demo_key")
+    assert VideoActivity.objects.filter(video__in=bulk).count() == 288
+    assert bulk.filter(visibility="public").exclude(trending_score=0).count() == (
+        bulk.filter(visibility="public").count()
+    )
+    assert trending_compute().reset == 0
+
+    likes, buckets = VideoLike.objects.count(), VideoActivity.objects.count()
     again = seed("--users", "30", "--videos", "300", "--media-videos", "0", "--bulk")
 
     assert again.startswith("Nothing to add")
     assert (Video.objects.count(), VideoLike.objects.count()) == (300, likes)
+    assert VideoActivity.objects.count() == buckets
     assert_counters_consistent()
+
+
+def test_bulk_activity_rows_are_spread_over_the_window_and_the_same_for_a_seed():
+    args = ["--users", "20", "--videos", "212", "--media-videos", "0", "--bulk"]
+    output = seed(*args, "--activity-rows", "1000")
+
+    bulk = VideoActivity.objects.exclude(video__metadata__has_key="demo_key")
+    assert re.search(r"^  activity buckets \(bulk\) +(\d[\d,]*)$", output, re.MULTILINE)
+    assert 900 <= bulk.count() <= 1100  # five a video on average
+    assert {row["n"] for row in bulk.values("video").annotate(n=Count("pk"))} <= set(range(1, 49))
+    first = sorted(bulk.values_list("video__title", "views", "likes"))
+    wipe()
+    seed(*args, "--activity-rows", "1000")
+    assert sorted(bulk.values_list("video__title", "views", "likes")) == first
 
 
 @pytest.mark.parametrize(
@@ -212,6 +236,7 @@ def test_bulk_mode_inserts_the_volume_with_consistent_counters():
         (["--seed", "-1"], "--seed must be 0 or more."),
         (["--videos", "2", "--media-videos", "3"], "--media-videos cannot be more than --videos."),
         (["--videos", "many"], "argument --videos: invalid int value: 'many'"),
+        (["--activity-rows", "-5"], "--activity-rows must be 0 or more."),
     ],
 )
 def test_bad_arguments_are_refused(args, message):

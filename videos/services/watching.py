@@ -4,7 +4,8 @@ A view is counted at most once per viewer, per video, per clock hour (UTC), and 
 when enough of the video was watched. The `VideoView` unique constraint on (video,
 viewer_key, hour) is what makes that hold under concurrency: the insert either wins or
 raises `IntegrityError`, and only the winner adds one to `Video.view_count` (with
-`F()`, in the same transaction, so concurrent views are never lost).
+`F()`, in the same transaction, so concurrent views are never lost) and to the video's
+activity bucket of the hour, which trending reads.
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from accounts.models import User
 from core.access import is_signed_in
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import Video, VideoView, WatchHistoryEntry
+from videos.services.activity import VIEWS, video_activity_record
 
 # Watching this long always counts; shorter videos count at half their duration.
 VIEW_MIN_SECONDS = 10.0
@@ -124,6 +126,7 @@ def video_view_record(
                 counted = False  # already counted this hour
         if counted:
             Video.objects.filter(pk=video.pk).update(view_count=F("view_count") + 1)
+            video_activity_record(video_id=video.pk, kind=VIEWS, at=now)
         if user is not None and is_ready:
             watch_history_entry_upsert(
                 user=user, video=video, watched_seconds=watched_seconds, now=now

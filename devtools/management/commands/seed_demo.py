@@ -57,6 +57,14 @@ class Command(BaseCommand):
             "--seed", type=int, default=DEFAULT_SEED, help=f"Random seed (default {DEFAULT_SEED})."
         )
         parser.add_argument(
+            "--activity-rows",
+            type=int,
+            default=None,
+            help="In bulk mode, activity buckets (views and likes of a video in an hour "
+            "of the last 48, for trending) spread over the bulk videos, at most 48 a video "
+            "(default: one a video).",
+        )
+        parser.add_argument(
             "--bulk",
             action="store_true",
             help="Insert in bulk, for benchmarks (automatic above "
@@ -80,8 +88,8 @@ class Command(BaseCommand):
         self._sign_in_help()
 
     def _plan(self, options: dict) -> DemoPlan:
-        for name in ("users", "videos", "media_videos"):
-            if options[name] < 0:
+        for name in ("users", "videos", "media_videos", "activity_rows"):
+            if (options[name] or 0) < 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be 0 or more.")
         if options["media_videos"] > options["videos"]:
             raise CommandError("--media-videos cannot be more than --videos.")
@@ -93,6 +101,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             bulk=options["bulk"] or options["videos"] > BULK_THRESHOLD_VIDEOS,
             media_videos=options["media_videos"],
+            activity_rows=options["activity_rows"],
         )
 
     def _progress(self, stage: str, done: int, total: int) -> None:

@@ -1,4 +1,5 @@
-"""`manage.py compute_trending`: recompute the trending score of every video now.
+"""`manage.py compute_trending`: recompute the trending score of every video now, and
+prune the activity buckets older than the window.
 
 Celery beat runs the same computation every few minutes (`CELERY_BEAT_SCHEDULE`);
 this command is for running it by hand or from cron without a worker. Safe to run at
@@ -7,13 +8,14 @@ any time and twice.
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from videos.services.trending import BATCH_SIZE, trending_compute
+from videos.services.trending import BATCH_SIZE, TRENDING_WINDOW, trending_compute
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the trending score of every public video from its recent views, "
-        "likes, comments and shares, and reset the scores of videos no longer trending."
+        "Recompute the trending score of every public video from its views, likes, "
+        "comments and shares of the last 48 hours, reset the scores of videos no longer "
+        "trending, and delete the activity buckets older than that."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scored {result.scored} video(s), {result.trending} now trending; "
-                f"reset {result.reset} video(s) no longer trending to 0 "
-                f"(in {result.seconds:.2f} s)."
+                f"reset {result.reset} video(s) no longer trending to 0; "
+                f"pruned {result.pruned} activity bucket(s) older than "
+                f"{TRENDING_WINDOW.total_seconds() / 3600:g} h (in {result.seconds:.2f} s)."
             )
         )
