@@ -5,8 +5,10 @@ import threading
 from django.db import connection
 
 
-def at_once(calls) -> list:
-    """Run each call in a thread of its own, released together; their results."""
+def at_once(calls, *, exceptions_as_results: bool = False) -> list:
+    """Run each call in a thread of its own, released together; their results, in the
+    calls' order. A call that raises fails the test, or with `exceptions_as_results`
+    its exception stands in its result."""
     barrier = threading.Barrier(len(calls))
     results, errors = [None] * len(calls), []
 
@@ -15,7 +17,10 @@ def at_once(calls) -> list:
             barrier.wait()
             results[index] = call()
         except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
+            if exceptions_as_results:
+                results[index] = error
+            else:
+                errors.append(error)
         finally:
             connection.close()
 

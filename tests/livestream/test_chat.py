@@ -19,6 +19,7 @@ from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.conftest import error_code, validation_errors
 from tests.livestream.factories import StreamFactory, StreamSessionFactory
 from tests.payments.factories import CreatorFactory, CreatorTierFactory, wallet_fund
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -504,29 +505,6 @@ def test_system_messages_skip_the_refusals_and_share_the_sequence(stream, viewer
 # -- concurrency ------------------------------------------------------------------------
 
 
-def at_once(calls) -> list:
-    """Run each call in a thread of its own, released together; their results or the
-    exceptions they raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as error:  # the caller looks at it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_get_distinct_rising_sequences_and_a_poller_skips_none():
     stream = StreamFactory(status=Stream.Status.LIVE)
@@ -569,7 +547,8 @@ def test_slow_mode_holds_for_concurrent_posts_of_one_author():
     author = UserFactory()
 
     results = at_once(
-        [lambda number=number: post(stream, author, str(number)) for number in range(5)]
+        [lambda number=number: post(stream, author, str(number)) for number in range(5)],
+        exceptions_as_results=True,
     )
 
     assert sum(isinstance(result, ChatMessage) for result in results) == 1

@@ -1,9 +1,6 @@
 """Likes of comments: idempotent, counted with F(), exact under concurrent requests."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
@@ -11,6 +8,7 @@ from social.models import Comment, CommentLike
 from social.services.comments import comment_create, comment_like, comment_unlike
 from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.social.factories import SocialGraph
+from tests.threads import at_once
 from tests.videos.factories import VideoFactory
 from videos.models import Video
 
@@ -124,35 +122,13 @@ def test_likes_are_allowed_when_comments_are_off(setting):
 # -- concurrency: threads against the live database ---------------------------------------
 
 
-def _run_at_once(actions) -> list:
-    barrier = threading.Barrier(len(actions))
-    results, errors = [], []
-
-    def run(action) -> None:
-        try:
-            barrier.wait()
-            results.append(action())
-        except Exception as error:  # reported below, with the thread's traceback lost
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_likes_by_different_users_are_all_counted():
     video = VideoFactory()
     comment = comment_create(author=UserFactory(), video=video, text="popular")
     users = [UserFactory() for _ in range(8)]
 
-    _run_at_once([lambda user=user: comment_like(comment=comment, user=user) for user in users])
+    at_once([lambda user=user: comment_like(comment=comment, user=user) for user in users])
 
     comment.refresh_from_db()
     assert comment.like_count == 8 == CommentLike.objects.filter(comment=comment).count()
@@ -164,7 +140,7 @@ def test_concurrent_likes_by_one_user_count_once():
     comment = comment_create(author=UserFactory(), video=video, text="popular")
     user = UserFactory()
 
-    results = _run_at_once([lambda: comment_like(comment=comment, user=user) for _ in range(6)])
+    results = at_once([lambda: comment_like(comment=comment, user=user) for _ in range(6)])
 
     comment.refresh_from_db()
     assert sorted(results) == [False] * 5 + [True]
@@ -179,9 +155,7 @@ def test_concurrent_unlikes_count_once():
     for user in users:
         comment_like(comment=comment, user=user)
 
-    results = _run_at_once(
-        [lambda: comment_unlike(comment=comment, user=users[0]) for _ in range(6)]
-    )
+    results = at_once([lambda: comment_unlike(comment=comment, user=users[0]) for _ in range(6)])
 
     comment.refresh_from_db()
     assert sorted(results) == [False] * 5 + [True]
