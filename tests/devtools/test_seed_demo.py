@@ -7,9 +7,11 @@ from io import StringIO
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, Q
 
 from accounts.models import User
+from devtools import demo
 from devtools.demo import DEMO_PASSWORD
 from notifications.models import Notification
 from payments.models import (
@@ -23,6 +25,7 @@ from payments.models import (
     WebhookEvent,
 )
 from social.models import Bookmark, Comment, Follow, VideoLike
+from tests.videos.factories import VideoFactory
 from videos.models import Category, Video, VideoActivity
 from videos.services.trending import trending_compute
 
@@ -268,3 +271,55 @@ def test_the_demo_uses_the_platform_s_categories_and_adds_none():
     assert len({name.removesuffix("s") for name in names}) == len(names)  # no Sport and Sports
     used = set(Video.objects.values_list("category__slug", flat=True))
     assert used <= {slug for slug, _ in before}
+
+
+def _indexes() -> dict[str, list]:
+    """Each bulk table's indexes as the database states them."""
+    tables = [model._meta.db_table for model in (Video, VideoLike, VideoActivity)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes ORDER BY 1, 2")
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' ORDER BY 1, 2"
+            )
+        rows = cursor.fetchall()
+    return {table: [row[1:] for row in rows if row[0] == table] for table in tables}
+
+
+def test_a_large_bulk_load_builds_the_indexes_after_it_on_postgresql(monkeypatch):
+    """Above `BULK_INDEXES_AFTER_VIDEOS` (here 100), PostgreSQL loads the videos, likes
+    and buckets without their secondary indexes and builds the same ones again."""
+    monkeypatch.setattr(demo, "BULK_INDEXES_AFTER_VIDEOS", 100)
+    before = _indexes()
+    seen_inside = []
+    real_videos = demo._Bulk._videos
+
+    def videos(bulk):
+        seen_inside.append(_indexes())
+        real_videos(bulk)
+
+    monkeypatch.setattr(demo._Bulk, "_videos", videos)
+    seed("--users", "30", "--videos", "300", "--media-videos", "0", "--bulk")
+
+    assert Video.objects.count() == 300
+    assert_counters_consistent()
+    assert _indexes() == before
+    if connection.vendor == "postgresql":
+        # Only the primary keys and the unique constraints stay during the load.
+        assert all(
+            "UNIQUE" in definition
+            for indexes in seen_inside[0].values()
+            for _, definition in indexes
+        )
+        assert sum(len(indexes) for indexes in before.values()) > 20
+    else:
+        assert seen_inside == [before]  # SQLite keeps them (no such step)
+
+
+def test_a_failed_load_leaves_the_indexes_as_they_were():
+    before = _indexes()
+    with pytest.raises(RuntimeError), demo.indexes_built_after(Video, VideoLike, VideoActivity):
+        VideoFactory()
+        raise RuntimeError("the load failed")
+    assert _indexes() == before
