@@ -83,8 +83,8 @@ VIDEO_BATCH_SIZE = 20_000
 BULK_VIDEOS_SPAN = timedelta(days=365)
 # Variants of title, description, tags and language the bulk videos draw from.
 BULK_VARIANTS = 4096
-# On PostgreSQL, a bulk load of at least this many videos (and at least as many as are
-# there) goes into tables without their secondary indexes, built again at the end.
+# A bulk load of at least this many videos (and at least as many as are there) goes
+# into tables without their secondary indexes, built again at the end.
 BULK_INDEXES_AFTER_VIDEOS = 100_000
 MEDIA_SECONDS, MEDIA_WIDTH, MEDIA_HEIGHT, MEDIA_FPS = 1, 160, 120, 10
 
@@ -794,40 +794,47 @@ def rows_load(model: type[models.Model], names: list[str], rows: list[tuple]) ->
 
 
 def _secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
-    """`(name, definition)` of each PostgreSQL index of `model`'s table that enforces
-    nothing (neither the primary key nor a unique one), as the server states it."""
+    """`(name, definition)` of each index of `model`'s table that enforces nothing
+    (neither the primary key nor a unique one), as the database states it."""
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT index_class.relname, pg_get_indexdef(pg_index.indexrelid) "
-            "FROM pg_index JOIN pg_class index_class ON index_class.oid = pg_index.indexrelid "
-            "WHERE pg_index.indrelid = %s::regclass "
-            "AND NOT pg_index.indisunique AND NOT pg_index.indisprimary "
-            "ORDER BY index_class.relname",
-            [connection.ops.quote_name(model._meta.db_table)],
-        )
-        return cursor.fetchall()
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT index_class.relname, pg_get_indexdef(pg_index.indexrelid) "
+                "FROM pg_index "
+                "JOIN pg_class index_class ON index_class.oid = pg_index.indexrelid "
+                "WHERE pg_index.indrelid = %s::regclass "
+                "AND NOT pg_index.indisunique AND NOT pg_index.indisprimary",
+                [connection.ops.quote_name(table)],
+            )
+        else:  # SQLite: a unique column's own index has no SQL
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %%'",
+                [table],
+            )
+        return sorted(cursor.fetchall())
 
 
 @contextmanager
 def indexes_built_after(*tables: type[models.Model]) -> Iterator[None]:
-    """On PostgreSQL, load `tables` without their secondary indexes and build them
-    again at the end, as `pg_restore` does: building an index once, sorted, is far
-    cheaper than updating it for every row loaded (the video table has 17, two of
-    them GIN). All in one transaction, so the indexes are never missing for anyone
-    else (others wait for the table meanwhile) and a failed load leaves them as they
-    were. Unique and primary-key indexes stay: they keep enforcing."""
-    if connection.vendor != "postgresql":
-        yield
-        return
+    """Load `tables` without their secondary indexes and build them again at the end,
+    as `pg_restore` does: building an index once, sorted, is far cheaper than updating
+    it for every row loaded (the video table has 17, two of them GIN on PostgreSQL).
+    All in one transaction, so the indexes are never missing for anyone else (others
+    wait for the tables meanwhile) and a failed load leaves them as they were. Unique
+    and primary-key indexes stay: they keep enforcing."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         dropped = [index for model in tables for index in _secondary_indexes(model)]
         for name, _ in dropped:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         yield
-        # The foreign keys' deferred checks of the loaded rows run now: an index cannot
-        # be built while they wait for the commit.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if connection.vendor == "postgresql":
+            # The foreign keys' deferred checks of the loaded rows run now: PostgreSQL
+            # builds no index while they wait for the commit.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, definition in dropped:
             cursor.execute(definition)
 
