@@ -14,8 +14,9 @@ item's key (for bulk videos, the first position of their batch of
 before.
 
 Bulk videos go in with their likes and their activity buckets (for trending), made as
-stored and loaded with PostgreSQL's `COPY` or SQLite's `executemany`: a million
-videos in a few minutes at most (`bench/RESULTS.md`).
+stored and loaded with PostgreSQL's `COPY` or SQLite's `executemany`, into tables whose
+secondary indexes are built after a large load: a million videos in under two minutes
+(`bench/RESULTS.md`).
 """
 
 import hashlib
