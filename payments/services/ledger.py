@@ -17,8 +17,11 @@ it, which PostgreSQL honours; SQLite's write lock, taken when the transaction be
 covers it), as `core.locks` orders ledger accounts, so two postings that touch the same
 accounts never deadlock. Accounts are named by `AccountKey` (owner, role, shard) and
 need not be read beforehand; one missing (a first tip to a creator, a shard's first
-fee) makes the `UPDATE` move fewer rows than named: the posting is then rolled back,
-the accounts are locked and read to tell why (a refusal), or created, and posted again.
+fee) makes the `UPDATE` move fewer rows than named: the attempt is then rolled back,
+releasing its locks, the missing accounts are created while no account is locked,
+then all of them are locked at once (primary-key order again) and read to tell why (a
+refusal), and the posting runs again. Creating an account under another's lock would
+wait for an insert, or lock a row out of order, while holding it: a cycle.
 """
 
 import functools
@@ -242,35 +245,79 @@ def _post_once(
     return ledger_transaction
 
 
-def _not_moved_why(*, legs: dict[AccountKey, int], spender: User | None) -> Exception | None:
-    """After an attempt that moved too few accounts (rolled back): lock and read them
-    (primary-key order) and return the refusal, or create the missing ones and return
-    None (post again: under these locks, it moves)."""
-    keys = list(legs)
-    if spender is not None:
-        keys.append(AccountKey(role=Role.DEBT, owner_id=spender.pk))
-    accounts = rows_lock(LedgerAccount.objects.filter(_any_of(key.matches() for key in keys)))
-    balances = {AccountKey.of(account): account.balance for account in accounts}
-    if spender is not None and balances.get(keys[-1], 0) < 0:
-        return WalletInDebt()
-    for key, amount in legs.items():
-        after = balances.get(key, 0) + amount
-        if key.role == Role.DEBT and after > 0:
-            return LedgerError("A debt cannot be paid back beyond zero.")
-        if not key.may_go_negative and after < 0:
-            return InsufficientFunds()
-    missing = sorted(
-        (key for key in legs if key not in balances),
-        key=lambda key: (key.role, str(key.owner_id or ""), key.shard),
-    )
-    # Created in one order everywhere: two postings creating the same accounts at once
-    # wait for each other in turn, never in a circle.
+def _key_order(key: AccountKey) -> tuple:
+    return (key.role, str(key.owner_id or ""), key.shard)
+
+
+def _accounts_create(keys: Iterable[AccountKey]) -> None:
+    """Create those of `keys`' accounts that do not exist yet (a plain read, then one
+    insert that skips a row another transaction inserted meanwhile).
+
+    Called holding no lock on ledger accounts (the posting's attempt was rolled back;
+    a caller that locked accounts beforehand locked them all, and they exist), so no
+    lock on them is ever held while waiting here. The insert waits only for a
+    transaction that inserted one of these accounts and has not committed, or that
+    moves one committed since the read: inserters insert in one order everywhere
+    (`_key_order`), so they wait for each other in turn, and a transaction holding
+    account locks never waits for a row inserted here (its statements do not see a row
+    not committed yet)."""
+    keys = list(keys)
+    if not keys:
+        return
+    existing = {
+        AccountKey(role=role, owner_id=owner_id, shard=shard)
+        for owner_id, role, shard in LedgerAccount.objects.filter(
+            _any_of(key.matches() for key in keys)
+        ).values_list("owner_id", "role", "shard")
+    }
+    missing = sorted((key for key in keys if key not in existing), key=_key_order)
     LedgerAccount.objects.bulk_create(
         [LedgerAccount(owner_id=key.owner_id, role=key.role, shard=key.shard) for key in missing],
         ignore_conflicts=True,
     )
-    if missing:
-        rows_lock(LedgerAccount.objects.filter(_any_of(key.matches() for key in missing)))
+
+
+def _refusal(key: AccountKey, amount: int, balance: int) -> Exception | None:
+    """Why `key`'s account, holding `balance`, may not move by `amount` (None: it may)."""
+    after = balance + amount
+    if key.role == Role.DEBT and after > 0:
+        return LedgerError("A debt cannot be paid back beyond zero.")
+    if not key.may_go_negative and after < 0:
+        return InsufficientFunds()
+    return None
+
+
+class _Refused(Exception):
+    """The locked balances refuse the posting (`refusal`, raised to the caller)."""
+
+    def __init__(self, refusal: Exception):
+        self.refusal = refusal
+
+
+def _not_moved_why(*, legs: dict[AccountKey, int], spender: User | None) -> Exception | None:
+    """After an attempt that moved too few accounts (rolled back, so this posting holds
+    no lock on them): create the missing accounts, then lock every account (and the
+    spender's debt) in one statement, in primary-key order as the posting does, and
+    read them. Returns the refusal, the accounts created rolled back with it; or None:
+    post again, which under these locks moves."""
+    keys = list(legs)
+    if spender is not None:
+        keys.append(AccountKey(role=Role.DEBT, owner_id=spender.pk))
+    try:
+        with transaction.atomic():  # a savepoint, for a refusal to leave nothing behind
+            _accounts_create(legs)
+            accounts = rows_lock(
+                LedgerAccount.objects.filter(_any_of(key.matches() for key in keys))
+            )
+            balances = {AccountKey.of(account): account.balance for account in accounts}
+            if spender is not None and balances.get(keys[-1], 0) < 0:
+                raise _Refused(WalletInDebt())
+            for key, amount in legs.items():
+                refusal = _refusal(key, amount, balances.get(key, 0))
+                if refusal is not None:
+                    raise _Refused(refusal)
+    except _Refused as refused:
+        return refused.refusal
     return None
 
 
