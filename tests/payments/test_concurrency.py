@@ -13,6 +13,7 @@ from notifications.models import Notification
 from payments.exceptions import InsufficientFunds
 from payments.models import LedgerAccount, LedgerTransaction, Tip
 from payments.services.tips import creator_revenue_shard, tip_send
+from social.services.follows import follow_create, follow_delete
 from tests.accounts.factories import UserFactory
 from tests.payments.factories import (
     CreatorFactory,
@@ -150,4 +151,38 @@ def test_eight_senders_tipping_eight_creators_at_once_land_on_eight_shards_exact
     assert dict(revenue.values_list("shard", "balance")) == dict.fromkeys(shards, 5 * 6)
     assert system_balance(Role.PLATFORM_REVENUE) == 40 * 6
     assert Tip.objects.count() == 40
+    call_command("ledger_check", verbosity=0)
+
+
+def test_tips_while_the_two_follow_and_unfollow_each_other_do_not_deadlock(settings):
+    """A tip's inserts check their references to both users (a key-share lock on each
+    user's row, in the order the inserts come); following locks both users' rows in
+    primary-key order without shutting those checks out, so none waits in a circle."""
+    settings.TIPS_CREATORS_ONLY = False
+    ana, bob = CreatorFactory(), CreatorFactory()
+    wallet_fund(ana, 200)
+    wallet_fund(bob, 200)
+    tip = tips_in_turn([(ana, bob), (bob, ana)] * 10, amount=10)
+    follows = [
+        (follow_create, ana, bob),
+        (follow_delete, ana, bob),
+        (follow_create, bob, ana),
+        (follow_delete, bob, ana),
+    ]
+    turns = iter([None] * 20 + follows * 5)
+    turns_lock = threading.Lock()
+
+    def work() -> str:
+        with turns_lock:
+            turn = next(turns)
+        if turn is None:
+            return tip()
+        change, follower, followed = turn
+        change(follower=follower, followed=followed)
+        return "follow changed"
+
+    outcomes = run_at_once(40, work)
+
+    assert outcomes == {"tipped": 20, "follow changed": 20}
+    assert balance(ana) == balance(bob) == 100
     call_command("ledger_check", verbosity=0)
