@@ -7,18 +7,23 @@ the figures are measured in-process, through the services and Django's test clie
 
 1. sequential tips: `tip_send` from funded wallets to creators, one after another;
 2. contended tips: `--threads` threads at once, each its own funded sender, all tipping
-   ONE creator, so every tip locks the same two accounts (that creator's earnings and
-   the platform revenue); afterwards every balance must be exact and `ledger_check`
-   clean;
-3. renewals: due subscriptions (taken with `subscription_create` a month and a day
+   ONE creator, so every tip locks the same accounts (that creator's earnings and
+   one platform-revenue shard); afterwards every balance must be exact and
+   `ledger_check` clean;
+3. spread tips: one sender tipping `--threads` creators in turn, then `--threads`
+   senders at once, each tipping their own creator (issue 15: payments to different
+   creators land on different platform-revenue shards, so they need not wait for each
+   other): tips/s of each and their ratio, the goal being 1.5 or more on PostgreSQL;
+   balances exact afterwards;
+4. renewals: due subscriptions (taken with `subscription_create` a month and a day
    ago) renewed by one `subscriptions_renew` run;
-4. statement paging: a user with `--statement-entries` entries on their wallet
+5. statement paging: a user with `--statement-entries` entries on their wallet
    (bulk-inserted with consistent running balances: top-ups and tips in turn), the
    first page of `GET /api/v1/wallet/transactions/` against a page half-way down
    (a real cursor); keyset pagination on the `(account, -id)` index keeps the ratio
    deep/first near 1. Page 1 of a user with a couple of dozen old entries (one of the
    first tippers) is timed too: a statement's cost should depend on neither;
-5. `ledger_check` over the whole bench ledger.
+6. `ledger_check` over the whole bench ledger.
 
 Wallets are funded with the tests' `wallet_fund`, so it needs the dev tools
 (`make bench-ledger` installs them).
@@ -51,6 +56,7 @@ CREATORS = 20
 TIP_MAX = 100  # tips are 1 to TIP_MAX coins
 TOP_UP = 100  # coins of each bulk-inserted top-up (a tip follows each)
 TIER_PRICE = 300
+LEFTOVER = 1_000  # coins each tipping wallet keeps
 REPEAT = 25
 PAGE_SIZE = 20
 STATEMENT_URL = f"/api/v1/wallet/transactions/?page_size={PAGE_SIZE}"
@@ -87,10 +93,19 @@ def balance_of(user, role: str) -> int:
     return ledger_account_for_user(user=user, role=role).balance
 
 
-def system_balance_of(role: str) -> int:
-    from payments.services.ledger import ledger_account_system
+def platform_revenue() -> int:
+    """The platform's revenue: the sum of its shards (`payments.selectors`)."""
+    from payments.selectors.ledger import platform_revenue_balance
 
-    return ledger_account_system(role=role).balance
+    return platform_revenue_balance()
+
+
+def revenue_shards_of(creators: list) -> int:
+    """How many revenue shards payments to `creators` land on (shards are rows: creators
+    on one shard wait for each other)."""
+    from payments.services.tips import creator_revenue_shard
+
+    return len({creator_revenue_shard(creator=creator) for creator in creators})
 
 
 def ledger_check() -> str:
@@ -146,44 +161,33 @@ def tips_sequential(count: int, rng: random.Random) -> tuple[dict, list, list]:
     return {"seq_rate": count / elapsed, "seq_median": median, "seq_p95": p95}, creators, senders
 
 
-# -- 2. contended tips ---------------------------------------------------------------
+# -- 2. contended tips, 3. spread tips -----------------------------------------------
 
 
-def tips_contended(count: int, threads: int, rng: random.Random) -> dict:
+def tips_at_once(pairs: list, amounts: list[list[int]]) -> tuple[float, list, Counter, dict]:
+    """Thread `i` sends tips of `amounts[i]` from `pairs[i][0]` to `pairs[i][1]` (a user,
+    or a list of users tipped in turn), all threads released together: (elapsed seconds,
+    per-tip seconds, errors, tips done per thread)."""
     from django.db import connection
 
-    from payments.models import LedgerAccount, Tip
-    from payments.services.tips import platform_fee, tip_send
-    from tests.payments.factories import wallet_fund
-
-    Role = LedgerAccount.Role
-    hot = users_create("hotcreator", 1, creator=True)[0]
-    warmer, *senders = users_create("rusher", threads + 1)
-    wallet_fund(warmer, TIP_MAX)
-    tip_send(sender=warmer, recipient=hot, amount=10)  # a hot creator has earnings already
-    per_thread = count // threads
-    amounts = [[rng.randint(1, TIP_MAX) for _ in range(per_thread)] for _ in senders]
-    leftover = 1_000
-    for sender, own in zip(senders, amounts, strict=True):
-        wallet_fund(sender, sum(own) + leftover)
-    earnings_before = balance_of(hot, Role.EARNINGS)
-    revenue_before = system_balance_of(Role.PLATFORM_REVENUE)
-    tips_before = Tip.objects.filter(recipient=hot).count()
+    from payments.services.tips import tip_send
 
     started: list[float] = []
-    barrier = threading.Barrier(threads, action=lambda: started.append(time.perf_counter()))
+    barrier = threading.Barrier(len(pairs), action=lambda: started.append(time.perf_counter()))
     lock = threading.Lock()
     done: dict[int, int] = {}
     samples: list[float] = []
     errors: Counter = Counter()
 
     def run(index: int) -> None:
+        sender, recipients = pairs[index]
+        recipients = recipients if isinstance(recipients, list) else [recipients]
         mine: list[float] = []
         try:
             barrier.wait()
-            for amount in amounts[index]:
+            for n, amount in enumerate(amounts[index]):
                 start = time.perf_counter()
-                tip_send(sender=senders[index], recipient=hot, amount=amount)
+                tip_send(sender=sender, recipient=recipients[n % len(recipients)], amount=amount)
                 mine.append(time.perf_counter() - start)
         except Exception as error:  # counted and reported; the balances say the rest
             with lock:
@@ -194,7 +198,7 @@ def tips_contended(count: int, threads: int, rng: random.Random) -> dict:
                 done[index] = len(mine)
                 samples.extend(mine)
 
-    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(len(pairs))]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -202,36 +206,136 @@ def tips_contended(count: int, threads: int, rng: random.Random) -> dict:
     elapsed = time.perf_counter() - started[0]
     emails_forget()
     if errors:
-        say(f"  contended tips failed: {dict(errors)}")
+        say(f"  tips failed: {dict(errors)}")
+    return elapsed, samples, errors, done
 
-    # Every coin accounted for, exactly.
-    tipped = [amount for index in range(threads) for amount in amounts[index][: done[index]]]
+
+def tips_exact(pairs: list, amounts: list[list[int]], done: dict, before: dict, name: str) -> int:
+    """Check that every coin of the tips `done` is accounted for, exactly (wallets,
+    earnings, the platform revenue summed over its shards, tip rows); returns how many
+    tips went through. `before` holds the balances and counts read before the run."""
+    from payments.models import LedgerAccount, Tip
+    from payments.services.tips import platform_fee
+
+    Role = LedgerAccount.Role
     problems = []
-    for index, sender in enumerate(senders):
-        expected = sum(amounts[index]) + leftover - sum(amounts[index][: done[index]])
+    earned: Counter = Counter()
+    received: Counter = Counter()
+    fees = 0
+    for index, (sender, recipients) in enumerate(pairs):
+        recipients = recipients if isinstance(recipients, list) else [recipients]
+        tipped = amounts[index][: done[index]]
+        for n, amount in enumerate(tipped):
+            recipient = recipients[n % len(recipients)]
+            earned[recipient.pk] += amount - platform_fee(amount)
+            received[recipient.pk] += 1
+            fees += platform_fee(amount)
+        expected = before["wallets"][sender.pk] - sum(tipped)
         if balance_of(sender, Role.WALLET) != expected:
             problems.append(f"{sender.username}'s wallet is not {expected}")
-    expected = earnings_before + sum(amount - platform_fee(amount) for amount in tipped)
-    if balance_of(hot, Role.EARNINGS) != expected:
-        problems.append(f"the creator's earnings are not {expected}")
-    expected = revenue_before + sum(platform_fee(amount) for amount in tipped)
-    if system_balance_of(Role.PLATFORM_REVENUE) != expected:
-        problems.append(f"the platform revenue is not {expected}")
-    if Tip.objects.filter(recipient=hot).count() != tips_before + len(tipped):
-        problems.append(f"the creator did not receive {len(tipped)} tips")
+    for recipient in {user.pk: user for _, users in pairs for user in _listed(users)}.values():
+        expected = before["earnings"][recipient.pk] + earned[recipient.pk]
+        if balance_of(recipient, Role.EARNINGS) != expected:
+            problems.append(f"{recipient.username}'s earnings are not {expected}")
+        expected = before["tips"][recipient.pk] + received[recipient.pk]
+        if Tip.objects.filter(recipient=recipient).count() != expected:
+            problems.append(f"{recipient.username} did not receive {received[recipient.pk]} tips")
+    if platform_revenue() != before["revenue"] + fees:
+        problems.append(f"the platform revenue is not {before['revenue'] + fees}")
     if problems:
-        raise SystemExit("Contended tips: " + "; ".join(problems))
-    say(f"  contended tips: {len(tipped):,} tips, balances exact; ledger_check: {ledger_check()}")
+        raise SystemExit(f"{name}: " + "; ".join(problems))
+    tips = sum(done.values())
+    say(f"  {name}: {tips:,} tips, balances exact; ledger_check: {ledger_check()}")
+    return tips
+
+
+def _listed(users) -> list:
+    return users if isinstance(users, list) else [users]
+
+
+def tips_before(pairs: list) -> dict:
+    """The balances and counts `tips_exact` starts from."""
+    from payments.models import LedgerAccount, Tip
+
+    Role = LedgerAccount.Role
+    recipients = [user for _, users in pairs for user in _listed(users)]
+    return {
+        "wallets": {sender.pk: balance_of(sender, Role.WALLET) for sender, _ in pairs},
+        "earnings": {user.pk: balance_of(user, Role.EARNINGS) for user in recipients},
+        "tips": {user.pk: Tip.objects.filter(recipient=user).count() for user in recipients},
+        "revenue": platform_revenue(),
+    }
+
+
+def tips_contended(count: int, threads: int, rng: random.Random) -> dict:
+    from payments.services.tips import tip_send
+    from tests.payments.factories import wallet_fund
+
+    hot = users_create("hotcreator", 1, creator=True)[0]
+    warmer, *senders = users_create("rusher", threads + 1)
+    wallet_fund(warmer, TIP_MAX)
+    tip_send(sender=warmer, recipient=hot, amount=10)  # a hot creator has earnings already
+    per_thread = count // threads
+    amounts = [[rng.randint(1, TIP_MAX) for _ in range(per_thread)] for _ in senders]
+    for sender, own in zip(senders, amounts, strict=True):
+        wallet_fund(sender, sum(own) + LEFTOVER)
+    pairs = [(sender, hot) for sender in senders]
+    before = tips_before(pairs)
+    elapsed, samples, errors, done = tips_at_once(pairs, amounts)
+    tipped = tips_exact(pairs, amounts, done, before, "contended tips")
     median, p95 = milliseconds(samples)
     return {
-        "hot_rate": len(tipped) / elapsed,
+        "hot_rate": tipped / elapsed,
         "hot_median": median,
         "hot_p95": p95,
         "hot_errors": sum(errors.values()),
     }
 
 
-# -- 3. renewals ---------------------------------------------------------------------
+def tips_spread(count: int, threads: int, rng: random.Random) -> dict:
+    """One sender tipping `threads` creators in turn, then `threads` senders at once,
+    each tipping their own creator: `count` tips each way. Payments to different
+    creators should not wait for each other (the platform's fees go to revenue shards
+    chosen by the creator), so the second run should be the faster."""
+    from payments.services.tips import tip_send
+    from tests.payments.factories import wallet_fund
+
+    creators = users_create("spreadcreator", threads, creator=True)
+    lone, warmer, *senders = users_create("spreader", threads + 2)
+    wallet_fund(warmer, threads * TIP_MAX)
+    for creator in creators:  # every creator has earnings already, every shard its row
+        tip_send(sender=warmer, recipient=creator, amount=TIP_MAX)
+    alone = [[rng.randint(1, TIP_MAX) for _ in range(count)]]
+    wallet_fund(lone, sum(alone[0]) + LEFTOVER)
+    per_thread = count // threads
+    amounts = [[rng.randint(1, TIP_MAX) for _ in range(per_thread)] for _ in senders]
+    for sender, own in zip(senders, amounts, strict=True):
+        wallet_fund(sender, sum(own) + LEFTOVER)
+
+    pairs = [(lone, creators)]
+    before = tips_before(pairs)
+    elapsed, samples, errors_alone, done = tips_at_once(pairs, alone)
+    tipped = tips_exact(pairs, alone, done, before, "one sender, spread")
+    one_rate = tipped / elapsed
+    one_median, _ = milliseconds(samples)
+
+    pairs = list(zip(senders, creators, strict=True))
+    before = tips_before(pairs)
+    elapsed, samples, errors, done = tips_at_once(pairs, amounts)
+    tipped = tips_exact(pairs, amounts, done, before, f"{threads} senders, spread")
+    median, p95 = milliseconds(samples)
+    return {
+        "spread_one_rate": one_rate,
+        "spread_one_median": one_median,
+        "spread_rate": tipped / elapsed,
+        "spread_median": median,
+        "spread_p95": p95,
+        "spread_errors": sum(errors.values()) + sum(errors_alone.values()),
+        "spread_shards": revenue_shards_of(creators),
+    }
+
+
+# -- 4. renewals ---------------------------------------------------------------------
 
 
 def renewals(count: int) -> dict:
@@ -269,7 +373,7 @@ def renewals(count: int) -> dict:
     return {"subscribe_rate": count / created, "renew_rate": count / elapsed}
 
 
-# -- 4. statement paging -------------------------------------------------------------
+# -- 5. statement paging -------------------------------------------------------------
 
 
 def statement_seed(count: int, creators: list, rng: random.Random):
@@ -446,6 +550,8 @@ def measure(options: dict) -> dict:
     results.update(figures)
     say(f"  {options['tips']:,} contended tips on {options['threads']} threads")
     results.update(tips_contended(options["tips"], options["threads"], rng))
+    say(f"  {options['tips']:,} tips by one sender, then by {options['threads']} senders at once")
+    results.update(tips_spread(options["tips"], options["threads"], rng))
     say(f"  {options['renewals']:,} subscriptions, then one renewal run")
     results.update(renewals(options["renewals"]))
     results.update(statement_paging(options["statement_entries"], creators, senders[0], rng))
@@ -498,11 +604,31 @@ def table(options: dict, results: dict[str, dict]) -> None:
         ("contended tips: median ms per tip", "hot_median", "{:.1f}"),
         ("contended tips: p95 ms per tip", "hot_p95", "{:.1f}"),
         ("contended tips: failed", "hot_errors", "{:d}"),
+        (
+            f"spread tips ({tips:,}), one sender to {threads} creators: tips/s",
+            "spread_one_rate",
+            "{:.0f}",
+        ),
+        ("spread tips, one sender: median ms per tip", "spread_one_median", "{:.1f}"),
+        (
+            f"spread tips ({tips:,}), {threads} senders to {threads} creators: tips/s",
+            "spread_rate",
+            "{:.0f}",
+        ),
+        (f"spread tips, {threads} senders: median ms per tip", "spread_median", "{:.1f}"),
+        (f"spread tips, {threads} senders: p95 ms per tip", "spread_p95", "{:.1f}"),
+        (
+            f"spread tips: {threads} senders / one sender (goal >= 1.5 on PostgreSQL)",
+            "spread_ratio",
+            "{:.2f}",
+        ),
+        ("spread tips: revenue shards the creators land on", "spread_shards", "{:d}"),
+        ("spread tips: failed", "spread_errors", "{:d}"),
         (f"subscription_create ({renewed:,}, setup): per s", "subscribe_rate", "{:.0f}"),
         (f"subscriptions_renew ({renewed:,} due): renewals/s", "renew_rate", "{:.0f}"),
         (f"statement, {entries:,} entries: page 1 (ms)", "page_first", "{:.1f}"),
         (f"statement, {entries:,} entries: page half-way (ms)", "page_deep", "{:.1f}"),
-        ("statement: half-way / page 1", None, "{:.2f}"),
+        ("statement: half-way / page 1", "page_ratio", "{:.2f}"),
         ("statement, user with {small} old entries: page 1 (ms)", "page_small", "{:.1f}"),
         ("ledger_check over {entries_all} entries (s)", "check_seconds", "{:.2f}"),
         ("whole run (s)", "run_seconds", "{:.0f}"),
@@ -518,7 +644,11 @@ def table(options: dict, results: dict[str, dict]) -> None:
         cells = []
         for database in databases:
             figures = results[database]
-            value = figures["page_deep"] / figures["page_first"] if key is None else figures[key]
+            ratios = {
+                "page_ratio": figures["page_deep"] / figures["page_first"],
+                "spread_ratio": figures["spread_rate"] / figures["spread_one_rate"],
+            }
+            value = ratios[key] if key in ratios else figures[key]
             cells.append(shape.format(value))
         print(f"| {label} | " + " | ".join(cells) + " |")
 

@@ -281,6 +281,10 @@ PAYMENTS_CHECKOUT_EXPIRY_HOURS = env.int("PAYMENTS_CHECKOUT_EXPIRY_HOURS", defau
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=30)
 if not 0 <= PLATFORM_FEE_PERCENT <= 100:
     raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be between 0 and 100.")
+# Fees accrue to this many platform-revenue accounts, chosen by creator (payments/models.py).
+PLATFORM_REVENUE_SHARDS = env.int("PLATFORM_REVENUE_SHARDS", default=16)
+if not 1 <= PLATFORM_REVENUE_SHARDS <= 1024:
+    raise ImproperlyConfigured("PLATFORM_REVENUE_SHARDS must be between 1 and 1024.")
 # Only creators (users with the `creator` role, which admins grant) can be tipped.
 TIPS_CREATORS_ONLY = env.bool("TIPS_CREATORS_ONLY", default=True)
 TIP_MAX_COINS = env.int("TIP_MAX_COINS", default=1_000_000)

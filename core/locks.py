@@ -12,6 +12,14 @@ A transaction that locks rows of more than one kind takes them in this order:
 
 PostgreSQL honours these locks; on SQLite the database-wide write lock (`IMMEDIATE`
 transactions) already serialises writers. Call the helpers inside a transaction.
+
+Users are locked `FOR NO KEY UPDATE`: it shuts out every other lock of this module and
+every change of the row, but not the key-share locks PostgreSQL takes to check a
+reference to the user (a tip's, a notification's, any row's with a foreign key to
+users). Those checks run at commit (Django's foreign keys are deferred), in no order
+of ours: with `FOR UPDATE`, a follow between a tipper and the creator held one of the
+two users and waited for the other, whose check the tip's commit had passed, while
+that commit waited for the first (a deadlock PostgreSQL logged).
 """
 
 from collections.abc import Iterable
@@ -36,10 +44,10 @@ def users_lock(user_ids: Iterable = (), *, where: Q | None = None) -> dict:
     condition = Q(pk__in=list(user_ids))
     if where is not None:
         condition |= where
-    users = rows_lock(get_user_model().objects.filter(condition))
+    users = rows_lock(get_user_model().objects.filter(condition), no_key=True)
     return {user.pk: user for user in users}
 
 
 def user_lock(user):
     """Lock and re-read one user's row (step 1); `DoesNotExist` when it is gone."""
-    return get_user_model().objects.select_for_update().get(pk=user.pk)
+    return get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)

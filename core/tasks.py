@@ -17,12 +17,19 @@ from django.db import connections, transaction
 logger = logging.getLogger(__name__)
 
 
+_tasks_import_lock = threading.Lock()
+
+
 def task_by_name(name: str) -> Task:
     """The task registered as `name`. A process that has not imported the apps' task
     modules yet (a web process: only a worker imports them when it starts) imports them
-    the way a worker does, through the Celery app's autodiscovery."""
+    the way a worker does, through the Celery app's autodiscovery, one thread at a time:
+    a thread that starts it while another is at it would import nothing (Celery guards
+    it against recursion with one flag for the whole process) and find no task."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _tasks_import_lock:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 

@@ -13,6 +13,12 @@ beyond their balance; zero or negative), or one of the system accounts:
 balance is minus the coins in circulation). Its `balance` is a cache of the sum of its
 entries, kept in step by `payments.services.ledger.ledger_post`, the one writer.
 
+The platform's revenue is spread over several accounts, its shards
+(`PLATFORM_REVENUE_SHARDS`, numbered from 0; every other account is shard 0): each
+payment to a creator credits the shard its creator falls on, so payments to different
+creators do not queue for one row. The platform's revenue is the sum of the shards
+(`payments.selectors.ledger.platform_revenue_balance`).
+
 `LedgerTransaction` is one movement: its `LedgerEntry` rows (signed amounts on accounts)
 sum to zero. Entries are never updated or deleted: a correction is a new transaction
 (`reverses` points at the one it undoes). A transaction's `idempotency_key` is unique
@@ -55,6 +61,8 @@ class LedgerAccount(BaseModel):
         related_name="ledger_accounts",
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    # Which of the platform revenue's accounts this is; 0 for every other account.
+    shard = models.PositiveSmallIntegerField(default=0)
     balance = models.BigIntegerField(default=0)
 
     class Meta:
@@ -65,9 +73,13 @@ class LedgerAccount(BaseModel):
                 name="ledger_account_unique_owner_role",
             ),
             models.UniqueConstraint(
-                fields=["role"],
+                fields=["role", "shard"],
                 condition=Q(owner__isnull=True),
-                name="ledger_account_unique_system_role",
+                name="ledger_account_unique_system_role_shard",
+            ),
+            models.CheckConstraint(
+                condition=Q(shard=0) | Q(role="platform_revenue"),
+                name="ledger_account_shard_only_for_revenue",
             ),
             models.CheckConstraint(
                 condition=(
@@ -93,6 +105,8 @@ class LedgerAccount(BaseModel):
 
     def __str__(self) -> str:
         owner = self.owner.username if self.owner_id else "system"
+        if self.role == self.Role.PLATFORM_REVENUE:
+            return f"{owner}:{self.role}#{self.shard}"
         return f"{owner}:{self.role}"
 
     @property

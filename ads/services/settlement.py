@@ -27,7 +27,7 @@ from ads.models import MICROS_PER_COIN, Advertiser, Campaign
 from core.locks import rows_lock
 from payments.exceptions import InsufficientFunds
 from payments.models import LedgerAccount, LedgerTransaction
-from payments.services.ledger import ledger_account_for_user, ledger_account_system, ledger_post
+from payments.services.ledger import ledger_account_for_user, ledger_post, platform_revenue_key
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def campaign_settle(*, campaign_id, now: datetime) -> CampaignSettlement | None:
                 kind=LedgerTransaction.Kind.AD_SPEND,
                 entries=[
                     (advertising, -coins),
-                    (ledger_account_system(role=Role.PLATFORM_REVENUE), coins),
+                    # The campaign's shard: settling campaigns in parallel never queues.
+                    (platform_revenue_key(spread_by=campaign.pk), coins),
                 ],
                 idempotency_key=settlement_key(
                     campaign_id=campaign.pk, settled_micro=settled_before

@@ -17,6 +17,7 @@ from core.admin import ReadOnlyAdminMixin, ServiceActionsMixin
 from payments.admin.reasons import reason_given, reason_page
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerEntry, LedgerTransaction, Payout
 from payments.money import money_display
+from payments.selectors.ledger import platform_revenue_totals
 from payments.services.payouts import payout_approve, payout_reject
 
 # -- accounts and transactions --------------------------------------------------------
@@ -24,12 +25,18 @@ from payments.services.payouts import payout_approve, payout_reject
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "owner", "role", "balance", "updated_at")
+    list_display = ("__str__", "owner", "role", "shard", "balance", "updated_at")
     list_filter = ("role",)
     list_select_related = ("owner",)
     search_fields = ("owner__username",)
     ordering = ("role", "-balance")
-    fields = ("owner", "role", "balance", "created_at", "updated_at")
+    fields = ("owner", "role", "shard", "balance", "created_at", "updated_at")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        """The list, headed by the platform's revenue: the sum of its shards."""
+        revenue, shards = platform_revenue_totals()
+        context = {"platform_revenue": revenue, "platform_revenue_shards": shards}
+        return super().changelist_view(request, {**context, **(extra_context or {})})
 
 
 class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,7 +1,8 @@
 """Payments app: reads: querysets with their joins, prefetches and annotations.
 
-One module per area (`wallet`, `top_ups`, `tips`, `subscriptions`, and `recipients`:
-whom a user may pay); this one holds what other apps ask through `core`.
+One module per area (`wallet`, `top_ups`, `tips`, `subscriptions`, `ledger`: the
+platform's revenue, and `recipients`: whom a user may pay); this one holds what other
+apps ask through `core`.
 """
 
 from django.db.models import QuerySet

@@ -6,22 +6,36 @@ invariants live in one place:
 - a transaction's entries sum to zero and none is zero;
 - posting is idempotent: the same initiator and key post once (a unique constraint);
 - no account that must stay non-negative (wallets, earnings, the system pots but
-  `external`) goes below zero, and a debt never above zero. Each account's balance moves
-  with one conditional `UPDATE ... SET balance = balance + x WHERE balance + x >= 0`,
-  which both SQLite and PostgreSQL apply atomically; on PostgreSQL the rows are first
-  locked in `core.locks`' order (ledger accounts last, in primary-key order), so two
-  postings that touch the same accounts always lock them in the same order and never
-  deadlock.
+  `external`) goes below zero, and a debt never above zero.
+
+A posting costs three statements whatever the number of its accounts: the transaction's
+insert, one `UPDATE` of every balance, conditional per account (`balance + x >= 0`),
+which both SQLite and PostgreSQL apply atomically, and one insert of the entries,
+which read their account and running balance from the rows just updated. The `UPDATE`
+first locks its rows in primary-key order (a `SELECT ... FOR UPDATE ORDER BY id` inside
+it, which PostgreSQL honours; SQLite's write lock, taken when the transaction began,
+covers it), as `core.locks` orders ledger accounts, so two postings that touch the same
+accounts never deadlock. Accounts are named by `AccountKey` (owner, role, shard) and
+need not be read beforehand; one missing (a first tip to a creator, a shard's first
+fee) makes the `UPDATE` move fewer rows than named: the attempt is then rolled back,
+releasing its locks, the missing accounts are created while no account is locked,
+then all of them are locked at once (primary-key order again) and read to tell why (a
+refusal), and the posting runs again. Creating an account under another's lock would
+wait for an insert, or lock a row out of order, while holding it: a cycle.
 """
 
+import functools
+import operator
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import BigIntegerField, Case, Exists, F, Q, Subquery, Sum, Value, When
 
 from accounts.models import User
 from core import metrics
@@ -49,19 +63,75 @@ class Posting:
 # -- accounts ------------------------------------------------------------------------
 
 
-def ledger_account_for_user(*, user: User, role: str) -> LedgerAccount:
-    """`user`'s account of `role` (wallet, earnings or debt), created on first use."""
+@dataclass(frozen=True)
+class AccountKey:
+    """A ledger account named by what makes it unique (its owner, or None for the
+    system's; its role; its shard), whether or not it exists yet: `ledger_post` finds
+    it, or creates it on first use, in the statements it makes anyway."""
+
+    role: str
+    owner_id: Any = None
+    shard: int = 0
+
+    @classmethod
+    def of(cls, account: LedgerAccount) -> "AccountKey":
+        return cls(role=account.role, owner_id=account.owner_id, shard=account.shard)
+
+    def matches(self) -> Q:
+        """The condition on `LedgerAccount` rows that selects this account."""
+        if self.owner_id is None:
+            return Q(owner__isnull=True, role=self.role, shard=self.shard)
+        return Q(owner_id=self.owner_id, role=self.role)
+
+    @property
+    def may_go_negative(self) -> bool:
+        return self.role in (Role.EXTERNAL, Role.DEBT)
+
+
+def ledger_key_for_user(*, user: User, role: str) -> AccountKey:
+    """`user`'s account of `role` (wallet, earnings, debt or advertising), by name."""
     if role not in LedgerAccount.USER_ROLES:
         raise LedgerError(f"{role!r} is not a user account role.")
-    account, _ = LedgerAccount.objects.get_or_create(owner=user, role=role)
+    return AccountKey(role=role, owner_id=user.pk)
+
+
+def ledger_key_system(*, role: str, shard: int = 0) -> AccountKey:
+    """The system account of `role` (of the platform revenue: shard `shard`), by name."""
+    if role not in LedgerAccount.SYSTEM_ROLES:
+        raise LedgerError(f"{role!r} is not a system account role.")
+    if shard and role != Role.PLATFORM_REVENUE:
+        raise LedgerError(f"Only the platform revenue has shards, not {role!r}.")
+    if not 0 <= shard < max(settings.PLATFORM_REVENUE_SHARDS, 1):
+        raise LedgerError(f"No platform revenue shard {shard!r}.")
+    return AccountKey(role=role, shard=shard)
+
+
+def platform_revenue_shard(*, spread_by: uuid.UUID) -> int:
+    """The platform-revenue shard for payments about `spread_by` (a creator's id, a
+    campaign's): ids are random, so different creators mostly fall on different shards
+    and their payments need not wait for each other's."""
+    return spread_by.int % settings.PLATFORM_REVENUE_SHARDS
+
+
+def platform_revenue_key(*, spread_by: uuid.UUID) -> AccountKey:
+    """The platform-revenue account that fees about `spread_by` accrue to."""
+    return ledger_key_system(
+        role=Role.PLATFORM_REVENUE, shard=platform_revenue_shard(spread_by=spread_by)
+    )
+
+
+def ledger_account_for_user(*, user: User, role: str) -> LedgerAccount:
+    """`user`'s account of `role` (wallet, earnings or debt), created on first use."""
+    key = ledger_key_for_user(user=user, role=role)
+    account, _ = LedgerAccount.objects.get_or_create(owner=user, role=key.role)
     return account
 
 
-def ledger_account_system(*, role: str) -> LedgerAccount:
-    """The system account of `role`, created on first use."""
-    if role not in LedgerAccount.SYSTEM_ROLES:
-        raise LedgerError(f"{role!r} is not a system account role.")
-    account, _ = LedgerAccount.objects.get_or_create(owner=None, role=role)
+def ledger_account_system(*, role: str, shard: int = 0) -> LedgerAccount:
+    """The system account of `role` (of the platform revenue: shard `shard`), created
+    on first use."""
+    key = ledger_key_system(role=role, shard=shard)
+    account, _ = LedgerAccount.objects.get_or_create(owner=None, role=key.role, shard=key.shard)
     return account
 
 
@@ -75,22 +145,180 @@ def wallet_assert_can_spend(*, user: User) -> None:
 # -- posting -------------------------------------------------------------------------
 
 
-def _legs(entries: Iterable[tuple[LedgerAccount, int]]) -> dict[Any, int]:
-    """Amounts per account id (an account named twice gets one entry), checked."""
-    legs: dict[Any, int] = defaultdict(int)
+def _legs(entries: Iterable[tuple[LedgerAccount | AccountKey, int]]) -> dict[AccountKey, int]:
+    """Amounts per account (an account named twice gets one entry), checked."""
+    legs: dict[AccountKey, int] = defaultdict(int)
     count = 0
     for account, amount in entries:
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise LedgerError(f"Amounts are integers of coins, not {amount!r}.")
         if amount == 0:
             raise LedgerError("An entry of zero coins moves nothing.")
-        legs[account.pk] += amount
+        if isinstance(account, LedgerAccount):
+            if account.pk is None:
+                raise LedgerError("Every entry needs an existing account.")
+            account = AccountKey.of(account)
+        legs[account] += amount
         count += 1
     if count < 2:
         raise LedgerError("A transaction has at least two entries.")
     if sum(legs.values()) != 0:
         raise LedgerError(f"Entries must sum to zero, not {sum(legs.values())}.")
-    return {pk: amount for pk, amount in legs.items() if amount != 0}
+    return {key: amount for key, amount in legs.items() if amount != 0}
+
+
+def _any_of(conditions: Iterable[Q]) -> Q:
+    return functools.reduce(operator.or_, conditions)
+
+
+def _allowed(key: AccountKey, amount: int) -> Q:
+    """`key`'s row, if its balance may move by `amount`."""
+    if key.role == Role.DEBT:
+        return key.matches() & Q(balance__lte=-amount)
+    if key.may_go_negative:
+        return key.matches()
+    return key.matches() & Q(balance__gte=-amount)
+
+
+def _in_debt(spender: User) -> Exists:
+    return Exists(LedgerAccount.objects.filter(owner=spender, role=Role.DEBT, balance__lt=0))
+
+
+class _KeyPosted(Exception):
+    """The idempotency key was posted before (the transaction's insert hit the
+    constraint)."""
+
+
+class _NotMoved(Exception):
+    """The balances' update moved fewer accounts than the posting names."""
+
+
+def _post_once(
+    *,
+    legs: dict[AccountKey, int],
+    spender: User | None,
+    kind: str,
+    **fields: Any,
+) -> LedgerTransaction:
+    """Insert the transaction, move the balances, insert the entries: three statements.
+    Raises `_KeyPosted` or `_NotMoved`; the caller rolls the attempt back."""
+    try:
+        ledger_transaction = LedgerTransaction.objects.create(kind=kind, **fields)
+    except IntegrityError as error:
+        raise _KeyPosted() from error
+
+    # Locked in primary-key order first (core.locks), then moved, each only if its
+    # balance may take it.
+    locked = LedgerAccount.objects.filter(_any_of(key.matches() for key in legs))
+    allowed = _any_of(_allowed(key, amount) for key, amount in legs.items())
+    moving = LedgerAccount.objects.filter(
+        allowed, pk__in=locked.order_by("pk").select_for_update().values("pk")
+    )
+    if spender is not None:
+        moving = moving.exclude(_in_debt(spender))
+    moved = moving.update(
+        balance=F("balance")
+        + Case(
+            *(When(key.matches(), then=Value(amount)) for key, amount in legs.items()),
+            output_field=BigIntegerField(),
+        )
+    )
+    if moved != len(legs):
+        raise _NotMoved()
+
+    rows = []
+    for key, amount in legs.items():
+        account = LedgerAccount.objects.filter(key.matches())
+        rows.append(
+            LedgerEntry(
+                transaction=ledger_transaction,
+                # Read from the rows just moved (and locked): their running balance.
+                account_id=Subquery(account.values("pk")[:1]),
+                owner_id=key.owner_id,
+                book=BOOK_OF_ROLE[key.role],
+                amount=amount,
+                balance_after=Subquery(account.values("balance")[:1]),
+            )
+        )
+    LedgerEntry.objects.bulk_create(rows)
+    metrics.coins_moved(kind=kind, amounts=list(legs.values()))
+    return ledger_transaction
+
+
+def _key_order(key: AccountKey) -> tuple:
+    return (key.role, str(key.owner_id or ""), key.shard)
+
+
+def _accounts_create(keys: Iterable[AccountKey]) -> None:
+    """Create those of `keys`' accounts that do not exist yet (a plain read, then one
+    insert that skips a row another transaction inserted meanwhile).
+
+    Called holding no lock on ledger accounts (the posting's attempt was rolled back;
+    a caller that locked accounts beforehand locked them all, and they exist), so no
+    lock on them is ever held while waiting here. The insert waits only for a
+    transaction that inserted one of these accounts and has not committed, or that
+    moves one committed since the read: inserters insert in one order everywhere
+    (`_key_order`), so they wait for each other in turn, and a transaction holding
+    account locks never waits for a row inserted here (its statements do not see a row
+    not committed yet)."""
+    keys = list(keys)
+    if not keys:
+        return
+    existing = {
+        AccountKey(role=role, owner_id=owner_id, shard=shard)
+        for owner_id, role, shard in LedgerAccount.objects.filter(
+            _any_of(key.matches() for key in keys)
+        ).values_list("owner_id", "role", "shard")
+    }
+    missing = sorted((key for key in keys if key not in existing), key=_key_order)
+    LedgerAccount.objects.bulk_create(
+        [LedgerAccount(owner_id=key.owner_id, role=key.role, shard=key.shard) for key in missing],
+        ignore_conflicts=True,
+    )
+
+
+def _refusal(key: AccountKey, amount: int, balance: int) -> Exception | None:
+    """Why `key`'s account, holding `balance`, may not move by `amount` (None: it may)."""
+    after = balance + amount
+    if key.role == Role.DEBT and after > 0:
+        return LedgerError("A debt cannot be paid back beyond zero.")
+    if not key.may_go_negative and after < 0:
+        return InsufficientFunds()
+    return None
+
+
+class _Refused(Exception):
+    """The locked balances refuse the posting (`refusal`, raised to the caller)."""
+
+    def __init__(self, refusal: Exception):
+        self.refusal = refusal
+
+
+def _not_moved_why(*, legs: dict[AccountKey, int], spender: User | None) -> Exception | None:
+    """After an attempt that moved too few accounts (rolled back, so this posting holds
+    no lock on them): create the missing accounts, then lock every account (and the
+    spender's debt) in one statement, in primary-key order as the posting does, and
+    read them. Returns the refusal, the accounts created rolled back with it; or None:
+    post again, which under these locks moves."""
+    keys = list(legs)
+    if spender is not None:
+        keys.append(AccountKey(role=Role.DEBT, owner_id=spender.pk))
+    try:
+        with transaction.atomic():  # a savepoint, for a refusal to leave nothing behind
+            _accounts_create(legs)
+            accounts = rows_lock(
+                LedgerAccount.objects.filter(_any_of(key.matches() for key in keys))
+            )
+            balances = {AccountKey.of(account): account.balance for account in accounts}
+            if spender is not None and balances.get(keys[-1], 0) < 0:
+                raise _Refused(WalletInDebt())
+            for key, amount in legs.items():
+                refusal = _refusal(key, amount, balances.get(key, 0))
+                if refusal is not None:
+                    raise _Refused(refusal)
+    except _Refused as refused:
+        return refused.refusal
+    return None
 
 
 def _existing(*, initiator: User | None, idempotency_key: str) -> LedgerTransaction:
@@ -101,85 +329,73 @@ def _existing(*, initiator: User | None, idempotency_key: str) -> LedgerTransact
     return LedgerTransaction.objects.get(initiator=initiator, idempotency_key=idempotency_key)
 
 
-@transaction.atomic
 def ledger_post(
     *,
     kind: str,
-    entries: Iterable[tuple[LedgerAccount, int]],
+    entries: Iterable[tuple[LedgerAccount | AccountKey, int]],
     idempotency_key: str,
     initiator: User | None = None,
     reference: models.Model | None = None,
     description: str = "",
     metadata: Mapping[str, Any] | None = None,
     reverses: LedgerTransaction | None = None,
+    spender: User | None = None,
 ) -> Posting:
-    """Move coins: `entries` are `(account, signed amount)` pairs summing to zero.
+    """Move coins: `entries` are `(account, signed amount)` pairs summing to zero, each
+    account a `LedgerAccount` or an `AccountKey` (created on first use). Atomic.
 
-    Raises `InsufficientFunds` (nothing is written) when an account that must stay
-    non-negative would go below zero, and `LedgerError` for an unbalanced or empty
-    posting. When `initiator` (None: the system) already posted `idempotency_key`, the
-    earlier transaction is returned with `created=False` and nothing moves.
+    Raises `InsufficientFunds` when an account that must stay non-negative would go
+    below zero, `WalletInDebt` when `spender` (the user whose wallet pays, if any) owes
+    coins, and `LedgerError` for an unbalanced or empty posting; nothing is written
+    then. When `initiator` (None: the system) already posted `idempotency_key`, the
+    earlier transaction is returned with `created=False` and nothing moves. Locks the
+    accounts until the surrounding transaction commits (`core.locks`: last).
     """
     legs = _legs(entries)
     if not legs:
         raise LedgerError("Entries that cancel out on every account move nothing.")
-    try:
-        with transaction.atomic():  # a savepoint: a duplicate key must not spoil the rest
-            ledger_transaction = LedgerTransaction.objects.create(
-                kind=kind,
-                initiator=initiator,
-                idempotency_key=idempotency_key,
-                reference_type=(
-                    ContentType.objects.get_for_model(reference) if reference is not None else None
-                ),
-                reference_id=reference.pk if reference is not None else None,
-                description=description,
-                metadata=dict(metadata or {}),
-                reverses=reverses,
-            )
-    except IntegrityError:
-        return Posting(
-            transaction=_existing(initiator=initiator, idempotency_key=idempotency_key),
-            created=False,
-        )
-
-    ordered_ids = sorted(legs)
-    accounts = {
-        account.pk: account
-        for account in rows_lock(LedgerAccount.objects.filter(pk__in=ordered_ids))
+    fields = {
+        "initiator": initiator,
+        "idempotency_key": idempotency_key,
+        "reference_type": (
+            ContentType.objects.get_for_model(reference) if reference is not None else None
+        ),
+        "reference_id": reference.pk if reference is not None else None,
+        "description": description,
+        "metadata": dict(metadata or {}),
+        "reverses": reverses,
     }
-    if len(accounts) != len(ordered_ids):
-        raise LedgerError("Every entry needs an existing account.")
-    rows = []
-    for pk in ordered_ids:
-        amount = legs[pk]
-        account = accounts[pk]
-        queryset = LedgerAccount.objects.filter(pk=pk)
-        if account.role == Role.DEBT:
-            queryset = queryset.filter(balance__lte=-amount)
-        elif not account.may_go_negative:
-            queryset = queryset.filter(balance__gte=-amount)
-        if not queryset.update(balance=F("balance") + amount):
-            if account.role == Role.DEBT:
-                raise LedgerError("A debt cannot be paid back beyond zero.")
-            raise InsufficientFunds()
-        # The row was read under the lock (PostgreSQL's FOR UPDATE; SQLite's write lock,
-        # taken when the transaction began), so nobody moved it since: no re-read.
-        account.balance += amount
-        balance_after = account.balance
-        rows.append(
-            LedgerEntry(
-                transaction=ledger_transaction,
-                account=account,
-                owner_id=account.owner_id,
-                book=account.book,
-                amount=amount,
-                balance_after=balance_after,
+    # Without a savepoint of its own: a refusal leaves this block before it is raised,
+    # so a caller that catches it may go on with its transaction.
+    with transaction.atomic(savepoint=False):
+        outcome = _post(legs=legs, spender=spender, kind=kind, fields=fields)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _post(
+    *, legs: dict[AccountKey, int], spender: User | None, kind: str, fields: dict
+) -> Posting | Exception:
+    for _ in range(2):
+        try:
+            with transaction.atomic():  # a savepoint: a failed attempt leaves nothing
+                return Posting(
+                    transaction=_post_once(legs=legs, spender=spender, kind=kind, **fields),
+                    created=True,
+                )
+        except _KeyPosted:
+            return Posting(
+                transaction=_existing(
+                    initiator=fields["initiator"], idempotency_key=fields["idempotency_key"]
+                ),
+                created=False,
             )
-        )
-    LedgerEntry.objects.bulk_create(rows)
-    metrics.coins_moved(kind=kind, amounts=list(legs.values()))
-    return Posting(transaction=ledger_transaction, created=True)
+        except _NotMoved:
+            refusal = _not_moved_why(legs=legs, spender=spender)
+            if refusal is not None:
+                return refusal
+    return LedgerError("The accounts were locked and checked, yet the posting did not move.")
 
 
 @transaction.atomic

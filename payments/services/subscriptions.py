@@ -50,7 +50,7 @@ from payments.services.ledger import (
     ledger_account_for_user,
     ledger_account_system,
     ledger_post,
-    wallet_assert_can_spend,
+    platform_revenue_shard,
 )
 from payments.services.tips import creator_payment_entries
 
@@ -120,8 +120,8 @@ def subscription_period_bounds(*, anchor: datetime, index: int) -> tuple[datetim
 
 def _charge(*, subscription: Subscription, index: int, initiator: User | None) -> None:
     """Charge period `index` of `subscription` (once: the key names the period).
-    Raises `wallet_in_debt` or `insufficient_funds` with nothing written."""
-    wallet_assert_can_spend(user=subscription.subscriber)
+    Raises `wallet_in_debt` or `insufficient_funds` with nothing written (decided by
+    the ledger's conditional update)."""
     ledger_post(
         kind=LedgerTransaction.Kind.SUBSCRIPTION_CHARGE,
         entries=creator_payment_entries(
@@ -132,6 +132,7 @@ def _charge(*, subscription: Subscription, index: int, initiator: User | None) -
         reference=subscription,
         description=f"Subscription to {subscription.creator.username}, period {index}",
         metadata={"period": index},
+        spender=subscription.subscriber,
     )
 
 
@@ -172,7 +173,6 @@ def subscription_create(
     )
     if live.exists():
         raise AlreadySubscribed()
-    wallet_assert_can_spend(user=subscriber)
 
     anchor = now or timezone.now()
     start, end = subscription_period_bounds(anchor=anchor, index=0)
@@ -425,9 +425,10 @@ def subscription_refund_unused(
     return coins, fee * coins // paid
 
 
-def _charge_of_period(subscription: Subscription) -> tuple[int, int]:
-    """What the subscriber paid for the running period, and the platform's fee of it,
-    read from its charge in the ledger ((0, 0) when it was not charged)."""
+def _charge_of_period(subscription: Subscription) -> tuple[int, int, LedgerAccount | None]:
+    """What the subscriber paid for the running period, the platform's fee of it, and
+    the platform-revenue shard the fee went to, read from its charge in the ledger
+    ((0, 0, None) when it was not charged, or charged no fee)."""
     charge = (
         LedgerTransaction.objects.filter(
             kind=LedgerTransaction.Kind.SUBSCRIPTION_CHARGE,
@@ -438,22 +439,30 @@ def _charge_of_period(subscription: Subscription) -> tuple[int, int]:
         .first()
     )
     if charge is None:
-        return 0, 0
-    by_role = {entry.account.role: entry.amount for entry in charge.entries.all()}
-    return -by_role.get(Role.WALLET, 0), by_role.get(Role.PLATFORM_REVENUE, 0)
+        return 0, 0, None
+    by_role = {entry.account.role: entry for entry in charge.entries.all()}
+    paid = -by_role[Role.WALLET].amount if Role.WALLET in by_role else 0
+    fee = by_role.get(Role.PLATFORM_REVENUE)
+    return paid, fee.amount if fee else 0, fee.account if fee else None
 
 
-def _refund_post(*, subscription: Subscription, coins: int, fee_back: int) -> BlockRefund:
+def _refund_post(
+    *, subscription: Subscription, coins: int, fee_back: int, revenue: LedgerAccount | None
+) -> BlockRefund:
     """Post the refund of `coins` to the subscriber: their debt is settled first (as
-    a top-up would), the platform gives back `fee_back`, the creator's earnings the
-    rest, and what the earnings no longer hold (paid out) becomes the creator's debt.
-    The accounts are locked (`core.locks`' order) before their balances are read."""
+    a top-up would), the platform gives back `fee_back` from `revenue` (the shard the
+    charge's fee went to, which holds it whatever the shards' count is now), the
+    creator's earnings the rest, and what the earnings no longer hold (paid out)
+    becomes the creator's debt. The accounts are locked (`core.locks`' order) before
+    their balances are read."""
     subscriber, creator = subscription.subscriber, subscription.creator
     wallet = ledger_account_for_user(user=subscriber, role=Role.WALLET)
     subscriber_debt = ledger_account_for_user(user=subscriber, role=Role.DEBT)
     earnings = ledger_account_for_user(user=creator, role=Role.EARNINGS)
     creator_debt = ledger_account_for_user(user=creator, role=Role.DEBT)
-    revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    revenue = revenue or ledger_account_system(
+        role=Role.PLATFORM_REVENUE, shard=platform_revenue_shard(spread_by=creator.pk)
+    )
     accounts = [wallet, subscriber_debt, earnings, creator_debt, revenue]
     locked = {
         account.pk: account.balance
@@ -507,7 +516,7 @@ def subscription_end_for_block(
         return None
     refund = BlockRefund()
     if subscription.status == Status.ACTIVE:
-        paid, fee = _charge_of_period(subscription)
+        paid, fee, revenue = _charge_of_period(subscription)
         coins, fee_back = subscription_refund_unused(
             paid=paid,
             fee=fee,
@@ -516,7 +525,9 @@ def subscription_end_for_block(
             now=now,
         )
         if coins:
-            refund = _refund_post(subscription=subscription, coins=coins, fee_back=fee_back)
+            refund = _refund_post(
+                subscription=subscription, coins=coins, fee_back=fee_back, revenue=revenue
+            )
     subscription.canceled_at = subscription.canceled_at or now
     subscription.save(update_fields=["canceled_at", "updated_at"])
     _end(subscription, status=Status.CANCELED, now=now)

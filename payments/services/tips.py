@@ -2,7 +2,8 @@
 
 The platform keeps `PLATFORM_FEE_PERCENT` of every payment to a creator (tips and
 subscription charges alike), rounded down to whole coins: a tip of 15 coins at 30 %
-pays a fee of 4 (15 * 30 // 100), and 11 coins go to the creator's earnings.
+pays a fee of 4 (15 * 30 // 100), and 11 coins go to the creator's earnings. The fee
+goes to the platform-revenue shard of the creator (`creator_revenue_shard`).
 """
 
 import uuid
@@ -24,10 +25,11 @@ from payments.exceptions import (
 from payments.models import LedgerAccount, LedgerTransaction, Tip
 from payments.selectors.recipients import user_is_reachable
 from payments.services.ledger import (
-    ledger_account_for_user,
-    ledger_account_system,
+    AccountKey,
+    ledger_key_for_user,
     ledger_post,
-    wallet_assert_can_spend,
+    platform_revenue_key,
+    platform_revenue_shard,
 )
 from videos.selectors import access_video
 
@@ -39,17 +41,23 @@ def platform_fee(amount: int) -> int:
     return amount * settings.PLATFORM_FEE_PERCENT // 100
 
 
+def creator_revenue_shard(*, creator: User) -> int:
+    """The platform-revenue shard that fees of payments to `creator` accrue to."""
+    return platform_revenue_shard(spread_by=creator.pk)
+
+
 def creator_payment_entries(
     *, payer: User, creator: User, amount: int
-) -> list[tuple[LedgerAccount, int]]:
+) -> list[tuple[AccountKey, int]]:
     """The legs of `payer` paying `creator` `amount` coins: wallet -amount, the
-    creator's earnings +(amount - fee), platform revenue +fee (zero legs left out)."""
+    creator's earnings +(amount - fee), the creator's platform-revenue shard +fee (zero
+    legs left out). Named, not read: `ledger_post` finds them."""
     fee = platform_fee(amount)
-    entries = [(ledger_account_for_user(user=payer, role=Role.WALLET), -amount)]
+    entries = [(ledger_key_for_user(user=payer, role=Role.WALLET), -amount)]
     if amount - fee:
-        entries.append((ledger_account_for_user(user=creator, role=Role.EARNINGS), amount - fee))
+        entries.append((ledger_key_for_user(user=creator, role=Role.EARNINGS), amount - fee))
     if fee:
-        entries.append((ledger_account_system(role=Role.PLATFORM_REVENUE), fee))
+        entries.append((platform_revenue_key(spread_by=creator.pk), fee))
     return entries
 
 
@@ -64,13 +72,14 @@ def creator_payment_post(
     description: str,
 ) -> LedgerTransaction:
     """Post `payer` paying `creator` `amount` coins (`creator_payment_entries`: the
-    platform's fee to platform revenue, the rest to the creator's earnings) as a ledger
-    transaction of `kind` (a tip, a live gift) with `idempotency_key`, initiated by
-    `payer`, about `reference`; `metadata` records the fee.
+    platform's fee to the creator's platform-revenue shard, the rest to the creator's
+    earnings) as a ledger transaction of `kind` (a tip, a live gift) with
+    `idempotency_key`, initiated by `payer`, about `reference`; `metadata` records the
+    fee.
 
-    The caller has checked whom `payer` may pay and that their wallet may spend
-    (`wallet_assert_can_spend`). Raises `insufficient_funds` (402), decided by the
-    ledger's conditional update; locks the accounts until commit (`core.locks`: last).
+    The caller has checked whom `payer` may pay. Raises `wallet_in_debt` while `payer`
+    owes coins and `insufficient_funds` (402), both decided by the ledger's conditional
+    update, with nothing written; locks the accounts until commit (`core.locks`: last).
     """
     posting = ledger_post(
         kind=kind,
@@ -80,6 +89,7 @@ def creator_payment_post(
         reference=reference,
         description=description,
         metadata={"fee": platform_fee(amount)},
+        spender=payer,
     )
     return posting.transaction
 
@@ -106,10 +116,14 @@ def tip_send(
     stands between the two; `cannot_tip_self`; `recipient_not_creator` when tips are
     limited to creators (`TIPS_CREATORS_ONLY`) and `recipient` lacks the `creator` role;
     404 for a `video_id` `sender` may not see, `video_not_by_recipient` for another's;
-    `wallet_in_debt` (402); `insufficient_funds` (402), decided by the ledger's
+    `wallet_in_debt` (402); `insufficient_funds` (402), both decided by the ledger's
     conditional update, never by a balance read beforehand, so concurrent tips never
     overspend. The tip and its ledger transaction (key `tip:<tip id>`) are written
     together or not at all; `recipient` hears `tip_received`.
+
+    Costs seven statements when `recipient` comes from `payments_user_get` for `sender`
+    (whose query applied the reachability rule) and their accounts exist: the
+    notification's three, the ledger's three, the tip's insert.
     """
     _amount_check(amount)
     if not user_is_reachable(user=recipient, viewer=sender):
@@ -123,7 +137,6 @@ def tip_send(
         video = access_video(viewer=sender, video_id=video_id)
         if video.owner_id != recipient.pk:
             raise VideoNotByRecipient()
-    wallet_assert_can_spend(user=sender)
 
     tip = Tip(
         id=uuid.uuid4(),
@@ -134,9 +147,9 @@ def tip_send(
         fee=platform_fee(amount),
         message=message,
     )
-    # Told first: posting locks the accounts until commit, the platform revenue among
-    # them, which every creator payment locks, so as little as possible follows it. A
-    # refusal below rolls the notification back with the rest.
+    # Told first: posting locks the accounts until commit (the creator's earnings and
+    # revenue shard, which other payments to them lock too), so as little as possible
+    # follows it. A refusal below rolls the notification back with the rest.
     notify(
         recipient=recipient,
         actor=sender,

@@ -104,7 +104,7 @@ class TipListCreateView(generics.GenericAPIView):
             video_id=data.get("video"),
             message=data["message"],
         )
-        tip = tip_list_for_user(user=request.user, direction="sent").get(pk=tip.pk)
+        # Serialized as written (sender, recipient and all in memory): no re-read.
         return Response(
             TipSerializer(tip, context={"request": request}).data, status=status.HTTP_201_CREATED
         )

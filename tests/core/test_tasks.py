@@ -8,6 +8,7 @@ from django.db import transaction
 
 from core.tasks import task_enqueue_detached_on_commit, task_enqueue_on_commit, task_run_detached
 from tests.core.factories import EntryFactory
+from tests.core.subprocess_django import run_django
 from tests.testapp.models import Entry
 from tests.testapp.tasks import Gate, entry_mark_processed, gate_pass
 
@@ -32,6 +33,47 @@ def test_a_rolled_back_transaction_starts_no_task(django_capture_on_commit_callb
     # The callbacks were captured but never run, as after a rollback.
     assert len(callbacks) == 1
     assert Entry.objects.get(pk=entry.pk).metadata == {}
+
+
+# A fresh process (no task module imported yet) in which 20 threads ask for one task
+# by name at once; prints how many did not find it.
+TASKS_BY_NAME_AT_ONCE = """
+import threading
+import django
+
+django.setup()
+from core.tasks import task_by_name
+
+barrier, missed = threading.Barrier(20), []
+
+def ask():
+    barrier.wait()
+    try:
+        task_by_name("notifications.tasks.notification_email_send_task")
+    except Exception as error:
+        missed.append(error)
+
+threads = [threading.Thread(target=ask) for _ in range(20)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(missed))
+"""
+
+
+def test_threads_of_a_fresh_process_asking_for_a_task_at_once_all_find_it():
+    result = run_django(
+        ["-c", TASKS_BY_NAME_AT_ONCE],
+        env={
+            "DEBUG": "1",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"]
 
 
 def test_tasks_run_eagerly_without_a_broker(settings):

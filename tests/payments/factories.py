@@ -11,6 +11,7 @@ from payments.services.ledger import (
     ledger_account_system,
     ledger_post,
 )
+from payments.services.tips import creator_revenue_shard
 from tests.accounts.factories import UserFactory
 
 Role = LedgerAccount.Role
@@ -44,6 +45,15 @@ class CreatorTierFactory(factory.django.DjangoModelFactory):
     perks = factory.LazyFunction(lambda: ["Early access"])
 
 
+def creators_on_distinct_shards(count: int) -> list[User]:
+    """`count` creators, each on a platform-revenue shard of their own."""
+    creators: dict[int, User] = {}
+    while len(creators) < count:
+        creator = CreatorFactory()
+        creators.setdefault(creator_revenue_shard(creator=creator), creator)
+    return list(creators.values())
+
+
 def wallet_fund(user, coins: int) -> LedgerTransaction:
     """Put `coins` in `user`'s wallet, as a paid top-up would (external -> wallet)."""
     wallet = ledger_account_for_user(user=user, role=Role.WALLET)
@@ -67,9 +77,7 @@ def balance(user, role: str = Role.WALLET) -> int:
 
 
 def system_balance(role: str) -> int:
-    return (
-        LedgerAccount.objects.filter(owner=None, role=role)
-        .values_list("balance", flat=True)
-        .first()
-        or 0
-    )
+    """The system's balance of `role` as stored: of the platform revenue, the sum of
+    its shards."""
+    balances = LedgerAccount.objects.filter(owner=None, role=role).values_list("balance", flat=True)
+    return sum(balances)

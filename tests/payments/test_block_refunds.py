@@ -21,10 +21,17 @@ from payments.services.subscriptions import (
     subscription_refund_unused,
     subscriptions_renew,
 )
+from payments.services.tips import creator_revenue_shard
 from social.models import Block
 from social.services.blocks import block_create, block_delete
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import CreatorTierFactory, balance, system_balance, wallet_fund
+from tests.payments.factories import (
+    CreatorFactory,
+    CreatorTierFactory,
+    balance,
+    system_balance,
+    wallet_fund,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,8 +215,11 @@ def test_blocking_through_the_api_ends_the_subscription(
 
 def test_the_block_and_the_refund_stand_or_fall_together(fan, creator, subscription):
     # Contrived (nothing takes coins out of platform revenue): the refund cannot be
-    # posted, so the block is not made either.
-    revenue = ledger_account_system(role=Role.PLATFORM_REVENUE)
+    # posted, so the block is not made either. The charge's fee went to the creator's
+    # shard, which the refund takes it back from.
+    revenue = ledger_account_system(
+        role=Role.PLATFORM_REVENUE, shard=creator_revenue_shard(creator=creator)
+    )
     ledger_post(
         kind=LedgerTransaction.Kind.TIP,
         entries=[(revenue, -90), (ledger_account_system(role=Role.EXTERNAL), 90)],
@@ -225,3 +235,27 @@ def test_the_block_and_the_refund_stand_or_fall_together(fan, creator, subscript
     assert refunds() == []
     assert balance(fan) == 700
     assert not Notification.objects.filter(type=NotificationType.SUBSCRIPTION_ENDED).exists()
+
+
+def test_the_fee_comes_back_from_the_shard_it_went_to_whatever_the_shard_count_is_now(
+    settings, fan, ledger_is_sound
+):
+    settings.PLATFORM_FEE_PERCENT = 30
+    settings.PLATFORM_REVENUE_SHARDS = 4
+    creator = CreatorFactory()
+    while creator_revenue_shard(creator=creator) == 0:
+        creator = CreatorFactory()
+    charged_on = creator_revenue_shard(creator=creator)
+    wallet_fund(fan, 1000)
+    tier = CreatorTierFactory(creator=creator, name="Gold", price=300)
+    subscription_create(subscriber=fan, tier=tier, now=ANCHOR)
+    settings.PLATFORM_REVENUE_SHARDS = 1  # the creator's payments now go to shard 0
+
+    block_create(blocker=fan, blocked=creator, now=TEN_DAYS_IN)
+
+    coins = math.ceil(300 * 21 / 31)
+    fee_back = 90 * coins // 300
+    revenue = LedgerAccount.objects.filter(owner=None, role=Role.PLATFORM_REVENUE)
+    assert dict(revenue.values_list("shard", "balance")) == {charged_on: 90 - fee_back}
+    assert balance(fan) == 700 + coins
+    ledger_is_sound()

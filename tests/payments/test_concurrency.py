@@ -12,9 +12,16 @@ from django.db import connection
 from notifications.models import Notification
 from payments.exceptions import InsufficientFunds
 from payments.models import LedgerAccount, LedgerTransaction, Tip
-from payments.services.tips import tip_send
+from payments.services.tips import creator_revenue_shard, tip_send
+from social.services.follows import follow_create, follow_delete
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import CreatorFactory, balance, system_balance, wallet_fund
+from tests.payments.factories import (
+    CreatorFactory,
+    balance,
+    creators_on_distinct_shards,
+    system_balance,
+    wallet_fund,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +51,21 @@ def run_at_once(count: int, work) -> Counter:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def tips_in_turn(turns: list, *, amount: int):
+    """A call for `run_at_once`: each tips `amount` coins from the next `(sender,
+    recipient)` of `turns`."""
+    turns_left = iter(turns)
+    turns_lock = threading.Lock()
+
+    def tip() -> str:
+        with turns_lock:
+            sender, recipient = next(turns_left)
+        tip_send(sender=sender, recipient=recipient, amount=amount)
+        return "tipped"
+
+    return tip
 
 
 def test_100_concurrent_tips_of_10_from_500_coins_spend_exactly_the_wallet(settings):
@@ -95,16 +117,7 @@ def test_tips_crossing_between_two_wallets_at_once_do_not_deadlock(settings):
     ana, bob = CreatorFactory(), CreatorFactory()
     wallet_fund(ana, 200)
     wallet_fund(bob, 200)
-    turns = iter([(ana, bob), (bob, ana)] * 20)
-    turns_lock = threading.Lock()
-
-    def tip() -> str:
-        with turns_lock:
-            sender, recipient = next(turns)
-        tip_send(sender=sender, recipient=recipient, amount=10)
-        return "tipped"
-
-    outcomes = run_at_once(40, tip)
+    outcomes = run_at_once(40, tips_in_turn([(ana, bob), (bob, ana)] * 20, amount=10))
 
     assert outcomes == {"tipped": 40}
     assert balance(ana) == balance(bob) == 0
@@ -114,4 +127,62 @@ def test_tips_crossing_between_two_wallets_at_once_do_not_deadlock(settings):
         + system_balance(Role.PLATFORM_REVENUE)
         == 400
     )
+    call_command("ledger_check", verbosity=0)
+
+
+def test_eight_senders_tipping_eight_creators_at_once_land_on_eight_shards_exactly(settings):
+    """Payments to creators on different revenue shards touch no common row; every
+    balance is exact afterwards."""
+    settings.PLATFORM_FEE_PERCENT = 30
+    settings.PLATFORM_REVENUE_SHARDS = 16
+    creators = creators_on_distinct_shards(8)
+    pairs = [(UserFactory(), creator) for creator in creators]
+    for sender, _ in pairs:
+        wallet_fund(sender, 100)
+
+    outcomes = run_at_once(40, tips_in_turn(pairs * 5, amount=20))
+
+    assert outcomes == {"tipped": 40}
+    for sender, creator in pairs:
+        assert balance(sender) == 0
+        assert balance(creator, Role.EARNINGS) == 5 * 14
+    revenue = LedgerAccount.objects.filter(owner=None, role=Role.PLATFORM_REVENUE)
+    shards = [creator_revenue_shard(creator=creator) for creator in creators]
+    assert dict(revenue.values_list("shard", "balance")) == dict.fromkeys(shards, 5 * 6)
+    assert system_balance(Role.PLATFORM_REVENUE) == 40 * 6
+    assert Tip.objects.count() == 40
+    call_command("ledger_check", verbosity=0)
+
+
+def test_tips_while_the_two_follow_and_unfollow_each_other_do_not_deadlock(settings):
+    """A tip's inserts check their references to both users (a key-share lock on each
+    user's row, in the order the inserts come); following locks both users' rows in
+    primary-key order without shutting those checks out, so none waits in a circle."""
+    settings.TIPS_CREATORS_ONLY = False
+    ana, bob = CreatorFactory(), CreatorFactory()
+    wallet_fund(ana, 200)
+    wallet_fund(bob, 200)
+    tip = tips_in_turn([(ana, bob), (bob, ana)] * 10, amount=10)
+    follows = [
+        (follow_create, ana, bob),
+        (follow_delete, ana, bob),
+        (follow_create, bob, ana),
+        (follow_delete, bob, ana),
+    ]
+    turns = iter([None] * 20 + follows * 5)
+    turns_lock = threading.Lock()
+
+    def work() -> str:
+        with turns_lock:
+            turn = next(turns)
+        if turn is None:
+            return tip()
+        change, follower, followed = turn
+        change(follower=follower, followed=followed)
+        return "follow changed"
+
+    outcomes = run_at_once(40, work)
+
+    assert outcomes == {"tipped": 20, "follow changed": 20}
+    assert balance(ana) == balance(bob) == 100
     call_command("ledger_check", verbosity=0)

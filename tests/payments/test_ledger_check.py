@@ -43,13 +43,17 @@ def run_check() -> tuple[str, str]:
 def test_a_sound_ledger_passes(postings):
     out, err = run_check()
 
-    assert out == "Checked 5 accounts, 3 transactions and 7 entries: the ledger is balanced.\n"
+    assert out == (
+        "Checked 5 accounts, 3 transactions and 7 entries: the ledger is balanced. "
+        "Platform revenue: 12 coins in 1 account(s).\n"
+    )
     assert err == ""
 
 
 def test_an_empty_ledger_passes():
     assert run_check() == (
-        "Checked 0 accounts, 0 transactions and 0 entries: the ledger is balanced.\n",
+        "Checked 0 accounts, 0 transactions and 0 entries: the ledger is balanced. "
+        "Platform revenue: 0 coins in 0 account(s).\n",
         "",
     )
 

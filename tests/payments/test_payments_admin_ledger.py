@@ -9,9 +9,9 @@ from django.utils import timezone
 from notifications.models import Notification
 from payments.models import IdempotencyRecord, LedgerAccount, LedgerTransaction, Payout
 from payments.services.payouts import payout_approve, payout_request
-from payments.services.tips import tip_send
+from payments.services.tips import creator_revenue_shard, tip_send
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import balance, system_balance, wallet_fund
+from tests.payments.factories import CreatorFactory, balance, system_balance, wallet_fund
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +73,33 @@ def test_accounts_list_with_owner_role_and_balance(admin_client, money, creator)
         "fan:wallet",
         "system:external",
         "system:payouts_in_transit",
-        "system:platform_revenue",
+        f"system:platform_revenue#{creator_revenue_shard(creator=creator)}",
     ]
     html = response.content.decode()
-    for header in ("Owner", "Role", "Balance"):
+    for header in ("Owner", "Role", "Shard", "Balance"):
         assert header in html
+
+
+def test_accounts_list_is_headed_by_the_platform_revenue_summed_over_its_shards(
+    admin_client, money, creator, settings
+):
+    settings.PLATFORM_REVENUE_SHARDS = 4
+    other = CreatorFactory()
+    while creator_revenue_shard(creator=other) == creator_revenue_shard(creator=creator):
+        other = CreatorFactory()
+    wallet_fund(money["fan"], 100)
+    tip_send(sender=money["fan"], recipient=other, amount=100)
+
+    response = admin_client.get(ACCOUNTS)
+
+    assert response.status_code == 200
+    assert (response.context["platform_revenue"], response.context["platform_revenue_shards"]) == (
+        330,
+        2,
+    )
+    assert "Platform revenue: <strong>330</strong> coins, the sum of its 2 accounts" in (
+        response.content.decode()
+    )
 
 
 def test_accounts_are_searched_by_username_and_filtered_by_role(admin_client, money):
@@ -116,7 +138,7 @@ def test_transactions_list_and_show_their_entries_read_only(admin_client, money,
     assert entries == [
         ("creator:earnings", 700),
         ("fan:wallet", -1000),
-        ("system:platform_revenue", 300),
+        (f"system:platform_revenue#{creator_revenue_shard(creator=creator)}", 300),
     ]
     html = page.content.decode()
     assert 'name="_save"' not in html

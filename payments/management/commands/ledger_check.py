@@ -1,10 +1,12 @@
 """Verify the ledger: every cached balance equals the sum of its entries, and every
-transaction's entries sum to zero. Says how much it checked; exits non-zero on any
+transaction's entries sum to zero. Says how much it checked and the platform's revenue
+(the sum of its shards, each shard checked as an account); exits non-zero on any
 mismatch (for cron and CI)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.selectors.ledger import platform_revenue_totals
 from payments.services.ledger import ledger_verify
 
 
@@ -25,4 +27,10 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{checked}: the ledger has {len(problems)} problem(s).")
         if options["verbosity"] > 0:
-            self.stdout.write(self.style.SUCCESS(f"{checked}: the ledger is balanced."))
+            revenue, shards = platform_revenue_totals()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{checked}: the ledger is balanced. Platform revenue: {revenue} coins "
+                    f"in {shards} account(s)."
+                )
+            )
