@@ -85,6 +85,11 @@ def comment_url(comment: Comment, suffix: str = "") -> str:
     return f"/api/v1/comments/{comment.pk}/{suffix}"
 
 
+def comment_url_of(response) -> str:
+    """The address of the comment a response answered with."""
+    return f"/api/v1/comments/{response.json()['id']}/"
+
+
 def texts(response) -> list[str]:
     assert response.status_code == 200, response.json()
     return [item["text"] for item in response.json()["results"]]
@@ -394,7 +399,15 @@ def test_a_new_comment_is_answered_as_reading_it_shows_it(world):
     body = response.json()
     assert [mention["username"] for mention in body["mentions"]] == ["follower", "owner"]
     assert (body["is_liked"], body["like_count"], body["reply_count"]) == (False, 0, 0)
-    assert body == world.client("stranger").get(f"/api/v1/comments/{body['id']}/").json()
+    assert body == world.client("stranger").get(comment_url_of(response)).json()
+
+    reply = world.client("follower").post(
+        comments_url(world.public), {"text": "Seen it, @owner", "parent": body["id"]}
+    )
+
+    assert reply.status_code == 201
+    assert [mention["username"] for mention in reply.json()["mentions"]] == ["owner"]
+    assert reply.json() == world.client("follower").get(comment_url_of(reply)).json()
 
 
 def test_a_comment_costs_thirteen_statements(world, django_assert_num_queries):
