@@ -64,9 +64,16 @@ class AnonymousRateThrottle(throttling.AnonRateThrottle, SharedRateThrottle):
 
 
 class UserRateThrottle(throttling.UserRateThrottle, SharedRateThrottle):
-    """Requests with credentials, counted per account."""
+    """Requests with credentials, counted per account. Requests without are left to
+    `AnonymousRateThrottle` (DRF's class would count them by address a second time:
+    one more write a request, for a limit the anonymous one already sets)."""
 
     scope = "user"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class UploadRateThrottle(throttling.UserRateThrottle, SharedRateThrottle):

@@ -13,8 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,6 +21,7 @@ from accounts.selectors import user_can_act, user_list_visible
 from core.relations import relations
 from core.subscriptions import subscriptions
 from core.tasks import task_enqueue_on_commit
+from core.writes import row_insert_unless_conflict
 from notifications.models import (
     GROUPED_TYPES,
     LATEST_ACTORS_MAX,
@@ -88,10 +88,6 @@ def _group_key(type: str, content_type: ContentType | None, object_id: Any) -> s
     return f"{type}:{content_type.pk}:{object_id}"
 
 
-def _is_blocked(*, recipient: User, actor: User) -> bool:
-    return User.objects.filter(pk=actor.pk, pk__in=relations().blocked_user_ids(recipient)).exists()
-
-
 def notify(
     *,
     recipient: User,
@@ -122,7 +118,7 @@ def notify(
         return None
     if not user_can_act(recipient):
         return None
-    if actor is not None and _is_blocked(recipient=recipient, actor=actor):
+    if actor is not None and relations().blocks_between(recipient, actor).exists():
         return None
     in_app, email = preference_resolve(user=recipient, type=type)
 
@@ -143,7 +139,10 @@ def notify(
     return notification
 
 
-@transaction.atomic
+# No savepoint of its own: nothing here fails and goes on (a group lost to a
+# concurrent event is an insert that skips, `row_insert_unless_conflict`), and an error
+# undoes the caller's transaction anyway.
+@transaction.atomic(savepoint=False)
 def _notification_record(
     *,
     recipient: User,
@@ -167,8 +166,8 @@ def _notification_record(
     if key is None:
         return Notification.objects.create(**fields)
 
-    # Two rounds suffice: a failed insert means another event opened the group, which
-    # the second round then finds (and waits for, under its lock).
+    # Two rounds suffice: an insert that skips means another event opened the group,
+    # which the second round then finds (and waits for, under its lock).
     for _ in range(3):
         group = (
             Notification.objects.select_for_update()
@@ -179,10 +178,8 @@ def _notification_record(
             if group.read_at is None and group.created_at > timezone.now() - GROUP_WINDOW:
                 return _group_join(group=group, actor=actor, data=data)
             Notification.objects.filter(pk=group.pk).update(group_key=None)
-        try:
-            with transaction.atomic():
-                group = Notification.objects.create(**fields, group_key=key)
-        except IntegrityError:
+        group = Notification(**fields, group_key=key)
+        if not row_insert_unless_conflict(group):
             continue
         if actor is not None:
             NotificationGroupActor.objects.create(notification=group, actor=actor)
@@ -191,14 +188,15 @@ def _notification_record(
 
 
 def _group_join(*, group: Notification, actor: User | None, data: dict[str, Any]) -> Notification:
-    """Add `actor`'s event to the open `group`; the caller holds the row's lock."""
+    """Add `actor`'s event to the open `group`; the caller holds the row's lock, so
+    its `actor_count` and `latest_actors` as read are the row's, and are written back
+    moved on."""
     update_fields = ["updated_at"]
     if actor is not None:
         entry = _actor_entry(actor)
         known = [item for item in group.latest_actors if item.get("id") != entry["id"]]
-        _, new_actor = NotificationGroupActor.objects.get_or_create(notification=group, actor=actor)
-        if new_actor:
-            group.actor_count = F("actor_count") + 1
+        if row_insert_unless_conflict(NotificationGroupActor(notification=group, actor=actor)):
+            group.actor_count += 1
             update_fields.append("actor_count")
         group.latest_actors = [entry, *known][:LATEST_ACTORS_MAX]
         group.actor = actor
@@ -207,8 +205,6 @@ def _group_join(*, group: Notification, actor: User | None, data: dict[str, Any]
         group.data = data
         update_fields.append("data")
     group.save(update_fields=update_fields)
-    if "actor_count" in update_fields:
-        group.refresh_from_db(fields=["actor_count"])
     return group
 
 

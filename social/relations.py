@@ -2,11 +2,11 @@
 `SocialRelations` from `SocialConfig.ready`, so `accounts` and `videos` can ask who
 follows, blocks, likes or bookmarks what without importing this app."""
 
-from django.db.models import BooleanField, Exists, Expression, OuterRef, QuerySet, Value
+from django.db.models import BooleanField, Exists, Expression, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
 from core.access import is_signed_in
-from social.models import Bookmark, Follow, VideoLike
+from social.models import Block, Bookmark, Follow, VideoLike
 from social.selectors import blocked_user_ids, follow_status_expression
 
 
@@ -30,6 +30,11 @@ class SocialRelations:
 
     def blocked_user_ids(self, user) -> QuerySet:
         return blocked_user_ids(user)
+
+    def blocks_between(self, user, other) -> QuerySet:
+        return Block.objects.filter(
+            Q(blocker_id=user.pk, blocked_id=other.pk) | Q(blocker_id=other.pk, blocked_id=user.pk)
+        )
 
     def follow_status_expression(self, viewer, *, user_field: str = "pk") -> Expression | None:
         return follow_status_expression(viewer=viewer, user_ref=OuterRef(user_field))

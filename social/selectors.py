@@ -18,6 +18,7 @@ from django.db.models import (
     UUIDField,
     Value,
     When,
+    prefetch_related_objects,
 )
 from rest_framework.exceptions import NotFound
 
@@ -192,12 +193,27 @@ def comment_queryset_annotated(*, viewer) -> QuerySet[Comment]:
         liked = Exists(CommentLike.objects.filter(comment_id=OuterRef("pk"), user_id=viewer.pk))
     else:
         liked = Value(False, output_field=BooleanField())
-    mentions = Prefetch(
+    return (
+        Comment.objects.select_related("author")
+        .prefetch_related(_comment_mentions())
+        .annotate(is_liked=liked)
+    )
+
+
+def _comment_mentions() -> Prefetch:
+    return Prefetch(
         "mentioned_users", queryset=User.objects.only("id", "username").order_by("username")
     )
-    return (
-        Comment.objects.select_related("author").prefetch_related(mentions).annotate(is_liked=liked)
-    )
+
+
+def comment_as_posted(*, comment: Comment) -> Comment:
+    """A comment its author just posted (`comment_create`, author joined), as
+    `comment_queryset_annotated` gives it to them, without reading it again through
+    the privacy rule: they posted it on a video they may see, nobody else has seen
+    it, so nobody liked it yet. Its mentions are read (one query)."""
+    comment.is_liked = False
+    prefetch_related_objects([comment], _comment_mentions())
+    return comment
 
 
 def comment_list_for_video(*, video: Video, viewer) -> QuerySet[Comment]:
@@ -236,7 +252,8 @@ def access_comment(*, viewer, comment_id, deleted: bool = False, annotated: bool
         .filter(comment_visibility_filter(viewer=viewer))
     )
     if not is_staff(viewer):
-        visible = video_queryset_visible(viewer=viewer, listed=False).values("pk")
+        visible = video_queryset_visible(viewer=viewer, listed=False, annotated=False)
+        visible = visible.values("pk")
         comments = comments.filter(video_id__in=visible).exclude(parent__is_hidden=True)
     if not deleted:
         comments = comments.filter(deleted_at__isnull=True)
@@ -315,7 +332,7 @@ def access_video_engage(*, viewer, video_id) -> Video:
     """The video `video_id` if `viewer` may see it (`videos.selectors.access_video`)
     and it is ready: only ready videos are liked, bookmarked or shared. Else 404
     (`not_found`), also for its owner and staff while it is processing or failed."""
-    video = access_video(viewer=viewer, video_id=video_id)
+    video = access_video(viewer=viewer, video_id=video_id, annotated=False)
     if video.status != Video.Status.READY:
         raise NotFound()
     return video

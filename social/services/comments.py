@@ -16,7 +16,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -24,6 +24,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import User
 from accounts.selectors import user_can_act, user_list_visible
+from core.writes import row_insert_unless_conflict
 from notifications.models import NotificationType
 from notifications.services import notify
 from social.exceptions import (
@@ -66,7 +67,8 @@ def comment_mention_names(text: str) -> list[str]:
 
 def _video_visible_to(*, video: Video, user: User) -> bool:
     """Whether `user` may see `video` (the one privacy rule, `videos.selectors`)."""
-    return video_queryset_visible(viewer=user, listed=False).filter(pk=video.pk).exists()
+    visible = video_queryset_visible(viewer=user, listed=False, annotated=False)
+    return visible.filter(pk=video.pk).exists()
 
 
 def comment_mentions_resolve(*, text: str, author: User, video: Video) -> list[User]:
@@ -162,7 +164,8 @@ def comment_create(
         mentioned = [answered, *mentioned][:MENTIONS_MAX]
 
     comment = Comment.objects.create(video=video, author=author, parent=thread, text=text)
-    comment.mentioned_users.set(mentioned)
+    if mentioned:  # a new comment has none to compare with (`set` would read them first)
+        comment.mentioned_users.add(*mentioned)
     _counters_change(comment=comment, delta=1)
 
     data = {"video_id": str(video.pk), "comment_id": str(comment.pk)}
@@ -307,10 +310,7 @@ def comment_unpin(*, comment: Comment, actor: User) -> Comment:
 def comment_like(*, comment: Comment, user: User) -> bool:
     """`user` likes `comment`; returns whether this added a like (liking twice is one
     like). Notifies the author (`comment_like`)."""
-    try:
-        with transaction.atomic():
-            CommentLike.objects.create(comment=comment, user=user)
-    except IntegrityError:
+    if not row_insert_unless_conflict(CommentLike(comment=comment, user=user)):
         return False
     Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
     if _video_visible_to(video=comment.video, user=comment.author):

@@ -1,10 +1,11 @@
 """Likes, bookmarks and shares of videos.
 
 Liking and bookmarking are idempotent: the unique constraints on (user, video) decide
-under concurrency. The insert runs in a savepoint; losing the race raises
-`IntegrityError`, which means "already there", and only the winner moves
-`Video.like_count` (with `F()`, in the same transaction), so N concurrent likes count N
-and one user liking from N requests counts one. Undoing moves the counter only when a
+under concurrency. A like is inserted unless the constraint holds one already
+(`core.writes.row_insert_unless_conflict`: no savepoint, no `IntegrityError`), and only
+the insert that went in moves `Video.like_count` (with `F()`, in the same transaction,
+reading the new count back from the same `UPDATE`), so N concurrent likes count N and
+one user liking from N requests counts one. Undoing moves the counter only when a
 row was actually deleted. Every share is a row of its own and adds one to
 `Video.share_count`. Each move of a counter also moves the video's activity bucket of
 the hour (`videos.services.activity`), which trending reads.
@@ -15,11 +16,12 @@ The caller checks that the user may see the video (`social.selectors.access_vide
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
 from core.access import is_signed_in
+from core.writes import row_insert_unless_conflict, rows_update_returning
 from notifications.models import NotificationType
 from notifications.services import notify
 from social.models import Bookmark, Share, VideoLike
@@ -51,12 +53,11 @@ def video_like(*, video: Video, user: User) -> LikeResult:
     """`user` likes `video`; liking twice is one like. A new like adds one to
     `like_count` and tells the owner (`video_like`, grouped per video by the
     notifications app; nothing for the owner's own like)."""
-    try:
-        with transaction.atomic():  # a savepoint: losing the race keeps the transaction usable
-            VideoLike.objects.create(video=video, user=user)
-    except IntegrityError:
+    if not row_insert_unless_conflict(VideoLike(video=video, user=user)):
         return LikeResult(created=False, like_count=_video_counter(video, "like_count"))
-    Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
+    [like_count] = rows_update_returning(
+        Video.objects.filter(pk=video.pk), returning="like_count", like_count=F("like_count") + 1
+    )
     video_activity_record(video_id=video.pk, kind=LIKES)
     notify(
         recipient=video.owner,
@@ -65,7 +66,7 @@ def video_like(*, video: Video, user: User) -> LikeResult:
         target=video,
         data={"video_id": str(video.pk)},
     )
-    return LikeResult(created=True, like_count=_video_counter(video, "like_count"))
+    return LikeResult(created=True, like_count=like_count)
 
 
 @transaction.atomic
@@ -84,12 +85,7 @@ def video_unlike(*, video: Video, user: User) -> bool:
 def video_bookmark(*, video: Video, user: User) -> bool:
     """`user` bookmarks `video`; returns whether this added the bookmark (bookmarking
     twice is one bookmark)."""
-    try:
-        with transaction.atomic():
-            Bookmark.objects.create(video=video, user=user)
-    except IntegrityError:
-        return False
-    return True
+    return row_insert_unless_conflict(Bookmark(video=video, user=user))
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ from social.models import COMMENT_ORDERINGS, Comment, Report
 from social.selectors import (
     REPLY_ORDERING,
     access_comment,
+    comment_as_posted,
     comment_list_for_video,
     comment_list_replies,
     report_list_for_review,
@@ -110,7 +111,7 @@ class VideoCommentListView(generics.GenericAPIView):
     )
     @raises(CommentListQuerySerializer, VIDEO_NOT_FOUND)
     def get(self, request: Request, video_id: str) -> Response:
-        video = access_video(viewer=request.user, video_id=video_id)
+        video = access_video(viewer=request.user, video_id=video_id, annotated=False)
         query = CommentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         self.ordering = COMMENT_ORDERINGS[query.validated_data["ordering"]]
@@ -144,7 +145,7 @@ class VideoCommentListView(generics.GenericAPIView):
         VIDEO_NOT_FOUND,
     )
     def post(self, request: Request, video_id: str) -> Response:
-        video = access_video(viewer=request.user, video_id=video_id)
+        video = access_video(viewer=request.user, video_id=video_id, annotated=False)
         body = CommentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         comment = comment_create(
@@ -153,7 +154,9 @@ class VideoCommentListView(generics.GenericAPIView):
             text=body.validated_data["text"],
             parent_id=body.validated_data.get("parent"),
         )
-        return _comment_response(request, comment, code=status.HTTP_201_CREATED)
+        comment = comment_as_posted(comment=comment)
+        posted = CommentSerializer(comment, context={"request": request})
+        return Response(posted.data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -126,3 +126,13 @@ def test_the_anonymous_limit_counts_addresses_and_leaves_users_alone(store):
     assert answers == [True, True, False]
     signed_in = user_request(uuid.uuid4())
     assert throttle(AnonymousRateThrottle, limit=0, now=T0).allow_request(signed_in, None)
+
+
+@pytest.mark.django_db
+def test_the_user_limit_leaves_anonymous_requests_to_the_anonymous_one(
+    store, django_assert_num_queries
+):
+    anonymous = a_request(AnonymousUser(), "192.0.2.9")
+
+    with django_assert_num_queries(0):
+        assert throttle(UserRateThrottle, limit=0, now=T0).allow_request(anonymous, None)

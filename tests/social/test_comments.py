@@ -85,6 +85,11 @@ def comment_url(comment: Comment, suffix: str = "") -> str:
     return f"/api/v1/comments/{comment.pk}/{suffix}"
 
 
+def comment_url_of(response) -> str:
+    """The address of the comment a response answered with."""
+    return f"/api/v1/comments/{response.json()['id']}/"
+
+
 def texts(response) -> list[str]:
     assert response.status_code == 200, response.json()
     return [item["text"] for item in response.json()["results"]]
@@ -381,6 +386,40 @@ def test_a_new_comment_is_answered_whole_and_tells_the_owner(world):
     assert (body["text"], body["author"]["username"], body["parent"]) == ("Nice!", "stranger", None)
     notification = Notification.objects.get(recipient=world.owner, type="video_comment")
     assert notification.actor_id == world.stranger.pk
+
+
+def test_a_new_comment_is_answered_as_reading_it_shows_it(world):
+    world.graph.follow(world.stranger, world.owner)
+
+    response = world.client("stranger").post(
+        comments_url(world.public), {"text": "@owner and @follower, look"}
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert [mention["username"] for mention in body["mentions"]] == ["follower", "owner"]
+    assert (body["is_liked"], body["like_count"], body["reply_count"]) == (False, 0, 0)
+    assert body == world.client("stranger").get(comment_url_of(response)).json()
+
+    reply = world.client("follower").post(
+        comments_url(world.public), {"text": "Seen it, @owner", "parent": body["id"]}
+    )
+
+    assert reply.status_code == 201
+    assert [mention["username"] for mention in reply.json()["mentions"]] == ["owner"]
+    assert reply.json() == world.client("follower").get(comment_url_of(reply)).json()
+
+
+def test_a_comment_costs_thirteen_statements(world, django_assert_num_queries):
+    # authentication, the video; SAVEPOINT (the service's transaction inside the
+    # test's), the comment, the video's count, the hour's activity; a block between
+    # author and owner?, the owner's preference, their open group for the comment
+    # (none), the notification, its first actor; RELEASE; the answer's mentions
+    with django_assert_num_queries(13):
+        response = world.client("stranger").post(comments_url(world.public), {"text": "Nice"})
+
+    assert response.status_code == 201
+    assert Notification.objects.filter(recipient=world.owner, type="video_comment").count() == 1
 
 
 def test_the_owner_s_own_comment_tells_nobody(world):

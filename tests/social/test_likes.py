@@ -457,3 +457,73 @@ def test_concurrent_unlikes_of_one_user_count_once():
 
     assert sorted(results) == [False] * 5 + [True]
     assert like_count(video) == 1
+
+
+# -- statements --------------------------------------------------------------------------
+# The same count on both databases: inside a test's transaction, the service's own is a
+# SAVEPOINT and its RELEASE (outside, BEGIN and COMMIT on SQLite, COMMIT alone recorded
+# on PostgreSQL, where psycopg opens transactions implicitly).
+
+
+def test_a_like_joining_the_owner_s_group_costs_twelve_statements(
+    people, videos, django_assert_num_queries
+):
+    users, clients = people
+    video = videos["public"]
+    video_like(video=video, user=users["stranger"])  # opens the owner's group
+
+    # authentication, the video; SAVEPOINT, the like (inserted unless there), the
+    # count (moved and read back), the hour's activity; a block between liker and
+    # owner?, the owner's preference; their open group (locked), its actor (inserted
+    # unless there), the group moved on; RELEASE
+    with django_assert_num_queries(12):
+        response = clients["follower"].post(like_url(video))
+
+    assert response.status_code == 201
+    assert response.json() == {"liked": True, "like_count": 2}
+    group = Notification.objects.get(recipient=users["owner"], type="video_like")
+    assert (group.actor_count, [actor["username"] for actor in group.latest_actors]) == (
+        2,
+        ["follower", "stranger"],
+    )
+
+
+def test_a_first_like_opening_the_owner_s_group_costs_twelve_statements(
+    people, videos, django_assert_num_queries
+):
+    users, clients = people
+
+    # as joining, the group and its first actor inserted instead of the group moved on
+    with django_assert_num_queries(12):
+        response = clients["follower"].post(like_url(videos["public"]))
+
+    assert response.status_code == 201
+    group = Notification.objects.get(recipient=users["owner"], type="video_like")
+    assert (group.actor_count, group.actor_id) == (1, users["follower"].pk)
+
+
+def test_liking_again_costs_six_statements(people, videos, django_assert_num_queries):
+    users, clients = people
+    video = videos["public"]
+    video_like(video=video, user=users["follower"])
+
+    # authentication, the video; SAVEPOINT, the like (already there), the count; RELEASE
+    with django_assert_num_queries(6):
+        response = clients["follower"].post(like_url(video))
+
+    assert response.status_code == 200
+    assert response.json() == {"liked": True, "like_count": 1}
+
+
+def test_an_unlike_costs_seven_statements(people, videos, django_assert_num_queries):
+    users, clients = people
+    video = videos["public"]
+    video_like(video=video, user=users["follower"])
+
+    # authentication, the video; SAVEPOINT, the like deleted, the count, the hour's
+    # activity; RELEASE
+    with django_assert_num_queries(7):
+        response = clients["follower"].delete(like_url(video))
+
+    assert response.status_code == 204
+    assert like_count(video) == 0

@@ -2,22 +2,24 @@
 
 A view is counted at most once per viewer, per video, per clock hour (UTC), and only
 when enough of the video was watched. The `VideoView` unique constraint on (video,
-viewer_key, hour) is what makes that hold under concurrency: the insert either wins or
-raises `IntegrityError`, and only the winner adds one to `Video.view_count` (with
-`F()`, in the same transaction, so concurrent views are never lost) and to the video's
+viewer_key, hour) is what makes that hold under concurrency: the insert either goes in
+or skips (`core.writes.row_insert_unless_conflict`), and only one that went in adds one
+to `Video.view_count` (with `F()`, in the same transaction, so concurrent views are
+never lost, reading the new count back from the same `UPDATE`) and to the video's
 activity bucket of the hour, which trending reads.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from core.access import is_signed_in
+from core.writes import row_insert_unless_conflict, rows_update_returning
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import Video, VideoView, WatchHistoryEntry
 from videos.services.activity import VIEWS, video_activity_record
@@ -107,31 +109,30 @@ def video_view_record(
     if not is_signed_in(user):
         user = None
     is_ready = video.status == Video.Status.READY
-    counted = False
+    counted = is_ready and watched_seconds >= video_view_threshold_seconds(video)
+    videos = Video.objects.filter(pk=video.pk)
     with transaction.atomic():
-        if is_ready and watched_seconds >= video_view_threshold_seconds(video):
-            try:
-                # A savepoint: losing the race to the unique constraint leaves the
-                # outer transaction usable (PostgreSQL aborts it otherwise).
-                with transaction.atomic():
-                    VideoView.objects.create(
-                        video=video,
-                        viewer=user,
-                        viewer_key=viewer_key,
-                        hour=_hour_start(now),
-                        watched_seconds=watched_seconds,
-                    )
-                counted = True
-            except IntegrityError:
-                counted = False  # already counted this hour
+        # Not counted when this viewer's view of the hour is there already.
+        counted = counted and row_insert_unless_conflict(
+            VideoView(
+                video=video,
+                viewer=user,
+                viewer_key=viewer_key,
+                hour=_hour_start(now),
+                watched_seconds=watched_seconds,
+            )
+        )
         if counted:
-            Video.objects.filter(pk=video.pk).update(view_count=F("view_count") + 1)
+            [view_count] = rows_update_returning(
+                videos, returning="view_count", view_count=F("view_count") + 1
+            )
             video_activity_record(video_id=video.pk, kind=VIEWS, at=now)
         if user is not None and is_ready:
             watch_history_entry_upsert(
                 user=user, video=video, watched_seconds=watched_seconds, now=now
             )
-        view_count = Video.objects.filter(pk=video.pk).values_list("view_count", flat=True).first()
+        if not counted:
+            view_count = videos.values_list("view_count", flat=True).first()
     return ViewRecorded(counted=counted, view_count=view_count or 0)
 
 
@@ -139,20 +140,19 @@ def watch_history_entry_upsert(
     *, user: User, video: Video, watched_seconds: float, now: datetime
 ) -> None:
     """Make `user`'s one history entry for `video` say they watched `watched_seconds`
-    of it at `now`, creating it if there is none. Safe against a concurrent upsert of
-    the same entry (the unique constraint on user and video decides, the loser
-    updates)."""
-    changes = {"watched_seconds": watched_seconds, "last_watched_at": now, "updated_at": now}
-    with transaction.atomic():
-        if WatchHistoryEntry.objects.filter(user=user, video=video).update(**changes):
-            return
-        try:
-            with transaction.atomic():
-                WatchHistoryEntry.objects.create(
-                    user=user, video=video, watched_seconds=watched_seconds, last_watched_at=now
-                )
-        except IntegrityError:
-            WatchHistoryEntry.objects.filter(user=user, video=video).update(**changes)
+    of it at `now`, creating it if there is none. One statement, safe against a
+    concurrent upsert of the same entry: `INSERT ... ON CONFLICT (user, video) DO
+    UPDATE`, the unique constraint on user and video deciding."""
+    WatchHistoryEntry.objects.bulk_create(
+        [
+            WatchHistoryEntry(
+                user=user, video=video, watched_seconds=watched_seconds, last_watched_at=now
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "video"],
+        update_fields=["watched_seconds", "last_watched_at", "updated_at"],
+    )
 
 
 def watch_history_clear(*, user: User) -> int:

@@ -105,7 +105,7 @@ class VideoViewRecordView(APIView):
         because(NotFound, "no such video or the caller may not see it"),
     )
     def post(self, request: Request, video_id: str) -> Response:
-        video = access_video(viewer=request.user, video_id=video_id)
+        video = access_video(viewer=request.user, video_id=video_id, annotated=False)
         body = ViewRecordSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         header = ClientKeySerializer(data={"client_key": request.headers.get("X-Client-Key", "")})
