@@ -10,7 +10,7 @@ activity bucket of the hour, which trending reads.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -22,7 +22,7 @@ from core.access import is_signed_in
 from core.writes import row_insert_unless_conflict, rows_update_returning
 from videos.exceptions import WATCHED_SECONDS_NEGATIVE, WATCHED_SECONDS_TOO_MANY
 from videos.models import Video, VideoView, WatchHistoryEntry
-from videos.services.activity import VIEWS, video_activity_record
+from videos.services.activity import VIEWS, activity_hour, video_activity_record
 
 # Watching this long always counts; shorter videos count at half their duration.
 VIEW_MIN_SECONDS = 10.0
@@ -80,10 +80,6 @@ def _watched_seconds_check(video: Video, watched_seconds: float) -> None:
         raise WATCHED_SECONDS_TOO_MANY.error(limit=f"{limit:g}")
 
 
-def _hour_start(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
 def video_view_record(
     *,
     video: Video,
@@ -118,7 +114,7 @@ def video_view_record(
                 video=video,
                 viewer=user,
                 viewer_key=viewer_key,
-                hour=_hour_start(now),
+                hour=activity_hour(now),
                 watched_seconds=watched_seconds,
             )
         )
