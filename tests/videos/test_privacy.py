@@ -1,12 +1,14 @@
 """The privacy rule, for every visibility and every kind of viewer, on detail and list."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
+from videos.selectors import video_is_visible, video_queryset_visible
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,18 @@ def test_the_list_costs_the_same_queries_at_any_page_size(
     with django_assert_num_queries(2):  # authentication, then the page
         response = clients["follower"].get(f"/api/v1/videos/?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_the_check_of_one_video_agrees_with_the_rule(world, graph, listed):
+    """`video_is_visible` runs the rule's SQL compiled once for stand-in ids: for every
+    viewer and video it answers as the rule's query set does."""
+    videos, _ = world
+    graph.block(User.objects.get(username="private_owner"), User.objects.get(username="follower"))
+    ids = {video.pk for video in videos.values()}
+    for viewer in [AnonymousUser(), *User.objects.all()]:
+        expected = ids & set(
+            video_queryset_visible(viewer=viewer, listed=listed).values_list("pk", flat=True)
+        )
+        found = {pk for pk in ids if video_is_visible(viewer=viewer, video_id=pk, listed=listed)}
+        assert found == expected, viewer
