@@ -11,7 +11,8 @@ the figures are measured in-process, through the services and Django's test clie
    one platform-revenue shard); afterwards every balance must be exact and
    `ledger_check` clean;
 3. spread tips: one sender tipping `--threads` creators in turn, then `--threads`
-   senders at once, each tipping their own creator (issue 15: payments to different
+   senders at once, each tipping their own creator, each sender a process of its own
+   (as a deployment's worker processes; issue 15: payments to different
    creators land on different platform-revenue shards, so they need not wait for each
    other): tips/s of each and their ratio, the goal being 1.5 or more on PostgreSQL;
    balances exact afterwards;
@@ -170,8 +171,6 @@ def tips_at_once(pairs: list, amounts: list[list[int]]) -> tuple[float, list, Co
     per-tip seconds, errors, tips done per thread)."""
     from django.db import connection
 
-    from payments.services.tips import tip_send
-
     started: list[float] = []
     barrier = threading.Barrier(len(pairs), action=lambda: started.append(time.perf_counter()))
     lock = threading.Lock()
@@ -180,23 +179,17 @@ def tips_at_once(pairs: list, amounts: list[list[int]]) -> tuple[float, list, Co
     errors: Counter = Counter()
 
     def run(index: int) -> None:
-        sender, recipients = pairs[index]
-        recipients = recipients if isinstance(recipients, list) else [recipients]
-        mine: list[float] = []
+        mine, error = [], None
         try:
             barrier.wait()
-            for n, amount in enumerate(amounts[index]):
-                start = time.perf_counter()
-                tip_send(sender=sender, recipient=recipients[n % len(recipients)], amount=amount)
-                mine.append(time.perf_counter() - start)
-        except Exception as error:  # counted and reported; the balances say the rest
-            with lock:
-                errors[f"{type(error).__name__}: {error}"] += 1
+            mine, error = _tips_send(pairs[index], amounts[index])
         finally:
             connection.close()
             with lock:
                 done[index] = len(mine)
                 samples.extend(mine)
+                if error is not None:
+                    errors[error] += 1
 
     workers = [threading.Thread(target=run, args=(index,)) for index in range(len(pairs))]
     for worker in workers:
@@ -204,6 +197,76 @@ def tips_at_once(pairs: list, amounts: list[list[int]]) -> tuple[float, list, Co
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started[0]
+    emails_forget()
+    if errors:
+        say(f"  tips failed: {dict(errors)}")
+    return elapsed, samples, errors, done
+
+
+def _tips_send(pair: tuple, amounts: list[int]) -> tuple[list[float], str | None]:
+    """Send tips of `amounts` from `pair[0]` to `pair[1]` (a user, or a list of users
+    tipped in turn): each tip's seconds, and the error that stopped them, if any."""
+    from payments.services.tips import tip_send
+
+    sender, recipients = pair
+    recipients = _listed(recipients)
+    mine: list[float] = []
+    try:
+        for n, amount in enumerate(amounts):
+            start = time.perf_counter()
+            tip_send(sender=sender, recipient=recipients[n % len(recipients)], amount=amount)
+            mine.append(time.perf_counter() - start)
+    except Exception as error:  # counted and reported; the balances say the rest
+        return mine, f"{type(error).__name__}: {error}"
+    return mine, None
+
+
+def _sender_process(barrier, answers, index: int, sender_id, recipient_ids, amounts) -> None:
+    """One sender of `tips_in_processes`, in a fresh process: Django set up from the
+    environment the parent configured, the users read, then the tips once every
+    sender is ready."""
+    import django
+
+    django.setup()
+    from accounts.models import User
+
+    users = User.objects.in_bulk([sender_id, *recipient_ids])
+    pair = (users[sender_id], [users[pk] for pk in recipient_ids])
+    barrier.wait()
+    mine, error = _tips_send(pair, amounts)
+    answers.put((index, mine, error))
+
+
+def tips_in_processes(pairs: list, amounts: list[list[int]]) -> tuple[float, list, Counter, dict]:
+    """`tips_at_once`, each sender in a process of its own (as a deployment's senders
+    come through separate worker processes): threads of one process share its
+    interpreter lock, and would measure that rather than the database."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(pairs) + 1)
+    answers = context.Queue()
+    workers = [
+        context.Process(
+            target=_sender_process,
+            args=(barrier, answers, index, sender.pk, [user.pk for user in _listed(users)], own),
+        )
+        for index, ((sender, users), own) in enumerate(zip(pairs, amounts, strict=True))
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.perf_counter()
+    results = [answers.get() for _ in workers]
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    done, samples, errors = {}, [], Counter()
+    for index, mine, error in results:
+        done[index] = len(mine)
+        samples.extend(mine)
+        if error is not None:
+            errors[error] += 1
     emails_forget()
     if errors:
         say(f"  tips failed: {dict(errors)}")
@@ -314,14 +377,14 @@ def tips_spread(count: int, threads: int, rng: random.Random) -> dict:
 
     pairs = [(lone, creators)]
     before = tips_before(pairs)
-    elapsed, samples, errors_alone, done = tips_at_once(pairs, alone)
+    elapsed, samples, errors_alone, done = tips_in_processes(pairs, alone)
     tipped = tips_exact(pairs, alone, done, before, "one sender, spread")
     one_rate = tipped / elapsed
     one_median, _ = milliseconds(samples)
 
     pairs = list(zip(senders, creators, strict=True))
     before = tips_before(pairs)
-    elapsed, samples, errors, done = tips_at_once(pairs, amounts)
+    elapsed, samples, errors, done = tips_in_processes(pairs, amounts)
     tipped = tips_exact(pairs, amounts, done, before, f"{threads} senders, spread")
     median, p95 = milliseconds(samples)
     return {
