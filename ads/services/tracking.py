@@ -102,11 +102,12 @@ def _utc_day(now: datetime) -> date:
 
 
 @functools.cache
-def _reserve_sql(counter: str) -> tuple[str, str]:
+def _reserve_sql(counter: str) -> tuple[str, ...]:
     """The reservation's two conditional updates (the campaign's, moving `counter` too;
-    the advertiser's), written once per process as plain SQL both databases run: every
-    billable event runs them, and the ORM took longer to build and compile them than
-    the database took to apply them. Parameters: see `_reserve`."""
+    the advertiser's), written once per process as plain SQL: every billable event runs
+    them, and the ORM took longer to build and compile them than the database took to
+    apply them. On PostgreSQL they are one statement (a data-modifying `WITH`), which
+    SQLite lacks. Parameters: see `_reserve`."""
     quote = connection.ops.quote_name
 
     def column(model, name: str) -> str:
@@ -135,6 +136,12 @@ def _reserve_sql(counter: str) -> tuple[str, str]:
         f"{spendable} = {spendable} - %s "
         f"WHERE {column(Advertiser, 'id')} = %s AND {spendable} >= %s"
     )
+    if connection.vendor == "postgresql":
+        # One statement, one round trip: the advertiser's update reads the campaign's
+        # (`FROM taken`), so it runs only if that one took the cost, and after it: the
+        # campaign's row is locked first, as everywhere.
+        advertiser = advertiser.replace(" WHERE ", " FROM taken WHERE ", 1)
+        return (f"WITH taken AS ({campaign} RETURNING 1 AS taken) {advertiser}",)
     return campaign, advertiser
 
 
@@ -152,27 +159,25 @@ def _reserve(*, pricing: _Pricing, campaign_id, cost: int, counter: str, now: da
     today = ops.adapt_datefield_value(_utc_day(now))
     moment = ops.adapt_datetimefield_value(now)
     whole_coins = -(-cost // MICROS_PER_COIN)  # what a fresh day's budget must cover
-    campaign_sql, advertiser_sql = _reserve_sql(counter)
+    parameters = (
+        [
+            cost, today, cost, cost, today,
+            Campaign._meta.pk.get_db_prep_value(campaign_id, connection),
+            Campaign.Status.ACTIVE.value, moment, moment,
+            cost,
+            today, cost,
+            today, whole_coins,
+        ],
+        [cost, Advertiser._meta.pk.get_db_prep_value(pricing.advertiser_id, connection), cost],
+    )  # fmt: skip
+    statements = _reserve_sql(counter)
+    if len(statements) == 1:  # both updates in one (PostgreSQL)
+        parameters = ([*parameters[0], *parameters[1]],)
     with connection.cursor() as cursor:
-        cursor.execute(
-            campaign_sql,
-            [
-                cost, today, cost, cost, today,
-                Campaign._meta.pk.get_db_prep_value(campaign_id, connection),
-                Campaign.Status.ACTIVE.value, moment, moment,
-                cost,
-                today, cost,
-                today, whole_coins,
-            ],
-        )  # fmt: skip
-        if cursor.rowcount != 1:
-            raise _Refused()
-        cursor.execute(
-            advertiser_sql,
-            [cost, Advertiser._meta.pk.get_db_prep_value(pricing.advertiser_id, connection), cost],
-        )
-        if cursor.rowcount != 1:
-            raise _Refused()
+        for sql, values in zip(statements, parameters, strict=True):
+            cursor.execute(sql, values)
+            if cursor.rowcount != 1:
+                raise _Refused()
 
 
 def _exhaust_if_spent(*, campaign_id, cost: int, now: datetime) -> bool:
