@@ -250,9 +250,9 @@ def impression_record(*, token: str, now: datetime | None = None) -> bool:
     A CPM impression reserves the bid its token carries (`bid_millicoins` micro-coins:
     the module's docstring); refused, it is counted at cost 0.
     `ad_token_invalid`/`ad_token_expired` (400) for a forged or expired token; False
-    too when its campaign or creative is gone. Nothing is read: three statements in one
-    transaction when billed (the impression, the campaign, the advertiser), two when
-    not."""
+    too when its campaign or creative is gone. Nothing is read: three writes in one
+    transaction when billed (the impression, the campaign, the advertiser; the last two
+    one statement on PostgreSQL), two when not."""
     now = now or timezone.now()
     ticket = ad_ticket_read(token=token, now=now)
     pricing = _pricing(ticket)
