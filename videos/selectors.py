@@ -148,11 +148,15 @@ def _stored_id(value: uuid.UUID):
 
 
 @functools.cache
-def _visibility_check(*, signed_in: bool, listed: bool) -> tuple[str, tuple]:
+def _visibility_check(
+    *, signed_in: bool, listed: bool, statuses: tuple[str, ...]
+) -> tuple[str, tuple]:
     """The SQL of "may this viewer see this video" and its parameters, made by the ORM
     from the privacy rule for a stand-in viewer and video, once per process and shape.
     The rule binds the viewer only through their id (`owned_visibility_filter`), so
-    the check of any viewer is this SQL with their ids in place of the stand-ins."""
+    the check of any viewer is this SQL with their ids in place of the stand-ins. The
+    rule also reads which account statuses may be seen (a setting: `statuses`, the
+    current `user_visible_statuses()`), so they are part of the shape."""
     viewer = User(pk=_STAND_IN_VIEWER) if signed_in else AnonymousUser()
     check = Video.objects.filter(
         video_visibility_filter(viewer=viewer, listed=listed), pk=_STAND_IN_VIDEO
@@ -169,7 +173,9 @@ def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bo
     if is_staff(viewer):
         return Video.objects.filter(pk=video_id).exists()
     signed_in = is_signed_in(viewer)
-    sql, params = _visibility_check(signed_in=signed_in, listed=listed)
+    sql, params = _visibility_check(
+        signed_in=signed_in, listed=listed, statuses=user_visible_statuses()
+    )
     ids = {_stored_id(_STAND_IN_VIDEO): _stored_id(video_id)}
     if signed_in:
         ids[_stored_id(_STAND_IN_VIEWER)] = _stored_id(viewer.pk)

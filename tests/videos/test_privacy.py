@@ -164,3 +164,16 @@ def test_the_check_of_one_video_agrees_with_the_rule(world, graph, listed):
         )
         found = {pk for pk in ids if video_is_visible(viewer=viewer, video_id=pk, listed=listed)}
         assert found == expected, viewer
+
+
+def test_the_check_of_one_video_follows_the_email_verification_setting(settings):
+    """Which account statuses may be seen is a setting the check's SQL was made with: a
+    pending owner's video shows while verification is optional, and not once it is
+    required."""
+    video = VideoFactory(owner=UserFactory(status=User.Status.PENDING))
+    viewer = UserFactory()
+    settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = False
+    assert video_is_visible(viewer=viewer, video_id=video.pk)
+    settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = True
+    assert not video_is_visible(viewer=viewer, video_id=video.pk)
+    assert not video_is_visible(viewer=AnonymousUser(), video_id=video.pk)
