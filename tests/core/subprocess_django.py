@@ -118,14 +118,16 @@ def gunicorn_server(
 
 
 @contextmanager
-def multi_worker_server(*, tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, Path]]:
+def multi_worker_server(
+    *, tmp_path: Path, env: dict[str, str], args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, Path]]:
     """gunicorn, two workers, serving the test database with the production settings
     (DEBUG off; no CACHE_URL unless `env` names one: the default cache) plus `env`;
     yields the API's base URL (`.../api/v1`) and the access log's path, whose lines read
     `<worker pid> <status> <path>`. `migrate` runs first, as a deployment does: it
     creates the default cache's table, and nothing else is needed. The test needs a
     transactional database (`django_db(transaction=True)`) for the server to see its
-    rows."""
+    rows. `args` are more gunicorn options."""
     full_env = {
         "DEBUG": "0",
         "SECRET_KEY": "multi-worker-test-secret-" + "x" * 40,
@@ -141,7 +143,7 @@ def multi_worker_server(*, tmp_path: Path, env: dict[str, str]) -> Iterator[tupl
     assert migrated.returncode == 0, migrated.stderr
     access_log = tmp_path / "access.log"
     access = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s")
-    with gunicorn_server(env=full_env, log_dir=tmp_path, args=access) as base:
+    with gunicorn_server(env=full_env, log_dir=tmp_path, args=(*access, *args)) as base:
         yield f"{base}/api/v1", access_log
 
 
