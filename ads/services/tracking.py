@@ -17,6 +17,7 @@ coins in batches (services/settlement.py).
 `click_count` every valid click.
 """
 
+import contextlib
 import functools
 import logging
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from psycopg import errors as psycopg_errors
 from rest_framework.exceptions import NotFound
 
 from ads.exceptions import AD_TOKEN_EXPIRED, AD_TOKEN_INVALID
@@ -102,12 +104,12 @@ def _utc_day(now: datetime) -> date:
 
 
 @functools.cache
-def _reserve_sql(counter: str) -> tuple[str, ...]:
-    """The reservation's two conditional updates (the campaign's, moving `counter` too;
-    the advertiser's), written once per process as plain SQL: every billable event runs
-    them, and the ORM took longer to build and compile them than the database took to
-    apply them. On PostgreSQL they are one statement (a data-modifying `WITH`), which
-    SQLite lacks. Parameters: see `_reserve`."""
+def _reserve_updates(counter: str) -> tuple[str, str]:
+    """The reservation's two conditional updates as plain SQL, written once per process
+    from the models' names: the campaign's (moving `counter` too; parameters: see
+    `_reserve_parameters`), then the advertiser's (cost, advertiser id, cost). Every
+    billable event runs them, and the ORM took longer to build and compile them than
+    the database took to apply them."""
     quote = connection.ops.quote_name
 
     def column(model, name: str) -> str:
@@ -136,13 +138,46 @@ def _reserve_sql(counter: str) -> tuple[str, ...]:
         f"{spendable} = {spendable} - %s "
         f"WHERE {column(Advertiser, 'id')} = %s AND {spendable} >= %s"
     )
-    if connection.vendor == "postgresql":
-        # One statement, one round trip: the advertiser's update reads the campaign's
-        # (`FROM taken`), so it runs only if that one took the cost, and after it: the
-        # campaign's row is locked first, as everywhere.
-        advertiser = advertiser.replace(" WHERE ", " FROM taken WHERE ", 1)
-        return (f"WITH taken AS ({campaign} RETURNING 1 AS taken) {advertiser}",)
     return campaign, advertiser
+
+
+@functools.cache
+def _reserve_sql(counter: str) -> tuple[str, ...]:
+    """The reservation's statements: on PostgreSQL one (a data-modifying `WITH`, which
+    SQLite lacks), whose advertiser's update reads the campaign's (`FROM taken`), so it
+    runs only if that one took the cost, and after it: the campaign's row is locked
+    first, as everywhere; on SQLite the two updates in turn."""
+    campaign, advertiser = _reserve_updates(counter)
+    if connection.vendor == "postgresql":
+        return (f"WITH taken AS ({campaign} RETURNING 1) {_paid(advertiser)}",)
+    return campaign, advertiser
+
+
+def _paid(advertiser_update: str) -> str:
+    """The advertiser's update of a PostgreSQL reservation: only after the campaign's
+    update (the `taken` query before it) took the cost."""
+    return advertiser_update.replace(" WHERE ", " FROM taken WHERE ", 1)
+
+
+def _reserve_parameters(*, pricing: _Pricing, campaign_id, cost: int, now: datetime) -> list:
+    """The parameters of `_reserve_updates`' two updates, the campaign's then the
+    advertiser's (the last `ADVERTISER_PARAMETERS`), in one list."""
+    ops = connection.ops
+    today = ops.adapt_datefield_value(_utc_day(now))
+    moment = ops.adapt_datetimefield_value(now)
+    whole_coins = -(-cost // MICROS_PER_COIN)  # what a fresh day's budget must cover
+    return [
+        cost, today, cost, cost, today,
+        Campaign._meta.pk.get_db_prep_value(campaign_id, connection),
+        Campaign.Status.ACTIVE.value, moment, moment,
+        cost,
+        today, cost,
+        today, whole_coins,
+        cost, Advertiser._meta.pk.get_db_prep_value(pricing.advertiser_id, connection), cost,
+    ]  # fmt: skip
+
+
+ADVERTISER_PARAMETERS = 3
 
 
 def _reserve(*, pricing: _Pricing, campaign_id, cost: int, counter: str, now: datetime) -> None:
@@ -155,27 +190,15 @@ def _reserve(*, pricing: _Pricing, campaign_id, cost: int, counter: str, now: da
     (started, not ended) and the cost fits its total budget and its day's: the day's
     spend so far when `spend_day` is today, else the whole daily budget (the first
     event of a UTC day starts the day's count again)."""
-    ops = connection.ops
-    today = ops.adapt_datefield_value(_utc_day(now))
-    moment = ops.adapt_datetimefield_value(now)
-    whole_coins = -(-cost // MICROS_PER_COIN)  # what a fresh day's budget must cover
-    parameters = (
-        [
-            cost, today, cost, cost, today,
-            Campaign._meta.pk.get_db_prep_value(campaign_id, connection),
-            Campaign.Status.ACTIVE.value, moment, moment,
-            cost,
-            today, cost,
-            today, whole_coins,
-        ],
-        [cost, Advertiser._meta.pk.get_db_prep_value(pricing.advertiser_id, connection), cost],
-    )  # fmt: skip
+    values = _reserve_parameters(pricing=pricing, campaign_id=campaign_id, cost=cost, now=now)
     statements = _reserve_sql(counter)
     if len(statements) == 1:  # both updates in one (PostgreSQL)
-        parameters = ([*parameters[0], *parameters[1]],)
+        parameters = (values,)
+    else:
+        parameters = (values[:-ADVERTISER_PARAMETERS], values[-ADVERTISER_PARAMETERS:])
     with connection.cursor() as cursor:
-        for sql, values in zip(statements, parameters, strict=True):
-            cursor.execute(sql, values)
+        for sql, statement_values in zip(statements, parameters, strict=True):
+            cursor.execute(sql, statement_values)
             if cursor.rowcount != 1:
                 raise _Refused()
 
@@ -243,6 +266,84 @@ def _impression_counted(ticket: AdToken) -> None:
         raise _Gone()
 
 
+@functools.cache
+def _impression_billed_sql() -> str:
+    """PostgreSQL: a billed impression as one statement, so in autocommit one round
+    trip and no transaction to open and commit. Its parts, in a data-modifying `WITH`:
+
+    - `taken` and `paid`: the reservation, as `_reserve_sql` (campaign first);
+    - `counted`: the campaign's impression count, moved when `taken` refused (`taken`
+      moves it itself when it takes the cost);
+    - the impression row, whose cost is the bid when both updates took it, 0 when the
+      campaign's refused (nothing was taken), and NULL when the campaign's took it but
+      the advertiser's did not: the column refuses a NULL, so the whole statement rolls
+      back (`_impression_billed_at_once` then says `_Refused`).
+
+    It returns the impression's cost and how many campaign rows it found (0: gone).
+    Parameters: `_reserve_parameters`', the campaign's id, then the impression's
+    columns in `_impression_columns()`' order."""
+    quote = connection.ops.quote_name
+    campaign, advertiser = _reserve_updates("impression_count")
+    count = quote(Campaign._meta.get_field("impression_count").column)
+    counted = (
+        f"UPDATE {quote(Campaign._meta.db_table)} SET {count} = {count} + 1 "  # noqa: S608
+        f"WHERE {quote(Campaign._meta.pk.column)} = %s AND NOT EXISTS (SELECT FROM taken)"
+    )
+    fields = _impression_columns()
+    cost = quote(Impression._meta.get_field("cost_micro").column)
+    both_or_neither = (
+        "(CASE WHEN (SELECT count(*) FROM taken) = (SELECT count(*) FROM paid) "
+        "THEN %s * (SELECT count(*) FROM paid) END)"
+    )
+    values = ", ".join(both_or_neither if f.name == "cost_micro" else "%s" for f in fields)
+    return (
+        f"WITH taken AS ({campaign} RETURNING 1), "  # noqa: S608 - names from the models
+        f"paid AS ({_paid(advertiser)} RETURNING 1), "
+        f"counted AS ({counted} RETURNING 1) "
+        f"INSERT INTO {quote(Impression._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES ({values}) "
+        f"RETURNING {cost}, (SELECT count(*) FROM taken) + (SELECT count(*) FROM counted)"
+    )
+
+
+@functools.cache
+def _impression_columns() -> tuple:
+    """The fields of an impression row but its key, in the model's order."""
+    return tuple(f for f in Impression._meta.concrete_fields if not f.primary_key)
+
+
+def _impression_billed_at_once(
+    ticket: AdToken, *, pricing: _Pricing, cost: int, now: datetime
+) -> int:
+    """Record a billable impression and reserve its cost in one statement
+    (`_impression_billed_sql`, PostgreSQL): returns what it cost, `cost` or 0 when the
+    campaign refused it. `_Refused` when the advertiser's balance refused what the
+    campaign took (nothing was written); `_Gone` when the campaign is gone;
+    `IntegrityError` when the token's impression exists (nothing was written either).
+
+    In autocommit the statement is its own transaction; inside a caller's, it runs in
+    a savepoint, so a refusal leaves that transaction usable."""
+    served = _served(ticket, cost=cost, now=now)
+    parameters = [
+        *_reserve_parameters(pricing=pricing, campaign_id=ticket.campaign_id, cost=cost, now=now),
+        Campaign._meta.pk.get_db_prep_value(ticket.campaign_id, connection),
+        *(field.get_db_prep_save(served[field.attname], connection)
+          for field in _impression_columns()),
+    ]  # fmt: skip
+    try:
+        with contextlib.nullcontext() if connection.get_autocommit() else transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_impression_billed_sql(), parameters)
+                charged, campaigns = cursor.fetchone()
+            if not campaigns:
+                raise _Gone()  # (in autocommit, the campaign's foreign key refused first)
+    except IntegrityError as error:
+        if isinstance(error.__cause__, psycopg_errors.NotNullViolation):
+            raise _Refused() from None
+        raise
+    return charged
+
+
 def impression_record(*, token: str, now: datetime | None = None) -> bool:
     """Count the impression of the ad `token` was served with, once per token: True when
     this call counted it, False for a token already counted (nothing happens).
@@ -251,13 +352,20 @@ def impression_record(*, token: str, now: datetime | None = None) -> bool:
     the module's docstring); refused, it is counted at cost 0.
     `ad_token_invalid`/`ad_token_expired` (400) for a forged or expired token; False
     too when its campaign or creative is gone. Nothing is read: three writes in one
-    transaction when billed (the impression, the campaign, the advertiser; the last two
-    one statement on PostgreSQL), two when not."""
+    transaction when billed (the impression, the campaign, the advertiser), two when
+    not. On PostgreSQL a billed one is a single statement (`_impression_billed_sql`),
+    its own transaction; only when the advertiser's balance refused what the campaign
+    took does it go the general way, which rolls back and counts it at cost 0."""
     now = now or timezone.now()
     ticket = ad_ticket_read(token=token, now=now)
     pricing = _pricing(ticket)
     cost = pricing.impression_cost
     try:
+        if cost and connection.vendor == "postgresql":
+            with contextlib.suppress(_Refused):  # then as below, where it rolls back
+                if not _impression_billed_at_once(ticket, pricing=pricing, cost=cost, now=now):
+                    _exhaust_if_spent(campaign_id=ticket.campaign_id, cost=cost, now=now)
+                return True
         try:
             with transaction.atomic():
                 _impression(ticket, cost=cost, now=now)

@@ -147,16 +147,21 @@ def test_a_billed_impression_reads_nothing_and_writes_three_rows_in_one_transact
     creative = running_creative()
     token = served_token(creative)
     # The price comes with the token; in one transaction (here a savepoint in the
-    # test's): the impression, the campaign, the advertiser; on PostgreSQL the two
-    # updates are one statement, the advertiser's reading the campaign's. (The
-    # throttle is the cache's.)
-    updates = (
-        [("WITH", "ads_campaign", "ads_advertiser")]
+    # test's): the impression, the campaign, the advertiser. On PostgreSQL all three
+    # are one statement (the campaign's update, the advertiser's reading it, the
+    # campaign's count had the first refused, the impression). (The throttle is the
+    # cache's.)
+    writes = (
+        [("WITH", "ads_campaign", "ads_advertiser", "ads_campaign", "ads_impression")]
         if connection.vendor == "postgresql"
-        else [("UPDATE", "ads_campaign"), ("UPDATE", "ads_advertiser")]
+        else [
+            ("INSERT", "ads_impression"),
+            ("UPDATE", "ads_campaign"),
+            ("UPDATE", "ads_advertiser"),
+        ]
     )
 
-    with django_assert_num_queries(3 + len(updates)) as queries:
+    with django_assert_num_queries(2 + len(writes)) as queries:
         response = api_client.post(IMPRESSIONS, {"token": token})
 
     assert response.json() == {"counted": True}
@@ -164,7 +169,36 @@ def test_a_billed_impression_reads_nothing_and_writes_three_rows_in_one_transact
         (query["sql"].split()[0], *re.findall(r'(?:INTO|UPDATE) "(\w+)"', query["sql"]))
         for query in queries.captured_queries[1:-1]
     ]
-    assert written == [("INSERT", "ads_impression"), *updates]
+    assert written == writes
+    assert campaign_of(creative).impression_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_billed_impression_is_one_and_a_replay_changes_nothing(
+    api_client, django_assert_num_queries
+):
+    creative = running_creative()
+    token = served_token(creative)
+    # As in production (autocommit): on PostgreSQL one statement, its own transaction
+    # (no BEGIN, savepoint or COMMIT); on SQLite a transaction of three writes.
+    writes = (
+        ["WITH"]
+        if connection.vendor == "postgresql"
+        else ["BEGIN", "INSERT", "UPDATE", "UPDATE", "COMMIT"]
+    )
+
+    with django_assert_num_queries(len(writes)) as queries:
+        response = api_client.post(IMPRESSIONS, {"token": token})
+
+    assert response.json() == {"counted": True}
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == writes
+    assert Impression.objects.get().cost_micro == 2_000
+    assert campaign_of(creative).impression_count == 1
+    assert campaign_of(creative).spent_micro == 2_000
+    # A replay changes nothing: the row's unique token refuses the whole statement.
+    assert api_client.post(IMPRESSIONS, {"token": token}).json() == {"counted": False}
+    assert campaign_of(creative).spent_micro == 2_000
+    assert campaign_of(creative).impression_count == 1
 
 
 def test_an_impression_is_billed_at_the_bid_it_was_served_at(api_client):
