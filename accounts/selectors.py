@@ -19,6 +19,11 @@ __all__ = [
     "user_visible_statuses",
 ]
 
+import functools
+import uuid
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -26,6 +31,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import AuthSession, ModerationAction, User, user_visible_statuses
 from core.access import is_signed_in, is_staff
+from core.compiled import CompiledQuery
 from core.relations import relations
 
 # -- who may see whom ---------------------------------------------------------------------
@@ -137,12 +143,54 @@ def user_list_for_viewer(queryset: QuerySet[User], *, viewer: User) -> QuerySet[
     return user_list_visible(_follow_status_annotate(queryset, viewer=viewer), viewer=viewer)
 
 
+# Values no row has: what a profile's query is compiled with, once per shape.
+_STAND_IN_VIEWER = uuid.UUID("00000000-5e7e-4000-8000-000000000003")
+_STAND_IN_USERNAME = "stand-in-username-5e7e"
+
+
+def _stored_user_id(value: uuid.UUID):
+    return User._meta.pk.get_db_prep_value(value, connection)
+
+
+@functools.cache
+def _profile_by_username(*, viewer_kind: str, statuses: tuple[str, ...]) -> CompiledQuery:
+    """`user_profile_get`'s query for a stand-in username and viewer, compiled once per
+    process and shape (`core.compiled`): whether the viewer is anonymous, a user or
+    staff (`viewer_kind`), and which account statuses may be seen (a setting, read by
+    the rule: `statuses`). The rule and the follow status bind the viewer only
+    through their id."""
+    viewer = {
+        "anonymous": AnonymousUser(),
+        "user": User(pk=_STAND_IN_VIEWER),
+        "staff": User(pk=_STAND_IN_VIEWER, role=User.Role.MODERATOR),
+    }[viewer_kind]
+    users = _follow_status_annotate(user_list_annotated(), viewer=viewer)
+    users = user_list_by_username(_STAND_IN_USERNAME, user_list_visible(users, viewer=viewer))
+    return CompiledQuery(
+        users.order_by("pk")[:1],
+        stand_ins={
+            "username": connection.ops.prep_for_iexact_query(_STAND_IN_USERNAME),
+            "viewer": _stored_user_id(_STAND_IN_VIEWER),
+        },
+    )
+
+
 def user_profile_get(*, username: str, viewer: User) -> User:
     """The user named `username` (whatever its case) as `viewer` may see them
     (`access_user`), with `two_factor_enabled` and `follow_status` annotated; 404
-    when there is none."""
-    users = _follow_status_annotate(user_list_annotated(), viewer=viewer)
-    return access_user(viewer=viewer, username=username, queryset=users)
+    when there is none. One statement, whose SQL the ORM made once
+    (`_profile_by_username`); the name is compared as the ORM compares it
+    (`prep_for_iexact_query`: on SQLite, `_` and `%` match only themselves)."""
+    signed_in = is_signed_in(viewer)
+    kind = "staff" if is_staff(viewer) else "user" if signed_in else "anonymous"
+    load = _profile_by_username(viewer_kind=kind, statuses=user_visible_statuses())
+    found = load.objects(
+        username=connection.ops.prep_for_iexact_query(username),
+        viewer=_stored_user_id(viewer.pk) if signed_in else None,
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
 
 
 def user_list_search(*, search: str = "", viewer: User) -> QuerySet[User]:

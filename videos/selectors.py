@@ -42,6 +42,7 @@ from accounts.models import User
 from accounts.selectors import access_user, user_visible_statuses
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
+from core.compiled import CompiledQuery
 from core.relations import relations
 from core.search import SearchMatch, search_words
 from core.subscriptions import subscriptions
@@ -187,17 +188,13 @@ def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bo
         return cursor.fetchone() is not None
 
 
-def access_video(*, viewer, video_id, lock: bool = False, annotated: bool = True) -> Video:
-    """The video `video_id` if `viewer` may see it, else 404 (`not_found`), as if it
-    did not exist. With `lock`, the row is locked for update (call in a transaction).
-    `annotated` as in `video_queryset_visible`: without it, the video and its owner
-    only, for a request that writes rather than shows it.
-
-    Two statements: the privacy check (`video_is_visible`), then the video by its key;
-    a video made invisible in between is as if it changed just after this answer."""
-    pk = uuid_or_404(video_id)
-    if not video_is_visible(viewer=viewer, video_id=pk):
-        raise NotFound()
+@functools.cache
+def _video_by_key(*, signed_in: bool, annotated: bool, lock: bool) -> CompiledQuery:
+    """The video of a stand-in key as `access_video` loads it (with its owner; with
+    its category and the stand-in viewer's flags when `annotated`; locked when
+    `lock`), compiled once per process and shape (`core.compiled`): the flags bind the
+    viewer only through their id."""
+    viewer = User(pk=_STAND_IN_VIEWER) if signed_in else AnonymousUser()
     if annotated:
         queryset = Video.objects.select_related("owner", "category").annotate(
             **video_viewer_flags(viewer)
@@ -206,10 +203,30 @@ def access_video(*, viewer, video_id, lock: bool = False, annotated: bool = True
         queryset = Video.objects.select_related("owner")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    video = queryset.filter(pk=pk).first()
-    if video is None:
+    return CompiledQuery(
+        queryset.filter(pk=_STAND_IN_VIDEO)[:1],
+        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), "video": _stored_id(_STAND_IN_VIDEO)},
+    )
+
+
+def access_video(*, viewer, video_id, lock: bool = False, annotated: bool = True) -> Video:
+    """The video `video_id` if `viewer` may see it, else 404 (`not_found`), as if it
+    did not exist. With `lock`, the row is locked for update (call in a transaction).
+    `annotated` as in `video_queryset_visible`: without it, the video and its owner
+    only, for a request that writes rather than shows it.
+
+    Two statements, each compiled once per shape: the privacy check
+    (`video_is_visible`), then the video by its key (`_video_by_key`); a video made
+    invisible in between is as if it changed just after this answer."""
+    pk = uuid_or_404(video_id)
+    if not video_is_visible(viewer=viewer, video_id=pk):
         raise NotFound()
-    return video
+    signed_in = is_signed_in(viewer)
+    load = _video_by_key(signed_in=signed_in, annotated=annotated, lock=lock)
+    found = load.objects(video=_stored_id(pk), viewer=_stored_id(viewer.pk) if signed_in else None)
+    if not found:
+        raise NotFound()
+    return found[0]
 
 
 def video_list_for_owner(*, owner: User, viewer) -> QuerySet[Video]:

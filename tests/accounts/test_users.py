@@ -9,18 +9,27 @@ from unittest.mock import patch
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import AuthSession, User
+from accounts.selectors import (
+    _follow_status_annotate,
+    access_user,
+    user_list_annotated,
+    user_profile_get,
+)
 from accounts.services.sessions import session_end
 from accounts.services.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from accounts.tokens import SESSION_CLAIM
 from tests.accounts.factories import PASSWORD, AdminFactory, ModeratorFactory, UserFactory
 from tests.conftest import error_body, error_one, validation_errors
+from tests.social.factories import SocialGraph
 
 pytestmark = pytest.mark.django_db
 
@@ -662,6 +671,53 @@ def test_an_unknown_username_is_404(auth_client, username):
     response = auth_client.get(profile_url(username))
     assert response.status_code == 404
     assert response.json() == error_body("not_found", "Not found.")
+
+
+def test_the_profile_query_compiled_once_gives_what_the_query_set_gives(settings):
+    """`user_profile_get` runs SQL the ORM made once for a stand-in username and viewer
+    (`core.compiled`): for every viewer and user it finds whom the rule's query set
+    finds, with the same follow status and two-factor flag. `_` and `%` in a name
+    match only themselves (SQLite compares with LIKE)."""
+    graph = SocialGraph()
+    users = [
+        UserFactory(username="a_b"),
+        UserFactory(username="axb"),
+        UserFactory(username="Mixed.Case"),
+        UserFactory(username="pending_one", status=User.Status.PENDING),
+        UserFactory(username="gone", status=User.Status.SUSPENDED),
+        UserFactory(username="private_one", is_private=True),
+    ]
+    viewer, blocker, staff = UserFactory(), UserFactory(), ModeratorFactory()
+    graph.follow(viewer, users[0])
+    graph.request(viewer, users[5])
+    graph.block(blocker, users[1])
+    two_factor_turn_on(users[2])
+    names = ["a_b", "A_B", "axb", "a%", "a_", "mixed.case", "PENDING_ONE", "gone", "private_one"]
+    for required in (False, True):
+        settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = required
+        for who in (viewer, blocker, staff, users[0], AnonymousUser()):
+            annotated = _follow_status_annotate(user_list_annotated(), viewer=who)
+            for name in names:
+                try:
+                    wanted = access_user(viewer=who, username=name, queryset=annotated)
+                except NotFound:
+                    wanted = None
+                try:
+                    found = user_profile_get(username=name, viewer=who)
+                except NotFound:
+                    found = None
+                assert (found is None) == (wanted is None), (who, name, required)
+                if found is not None:
+                    assert (found.pk, found.follow_status, found.two_factor_enabled) == (
+                        wanted.pk,
+                        wanted.follow_status,
+                        wanted.two_factor_enabled,
+                    )
+    assert user_profile_get(username="A_B", viewer=viewer).follow_status == "following"
+    assert user_profile_get(username="private_one", viewer=viewer).follow_status == "requested"
+    assert user_profile_get(username="mixed.case", viewer=viewer).two_factor_enabled is True
+    with pytest.raises(NotFound):
+        user_profile_get(username="axb", viewer=blocker)
 
 
 def test_profiles_need_a_signed_in_user(api_client, user):

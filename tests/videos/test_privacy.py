@@ -2,13 +2,15 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import NotFound
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from social.models import Bookmark, VideoLike
 from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
-from videos.selectors import video_is_visible, video_queryset_visible
+from videos.selectors import access_video, video_is_visible, video_queryset_visible
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +179,53 @@ def test_the_check_of_one_video_follows_the_email_verification_setting(settings)
     settings.ACCOUNTS_REQUIRE_EMAIL_VERIFICATION = True
     assert not video_is_visible(viewer=viewer, video_id=video.pk)
     assert not video_is_visible(viewer=AnonymousUser(), video_id=video.pk)
+
+
+FLAGS = ("is_liked", "is_bookmarked", "owner_follow_status")
+
+
+@pytest.mark.parametrize("annotated", [True, False])
+def test_loading_one_video_gives_what_the_query_set_gives(world, graph, annotated):
+    """`access_video` loads the video with SQL compiled once for stand-in ids
+    (`core.compiled`): for every viewer and video it may see, the same row, owner,
+    category and viewer's flags as the query set of the rule, for a viewer who liked,
+    bookmarked and follows, and one who only asked to follow a private account."""
+    videos, _ = world
+    follower = User.objects.get(username="follower")
+    requester = UserFactory(username="requester")
+    graph.request(requester, User.objects.get(username="private_owner"))
+    for video in videos.values():
+        VideoLike.objects.create(user=follower, video=video)
+    Bookmark.objects.create(user=follower, video=videos["public"])
+    for viewer in [AnonymousUser(), *User.objects.all()]:
+        expected = {
+            video.pk: video for video in video_queryset_visible(viewer=viewer, listed=False)
+        }
+        for video in videos.values():
+            if video.pk not in expected:
+                with pytest.raises(NotFound):
+                    access_video(viewer=viewer, video_id=video.pk, annotated=annotated)
+                continue
+            loaded = access_video(viewer=viewer, video_id=video.pk, annotated=annotated)
+            wanted = expected[video.pk]
+            assert (loaded.pk, loaded.title, loaded.owner, loaded.owner.username) == (
+                wanted.pk,
+                wanted.title,
+                wanted.owner,
+                wanted.owner.username,
+            )
+            if annotated:
+                assert loaded.category == wanted.category
+                assert [getattr(loaded, flag) for flag in FLAGS] == [
+                    getattr(wanted, flag) for flag in FLAGS
+                ], (viewer, video)
+            else:
+                assert not hasattr(loaded, "is_liked")
+    seen = access_video(viewer=follower, video_id=videos["public"].pk)
+    assert (seen.is_liked, seen.is_bookmarked, seen.owner_follow_status) == (
+        True,
+        True,
+        "following",
+    )
+    seen = access_video(viewer=requester, video_id=videos["public"].pk)
+    assert (seen.is_liked, seen.is_bookmarked, seen.owner_follow_status) == (False, False, None)
