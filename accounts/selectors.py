@@ -102,6 +102,8 @@ def access_user(
     """The user named `username` (whatever its case) whom `viewer` may see (from
     `queryset`, for its joins and annotations); 404 (`not_found`) when there is none:
     a user the viewer may not see does not exist for them."""
+    if queryset is None and staff_see_all:  # SQL made once (`_user_by_username`)
+        return _user_found(username=username, viewer=viewer, annotated=False)
     users = user_list_visible(queryset, viewer=viewer, staff_see_all=staff_see_all)
     return user_get_by_username(username=username, queryset=users)
 
@@ -153,8 +155,11 @@ def _stored_user_id(value: uuid.UUID):
 
 
 @functools.cache
-def _profile_by_username(*, viewer_kind: str, statuses: tuple[str, ...]) -> CompiledQuery:
-    """`user_profile_get`'s query for a stand-in username and viewer, compiled once per
+def _user_by_username(
+    *, viewer_kind: str, statuses: tuple[str, ...], annotated: bool
+) -> CompiledQuery:
+    """The user of a stand-in username whom a stand-in viewer may see (`access_user`;
+    with `two_factor_enabled` and `follow_status` when `annotated`), compiled once per
     process and shape (`core.compiled`): whether the viewer is anonymous, a user or
     staff (`viewer_kind`), and which account statuses may be seen (a setting, read by
     the rule: `statuses`). The rule and the follow status bind the viewer only
@@ -164,7 +169,9 @@ def _profile_by_username(*, viewer_kind: str, statuses: tuple[str, ...]) -> Comp
         "user": User(pk=_STAND_IN_VIEWER),
         "staff": User(pk=_STAND_IN_VIEWER, role=User.Role.MODERATOR),
     }[viewer_kind]
-    users = _follow_status_annotate(user_list_annotated(), viewer=viewer)
+    users = User.objects.all()
+    if annotated:
+        users = _follow_status_annotate(user_list_annotated(users), viewer=viewer)
     users = user_list_by_username(_STAND_IN_USERNAME, user_list_visible(users, viewer=viewer))
     return CompiledQuery(
         users.order_by("pk")[:1],
@@ -175,15 +182,15 @@ def _profile_by_username(*, viewer_kind: str, statuses: tuple[str, ...]) -> Comp
     )
 
 
-def user_profile_get(*, username: str, viewer: User) -> User:
-    """The user named `username` (whatever its case) as `viewer` may see them
-    (`access_user`), with `two_factor_enabled` and `follow_status` annotated; 404
-    when there is none. One statement, whose SQL the ORM made once
-    (`_profile_by_username`); the name is compared as the ORM compares it
-    (`prep_for_iexact_query`: on SQLite, `_` and `%` match only themselves)."""
+def _user_found(*, username: str, viewer, annotated: bool) -> User:
+    """`_user_by_username`'s user for `username` and `viewer`; 404 when there is none.
+    The name is compared as the ORM compares it (`prep_for_iexact_query`: on SQLite,
+    `_` and `%` match only themselves)."""
     signed_in = is_signed_in(viewer)
     kind = "staff" if is_staff(viewer) else "user" if signed_in else "anonymous"
-    load = _profile_by_username(viewer_kind=kind, statuses=user_visible_statuses())
+    load = _user_by_username(
+        viewer_kind=kind, statuses=user_visible_statuses(), annotated=annotated
+    )
     found = load.objects(
         username=connection.ops.prep_for_iexact_query(username),
         viewer=_stored_user_id(viewer.pk) if signed_in else None,
@@ -191,6 +198,14 @@ def user_profile_get(*, username: str, viewer: User) -> User:
     if not found:
         raise NotFound()
     return found[0]
+
+
+def user_profile_get(*, username: str, viewer: User) -> User:
+    """The user named `username` (whatever its case) as `viewer` may see them
+    (`access_user`), with `two_factor_enabled` and `follow_status` annotated; 404
+    when there is none. One statement, whose SQL the ORM made once
+    (`_user_by_username`)."""
+    return _user_found(username=username, viewer=viewer, annotated=True)
 
 
 def user_list_search(*, search: str = "", viewer: User) -> QuerySet[User]:

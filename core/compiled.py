@@ -14,7 +14,10 @@ Only values the ORM passes as parameters can be stand-ins (ids compared with `=`
 """
 
 import copy
-from collections.abc import Hashable, Mapping
+import uuid
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections
@@ -71,3 +74,51 @@ class CompiledQuery:
                 setattr(instance, name, row[column])
             found.append(instance)
         return found
+
+
+@dataclass(frozen=True)
+class QueryTemplate:
+    """A query set to build from stand-in values, once per process and `shape`, and
+    the values of one request: what a list view hands the cursor paginator
+    (`core.pagination`) in place of a query set, so that each page's query is compiled
+    once per shape and kind of page, and run with this request's values.
+
+    `shape` names everything `build` reads besides the stand-ins (the viewer's kind,
+    settings the rule reads); `stand_ins` and `values` are stored values by name, as
+    for `CompiledQuery`."""
+
+    model: type[Model]
+    shape: Hashable
+    build: Callable[[], QuerySet]
+    stand_ins: Mapping[str, Hashable]
+    values: Mapping[str, Any]
+
+
+_compiled: dict[Hashable, CompiledQuery] = {}
+
+
+def compiled_query(key: Hashable, make: Callable[[], CompiledQuery]) -> CompiledQuery:
+    """The query compiled for `key`, made by `make` the first time (per process). Two
+    threads may both make it once; either result is the same."""
+    found = _compiled.get(key)
+    if found is None:
+        found = _compiled[key] = make()
+    return found
+
+
+# Stand-ins for a cursor's position, by the type of the ordering field: values no row
+# holds, distinct per ordering term (`index`).
+_POSITION_STAND_INS: dict[str, Callable[[int], Any]] = {
+    "DateTimeField": lambda index: datetime(1970, 1, 1, 0, 0, 0, 57_000 + index, tzinfo=UTC),
+    "UUIDField": lambda index: uuid.UUID(int=0x5E7E_0000_0000_4000_8000_0000_0000_0000 + index),
+    "FloatField": lambda index: -5.7e-300 * (index + 1),
+    "BigIntegerField": lambda index: -(2**62) - index,
+    "IntegerField": lambda index: -(2**30) - index,
+}
+
+
+def position_stand_in(field, index: int) -> Any:
+    """The stand-in of a cursor position's `index`th value, a value of `field`; None
+    when its type has none (the page is then built and compiled as usual)."""
+    make = _POSITION_STAND_INS.get(field.get_internal_type())
+    return None if make is None else make(index)

@@ -6,6 +6,11 @@ big the table is, given an index on the ordering. The ordering always ends with 
 primary key, which makes it unique: no row is skipped or repeated when rows share a
 timestamp. Cursors are signed, so a client cannot forge or tamper with one; a bad
 cursor answers 400 with the code `invalid_cursor`.
+
+A view may hand the paginator a `core.compiled.QueryTemplate` instead of a query set:
+the page's query is then made by the ORM once per shape and kind of page (first or
+later, forwards or back, page size), from stand-in values, and each request runs it
+with its own (the viewer's id, the cursor's position).
 """
 
 from collections.abc import Sequence
@@ -14,12 +19,14 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connections, router
 from django.db.models import Model, Q, QuerySet
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.compiled import CompiledQuery, QueryTemplate, compiled_query, position_stand_in
 from core.exceptions import FieldRejection
 
 CURSOR_SALT = "core.pagination.cursor"
@@ -80,10 +87,13 @@ class CursorPagination(BasePagination):
         position, backwards = self.decode_cursor(request)
         self.has_cursor = position is not None
 
-        if position is not None:
-            queryset = queryset.filter(self.position_filter(position, backwards=backwards))
         order_by = [term.as_order_by(reverse=backwards) for term in self.terms]
-        rows = list(queryset.order_by(*order_by)[: self.limit + 1])
+        if isinstance(queryset, QueryTemplate):
+            rows = self._compiled_rows(queryset, position, backwards=backwards, order_by=order_by)
+        else:
+            if position is not None:
+                queryset = queryset.filter(self.position_filter(position, backwards=backwards))
+            rows = list(queryset.order_by(*order_by)[: self.limit + 1])
         has_more = len(rows) > self.limit
         rows = rows[: self.limit]
 
@@ -94,6 +104,43 @@ class CursorPagination(BasePagination):
             self.has_next, self.has_previous = has_more, position is not None
         self.page = rows
         return rows
+
+    def _compiled_rows(
+        self,
+        template: QueryTemplate,
+        position: list[Any] | None,
+        *,
+        backwards: bool,
+        order_by: list[str],
+    ) -> list[Model]:
+        """The page's rows (one more than a page, to tell whether there is more) from
+        `template`: its query set with this page's position filter, ordering and limit,
+        compiled once per shape and kind of page (`core.compiled`), run with the
+        request's values and position in place of the stand-ins."""
+        connection = connections[router.db_for_read(template.model)]
+        stand_ins, values = dict(template.stand_ins), dict(template.values)
+        stand_in_position = None
+        if position is not None:
+            stand_in_position = []
+            for index, (term, value) in enumerate(zip(self.terms, position, strict=True)):
+                field = self._model_field(term.name)
+                stand_in = None if field is None else position_stand_in(field, index)
+                if stand_in is None:
+                    raise ImproperlyConfigured(f"No stand-in for the cursor's {term.name!r}.")
+                stand_ins[f"position{index}"] = field.get_db_prep_value(stand_in, connection)
+                values[f"position{index}"] = field.get_db_prep_value(value, connection)
+                stand_in_position.append(stand_in)
+
+        def make() -> CompiledQuery:
+            queryset = template.build()
+            if stand_in_position is not None:
+                queryset = queryset.filter(
+                    self.position_filter(stand_in_position, backwards=backwards)
+                )
+            return CompiledQuery(queryset.order_by(*order_by)[: self.limit + 1], stand_ins)
+
+        key = (template.shape, tuple(order_by), position is not None, backwards, self.limit)
+        return compiled_query(key, make).objects(**values)
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

@@ -17,7 +17,9 @@ viewer may not see does not exist for them (404).
 import functools
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -42,7 +44,7 @@ from accounts.models import User
 from accounts.selectors import access_user, user_visible_statuses
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
-from core.compiled import CompiledQuery
+from core.compiled import CompiledQuery, QueryTemplate
 from core.relations import relations
 from core.search import SearchMatch, search_words
 from core.subscriptions import subscriptions
@@ -310,6 +312,72 @@ def video_list_trending(*, viewer) -> QuerySet[Video]:
     here, the partial index `videos_public_trending` serves the page."""
     return video_queryset_visible(viewer=viewer, listed=True).filter(
         status=Video.Status.READY, visibility=Visibility.PUBLIC, trending_score__gt=0
+    )
+
+
+# -- feeds as query templates (core.compiled) --------------------------------------------
+
+_STAND_IN_OWNER = uuid.UUID("00000000-5e7e-4000-8000-000000000004")
+
+
+def _video_template(
+    name: str,
+    viewer,
+    build: Callable[[Any], QuerySet[Video]],
+    *,
+    shape: tuple = (),
+    stand_ins: dict | None = None,
+    values: dict | None = None,
+) -> QueryTemplate:
+    """A list of videos as a `QueryTemplate`: `build(stand_in_viewer)` makes its query
+    set for a stand-in viewer of `viewer`'s kind (anonymous, a user, staff), once per
+    process, kind, the account statuses the rule shows (a setting) and `shape`; each
+    request runs it with `viewer`'s id (and `values`) in place of the stand-ins. The
+    rule and the viewer's flags bind the viewer only through their id."""
+    signed_in = is_signed_in(viewer)
+    kind = "staff" if is_staff(viewer) else "user" if signed_in else "anonymous"
+    stand_in_viewer = {
+        "anonymous": AnonymousUser(),
+        "user": User(pk=_STAND_IN_VIEWER),
+        "staff": User(pk=_STAND_IN_VIEWER, role=User.Role.MODERATOR),
+    }[kind]
+    return QueryTemplate(
+        model=Video,
+        shape=(name, kind, user_visible_statuses(), *shape),
+        build=lambda: build(stand_in_viewer),
+        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), **(stand_ins or {})},
+        values={"viewer": _stored_id(viewer.pk) if signed_in else None, **(values or {})},
+    )
+
+
+def video_feed_following(*, viewer: User) -> QueryTemplate:
+    """`video_list_following` as a query template (`_video_template`)."""
+    return _video_template(
+        "following", viewer, lambda someone: video_list_following(viewer=someone)
+    )
+
+
+def video_feed_trending(*, viewer) -> QueryTemplate:
+    """`video_list_trending` as a query template (`_video_template`)."""
+    return _video_template("trending", viewer, lambda someone: video_list_trending(viewer=someone))
+
+
+def video_feed_for_profile(*, owner: User, viewer) -> QueryTemplate:
+    """`video_list_for_profile` as a query template (`_video_template`): the owner's
+    own list (every video of theirs) is a shape of its own, built for an owner who is
+    the stand-in viewer."""
+    if video_is_own_profile(owner=owner, viewer=viewer):
+        return _video_template(
+            "own profile",
+            viewer,
+            lambda someone: video_list_for_profile(owner=someone, viewer=someone),
+        )
+    return _video_template(
+        "profile",
+        viewer,
+        lambda someone: video_list_for_profile(owner=User(pk=_STAND_IN_OWNER), viewer=someone),
+        stand_ins={"owner": _stored_id(_STAND_IN_OWNER)},
+        values={"owner": _stored_id(owner.pk)},
     )
 
 

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import ModeratorFactory, UserFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video, WatchHistoryEntry
-from videos.selectors import video_list_trending
+from videos.selectors import video_list_following, video_list_for_profile, video_list_trending
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,73 @@ def test_following_costs_the_same_queries_at_any_page_size(
     assert len(ids(response)) == page_size
 
 
+def walk_back(client, url: str) -> list[str]:
+    """Every page from the last one back to the first, by `previous` links: the ids in
+    the list's order."""
+    while True:  # to the last page
+        response = client.get(url)
+        if not response.json()["next"]:
+            break
+        url = response.json()["next"]
+    pages = [ids(response)]
+    while url := response.json()["previous"]:
+        response = client.get(url)
+        pages.insert(0, ids(response))
+    return [pk for page in pages for pk in page]
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+def test_feed_pages_forward_and_back_list_what_the_query_sets_list(
+    graph, me, my_client, make_auth_client, page_size
+):
+    """The feeds' pages run SQL compiled once per shape and kind of page, with each
+    request's viewer and cursor in place of stand-ins (`core.compiled`): walked both
+    ways at any page size, they list what the rule's query sets list, ties on the
+    ordering's first column broken by id, for a follower, the profile's owner and
+    staff."""
+    creator = UserFactory()
+    graph.follow(me, creator)
+    moment = ago(hours=3)
+    videos = [
+        *(VideoFactory(owner=creator, published_at=moment, trending_score=2.0) for _ in range(3)),
+        VideoFactory(owner=creator, published_at=ago(hours=1), trending_score=7.0),
+        VideoFactory(owner=creator, visibility=V.FOLLOWERS, published_at=ago(hours=2)),
+        VideoFactory(owner=creator, published_at=ago(days=3), trending_score=0.5),
+        VideoFactory(owner=creator, status=Video.Status.PROCESSING, published_at=None),
+    ]
+    VideoFactory(trending_score=1.0)  # a stranger's, trending
+    lists = {
+        f"{FOLLOWING}?page_size={page_size}": (
+            my_client,
+            video_list_following(viewer=me).order_by("-published_at", "-id"),
+        ),
+        f"{TRENDING}?page_size={page_size}": (
+            my_client,
+            video_list_trending(viewer=me).order_by("-trending_score", "-id"),
+        ),
+        f"/api/v1/users/{creator.username}/videos/?page_size={page_size}": (
+            my_client,
+            video_list_for_profile(owner=creator, viewer=me).order_by("-published_at", "-id"),
+        ),
+    }
+    owner_client, staff = make_auth_client(creator), ModeratorFactory()
+    lists[f"/api/v1/users/{creator.username}/videos/?page_size={page_size}&own"] = (
+        owner_client,
+        video_list_for_profile(owner=creator, viewer=creator).order_by("-created_at", "-id"),
+    )
+    lists[f"{TRENDING}?page_size={page_size}&staff"] = (
+        make_auth_client(staff),
+        video_list_trending(viewer=staff).order_by("-trending_score", "-id"),
+    )
+    for url, (client, queryset) in lists.items():
+        expected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        assert len(expected) >= 3, url
+        assert walk(client, url) == expected, url
+        assert walk_back(client, url) == expected, url
+    assert len(walk(owner_client, f"/api/v1/users/{creator.username}/videos/")) == len(videos)
+
+
+# -- trending -----------------------------------------------------------------------
 # -- trending -----------------------------------------------------------------------
 
 

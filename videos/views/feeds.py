@@ -34,11 +34,11 @@ from videos.selectors import (
     TRENDING_TAGS_LIMIT,
     category_list,
     tag_list_trending,
+    video_feed_following,
+    video_feed_for_profile,
+    video_feed_trending,
     video_is_own_profile,
-    video_list_following,
-    video_list_for_profile,
     video_list_for_you,
-    video_list_trending,
     video_profile_owner_get,
 )
 from videos.serializers import CategorySerializer, VideoSerializer
@@ -121,7 +121,7 @@ class UserVideoListView(VideoListView):
     def list_videos(self):
         viewer = self.request.user
         self.owner = video_profile_owner_get(username=self.kwargs["username"], viewer=viewer)
-        return video_list_for_profile(owner=self.owner, viewer=viewer)
+        return video_feed_for_profile(owner=self.owner, viewer=viewer)
 
     @property
     def ordering(self) -> tuple[str, ...]:
@@ -158,7 +158,7 @@ class FollowingFeedView(PromotedFeedMixin, VideoListView):
     ordering = ("-published_at",)
 
     def list_videos(self):
-        return video_list_following(viewer=self.request.user)
+        return video_feed_following(viewer=self.request.user)
 
 
 @extend_schema_view(
@@ -179,7 +179,7 @@ class TrendingFeedView(PromotedFeedMixin, VideoListView):
     ordering = ("-trending_score",)
 
     def list_videos(self):
-        return video_list_trending(viewer=self.request.user)
+        return video_feed_trending(viewer=self.request.user)
 
 
 @extend_schema_view(
