@@ -153,14 +153,19 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-elif _default_db["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL:
-    # The pool keeps connections open itself; CONN_MAX_AGE must stay 0 with it.
-    _default_db["CONN_MAX_AGE"] = 0
-    _default_db.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-        "timeout": 10,
-    }
+elif _default_db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's cursors bind values on the client and are never prepared; the queries
+    # `core.compiled` made once per shape run on cursors that bind on the server, and
+    # psycopg prepares each on a connection once it ran there this many times.
+    _default_db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    if DATABASE_POOL:
+        # The pool keeps connections open itself; CONN_MAX_AGE must stay 0 with it.
+        _default_db["CONN_MAX_AGE"] = 0
+        _default_db["OPTIONS"]["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": 10,
+        }
 
 # django-prometheus' subclasses of the same backends count and time every query
 # (`django_db_*` metrics); `DATABASE_ENGINE` keeps the backend the URL named.

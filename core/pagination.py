@@ -137,7 +137,11 @@ class CursorPagination(BasePagination):
                 queryset = queryset.filter(
                     self.position_filter(stand_in_position, backwards=backwards)
                 )
-            return CompiledQuery(queryset.order_by(*order_by)[: self.limit + 1], stand_ins)
+            return CompiledQuery(
+                queryset.order_by(*order_by)[: self.limit + 1],
+                stand_ins,
+                prepared=template.prepared,
+            )
 
         key = (template.shape, tuple(order_by), position is not None, backwards, self.limit)
         return compiled_query(key, make).objects(**values)
