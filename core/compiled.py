@@ -54,6 +54,8 @@ class CompiledQuery:
         self._compiler = compiler
         self.model = queryset.model
         klass_info, select = compiler.klass_info, compiler.select
+        if klass_info is None:  # `values()`: rows only
+            return
         fields = klass_info["select_fields"]
         self._model_columns = slice(fields[0], fields[-1] + 1)
         self._init_list = [column[0].target.attname for column in select[self._model_columns]]
@@ -70,13 +72,19 @@ class CompiledQuery:
             values[names[value]] if self._is_stand_in(value) else value for value in self.params
         ]
 
+    def rows(self, **values: Any) -> list[tuple]:
+        """Run the query with `values` in place of the stand-ins: its rows as the
+        database gives them (no converters)."""
+        connection = connections[self.db]
+        with _cursor(connection) if self.prepared else connection.cursor() as cursor:
+            cursor.execute(self.sql, self.bind(values))
+            return cursor.fetchall()
+
     def objects(self, **values: Any) -> list[Model]:
         """Run the query with `values` in place of the stand-ins: its rows as model
         instances (related objects and annotations set), as the query set gives them."""
         connection = connections[self.db]
-        with _cursor(connection) if self.prepared else connection.cursor() as cursor:
-            cursor.execute(self.sql, self.bind(values))
-            fetched = cursor.fetchall()
+        fetched = self.rows(**values)
         if not fetched:
             return []
         compiler = copy.copy(self._compiler)

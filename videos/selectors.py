@@ -151,21 +151,21 @@ def _stored_id(value: uuid.UUID):
 
 
 @functools.cache
-def _visibility_check(
-    *, signed_in: bool, listed: bool, statuses: tuple[str, ...]
-) -> tuple[str, tuple]:
-    """The SQL of "may this viewer see this video" and its parameters, made by the ORM
-    from the privacy rule for a stand-in viewer and video, once per process and shape.
-    The rule binds the viewer only through their id (`owned_visibility_filter`), so
-    the check of any viewer is this SQL with their ids in place of the stand-ins. The
-    rule also reads which account statuses may be seen (a setting: `statuses`, the
-    current `user_visible_statuses()`), so they are part of the shape."""
+def _visibility_check(*, signed_in: bool, listed: bool, statuses: tuple[str, ...]) -> CompiledQuery:
+    """ "May this viewer see this video", made by the ORM from the privacy rule for a
+    stand-in viewer and video, once per process and shape (`core.compiled`). The rule
+    binds the viewer only through their id (`owned_visibility_filter`), so the check
+    of any viewer is this SQL with their ids in place of the stand-ins. The rule also
+    reads which account statuses may be seen (a setting: `statuses`, the current
+    `user_visible_statuses()`), so they are part of the shape."""
     viewer = User(pk=_STAND_IN_VIEWER) if signed_in else AnonymousUser()
     check = Video.objects.filter(
         video_visibility_filter(viewer=viewer, listed=listed), pk=_STAND_IN_VIDEO
     ).values("pk")[:1]
-    sql, params = check.query.sql_with_params()
-    return sql, tuple(params)
+    return CompiledQuery(
+        check,
+        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), "video": _stored_id(_STAND_IN_VIDEO)},
+    )
 
 
 def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bool:
@@ -176,18 +176,10 @@ def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bo
     if is_staff(viewer):
         return Video.objects.filter(pk=video_id).exists()
     signed_in = is_signed_in(viewer)
-    sql, params = _visibility_check(
-        signed_in=signed_in, listed=listed, statuses=user_visible_statuses()
+    check = _visibility_check(signed_in=signed_in, listed=listed, statuses=user_visible_statuses())
+    return bool(
+        check.rows(video=_stored_id(video_id), viewer=_stored_id(viewer.pk) if signed_in else None)
     )
-    ids = {_stored_id(_STAND_IN_VIDEO): _stored_id(video_id)}
-    if signed_in:
-        ids[_stored_id(_STAND_IN_VIEWER)] = _stored_id(viewer.pk)
-    bound = [
-        ids.get(value, value) if isinstance(value, str | uuid.UUID) else value for value in params
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, bound)
-        return cursor.fetchone() is not None
 
 
 @functools.cache
