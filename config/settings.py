@@ -156,8 +156,11 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
 elif _default_db["ENGINE"] == "django.db.backends.postgresql":
     # Django's cursors bind values on the client and are never prepared; the queries
     # `core.compiled` made once per shape run on cursors that bind on the server, and
-    # psycopg prepares each on a connection once it ran there this many times.
-    _default_db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # psycopg prepares each on a connection once it ran there this many times (None:
+    # never, for a pooler that cannot keep prepared statements).
+    _default_db.setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
     if DATABASE_POOL:
         # The pool keeps connections open itself; CONN_MAX_AGE must stay 0 with it.
         _default_db["CONN_MAX_AGE"] = 0

@@ -30,8 +30,9 @@ from django.db.models.query import get_related_populators
 
 class CompiledQuery:
     """The SQL of `queryset`, with the parameters equal to a value of `stand_ins`
-    (stored values, as the ORM passes them: `field.get_db_prep_value`) replaced, on
-    each run, by the value of the same name. Safe to share between threads: a run
+    (stored values, as the ORM passes them: `field.get_db_prep_value`; a list, for an
+    array, compares by its items) replaced, on each run, by the value of the same
+    name. Safe to share between threads: a run
     copies nothing it changes.
 
     `prepared`: on PostgreSQL, the statement is prepared once it ran a few times on a
@@ -40,13 +41,13 @@ class CompiledQuery:
     be worse than the plans made for each run's values)."""
 
     def __init__(
-        self, queryset: QuerySet, stand_ins: Mapping[str, Hashable], *, prepared: bool = True
+        self, queryset: QuerySet, stand_ins: Mapping[str, Any], *, prepared: bool = True
     ) -> None:
         self.db = queryset.db
         self.prepared = prepared
         compiler = queryset.query.get_compiler(using=self.db)
         sql, params = compiler.as_sql()
-        self._names = {value: name for name, value in stand_ins.items()}
+        self._names = {_key(value): name for name, value in stand_ins.items()}
         connection = connections[self.db]
         if connection.vendor == "postgresql":
             sql, params = _constants_inlined(connection, sql, params, self._is_stand_in)
@@ -63,13 +64,14 @@ class CompiledQuery:
         self._annotations = tuple(compiler.annotation_col_map.items())
 
     def _is_stand_in(self, value: Any) -> bool:
-        return isinstance(value, Hashable) and value in self._names
+        return _key(value) in self._names
 
     def bind(self, values: Mapping[str, Any]) -> list:
         """The parameters with `values` (stored values, by stand-in name) in place."""
         names = self._names
         return [
-            values[names[value]] if self._is_stand_in(value) else value for value in self.params
+            values[names[_key(value)]] if self._is_stand_in(value) else value
+            for value in self.params
         ]
 
     def rows(self, **values: Any) -> list[tuple]:
@@ -98,6 +100,14 @@ class CompiledQuery:
                 setattr(instance, name, row[column])
             found.append(instance)
         return found
+
+
+def _key(value: Any) -> Hashable:
+    """What a stored value is known by: itself, or for a list (an array on PostgreSQL)
+    its items as a tuple; None for anything else unhashable (never a stand-in)."""
+    if isinstance(value, list):
+        return ("list", *value) if all(isinstance(item, Hashable) for item in value) else None
+    return value if isinstance(value, Hashable) else None
 
 
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -173,7 +183,7 @@ class QueryTemplate:
     model: type[Model]
     shape: Hashable
     build: Callable[[], QuerySet]
-    stand_ins: Mapping[str, Hashable]
+    stand_ins: Mapping[str, Any]
     values: Mapping[str, Any]
     prepared: bool = True  # as `CompiledQuery`'s
 
@@ -199,6 +209,12 @@ _POSITION_STAND_INS: dict[str, Callable[[int], Any]] = {
     "BigIntegerField": lambda index: -(2**62) - index,
     "IntegerField": lambda index: -(2**30) - index,
 }
+
+
+def annotation_stand_in(index: int) -> float:
+    """The stand-in of a cursor position's `index`th value when it orders by an
+    annotation (a number: a score)."""
+    return -5.7e-300 * (index + 1)
 
 
 def position_stand_in(field, index: int) -> Any:

@@ -26,7 +26,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.compiled import CompiledQuery, QueryTemplate, compiled_query, position_stand_in
+from core.compiled import (
+    CompiledQuery,
+    QueryTemplate,
+    annotation_stand_in,
+    compiled_query,
+    position_stand_in,
+)
 from core.exceptions import FieldRejection
 
 CURSOR_SALT = "core.pagination.cursor"
@@ -124,11 +130,15 @@ class CursorPagination(BasePagination):
             stand_in_position = []
             for index, (term, value) in enumerate(zip(self.terms, position, strict=True)):
                 field = self._model_field(term.name)
-                stand_in = None if field is None else position_stand_in(field, index)
-                if stand_in is None:
-                    raise ImproperlyConfigured(f"No stand-in for the cursor's {term.name!r}.")
-                stand_ins[f"position{index}"] = field.get_db_prep_value(stand_in, connection)
-                values[f"position{index}"] = field.get_db_prep_value(value, connection)
+                if field is None:  # an annotation: a number, as the cursor carries it
+                    stand_in = annotation_stand_in(index)
+                    stand_ins[f"position{index}"], values[f"position{index}"] = stand_in, value
+                else:
+                    stand_in = position_stand_in(field, index)
+                    if stand_in is None:
+                        raise ImproperlyConfigured(f"No stand-in for the cursor's {term.name!r}.")
+                    stand_ins[f"position{index}"] = field.get_db_prep_value(stand_in, connection)
+                    values[f"position{index}"] = field.get_db_prep_value(value, connection)
                 stand_in_position.append(stand_in)
 
         def make() -> CompiledQuery:

@@ -18,7 +18,7 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -381,6 +381,45 @@ def video_feed_for_profile(*, owner: User, viewer) -> QueryTemplate:
     )
 
 
+_STAND_IN_NOW = datetime(1970, 1, 3, 0, 0, 0, 5_757, tzinfo=UTC)
+
+
+def video_feed_for_you(*, viewer: User, now: datetime | None = None) -> QueryTemplate:
+    """`video_list_for_you` as a query template (`_video_template`): the watched tags
+    are read first (one query), and the page's query is made once per number of tags,
+    with a stand-in time and tags in place of the request's. Not prepared: its plan
+    depends on the viewer's follows and tags."""
+    now = now or timezone.now()
+    tags = video_tags_watched(user=viewer, now=now)
+    moment = Video._meta.get_field("published_at")
+
+    def cutoffs(at: datetime) -> dict:
+        return {
+            "fresh": moment.get_db_prep_value(at - timedelta(days=FOR_YOU_FRESH_DAYS), connection),
+            "seen": moment.get_db_prep_value(at - timedelta(days=FOR_YOU_SEEN_DAYS), connection),
+        }
+
+    stand_ins, values = cutoffs(_STAND_IN_NOW), cutoffs(now)
+    # The tags are one value (JSON text) on SQLite, one value each on PostgreSQL (an
+    # `ARRAY[...]` of them): both are stand-ins, so a shape per number of tags.
+    stand_in_tags = [f"stand-in-tag-5e7e-{n}" for n in range(len(tags))]
+    tags_field = Video._meta.get_field("tags")
+    if tags:
+        stand_ins["tags"] = tags_field.get_db_prep_value(stand_in_tags, connection)
+        values["tags"] = tags_field.get_db_prep_value(tags, connection)
+    for n, (stand_in, tag) in enumerate(zip(stand_in_tags, tags, strict=True)):
+        stand_ins[f"tag{n}"], values[f"tag{n}"] = stand_in, tag
+    return _video_template(
+        "for you",
+        viewer,
+        lambda someone: video_list_for_you(viewer=someone, now=_STAND_IN_NOW, tags=stand_in_tags),
+        shape=(len(tags),),
+        stand_ins=stand_ins,
+        values=values,
+        prepared=False,
+    )
+
+
 def video_tags_watched(*, user: User, now: datetime) -> list[str]:
     """The tags of the videos `user` watched lately, most watched first (ties by tag),
     at most `FOR_YOU_TASTE_TAGS`. One query."""
@@ -396,7 +435,9 @@ def video_tags_watched(*, user: User, now: datetime) -> list[str]:
     return [tag for tag, _ in ranked[:FOR_YOU_TASTE_TAGS]]
 
 
-def video_list_for_you(*, viewer: User, now: datetime | None = None) -> QuerySet[Video]:
+def video_list_for_you(
+    *, viewer: User, now: datetime | None = None, tags: list[str] | None = None
+) -> QuerySet[Video]:
     """Videos picked for `viewer`, annotated with `for_you_score` (order by
     `-for_you_score`, then `-id`).
 
@@ -406,7 +447,7 @@ def video_list_for_you(*, viewer: User, now: datetime | None = None) -> QuerySet
     `FOR_YOU_TAG_BOOST` for a shared tag. Left out: their own videos and what they
     watched in the last `FOR_YOU_SEEN_DAYS` days. The score depends on stored values
     only, so a list is stable while its cursor walks it. Two queries: the watched
-    tags, then the page.
+    tags (unless `tags` gives them), then the page.
     """
     now = now or timezone.now()
     fresh = Q(published_at__gte=now - timedelta(days=FOR_YOU_FRESH_DAYS))
@@ -417,7 +458,8 @@ def video_list_for_you(*, viewer: User, now: datetime | None = None) -> QuerySet
         default=Value(0.0),
         output_field=FloatField(),
     )
-    tags = video_tags_watched(user=viewer, now=now)
+    if tags is None:
+        tags = video_tags_watched(user=viewer, now=now)
     if tags:
         shares_a_tag = Q(tags__overlap=tags)
         picked |= fresh & shares_a_tag

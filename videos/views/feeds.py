@@ -36,9 +36,9 @@ from videos.selectors import (
     tag_list_trending,
     video_feed_following,
     video_feed_for_profile,
+    video_feed_for_you,
     video_feed_trending,
     video_is_own_profile,
-    video_list_for_you,
     video_profile_owner_get,
 )
 from videos.serializers import CategorySerializer, VideoSerializer
@@ -201,7 +201,7 @@ class ForYouFeedView(PromotedFeedMixin, VideoListView):
     ordering = ("-for_you_score",)
 
     def list_videos(self):
-        return video_list_for_you(viewer=self.request.user)
+        return video_feed_for_you(viewer=self.request.user)
 
 
 @extend_schema_view(
