@@ -85,3 +85,43 @@ def test_plain_columns_are_read_directly_and_the_rest_drfs_way():
         "missing",
         "missing_or_null",
     ]
+
+
+class _Nested(ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name"]
+
+
+class _WithCompoundFields(ModelSerializer):
+    """Fields that hold fields bound to themselves (a list's child, a nested
+    serializer, a list of them) and plain ones, declared and built from the model."""
+
+    words = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
+    category = _Nested(read_only=True)
+    categories = _Nested(many=True, read_only=True, source="category_list")
+
+    class Meta:
+        model = Video
+        fields = ["id", "title", "words", "category", "categories"]
+
+
+def test_each_use_gets_fields_of_its_own_bound_to_it():
+    """Each use copies the fields built once for the class (`_field_copy`): a plain
+    field shallowly, one holding fields bound to itself made again. Binding or changing
+    one use's fields leaves another's, and the built ones, alone."""
+    first, second = _WithCompoundFields(), _WithCompoundFields()
+    for name in ("id", "title", "words", "category", "categories"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second
+    assert first.fields["words"].child is not second.fields["words"].child
+    assert first.fields["words"].child.parent is first.fields["words"]
+    assert first.fields["categories"].child.parent is first.fields["categories"]
+    validators = len(second.fields["title"].validators)
+    first.fields["title"].required = False
+    first.fields["title"].validators.append(lambda value: None)
+    assert second.fields["title"].required is True
+    assert len(second.fields["title"].validators) == validators
+    assert len(_WithCompoundFields().fields["title"].validators) == validators
+    assert _WithCompoundFields(data={"title": "x", "words": ["toolongword"]}).is_valid() is False
+    assert _WithCompoundFields(data={"title": "x", "words": ["ok"]}).is_valid() is True
