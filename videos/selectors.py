@@ -196,7 +196,7 @@ def _video_by_key(*, signed_in: bool, annotated: bool, lock: bool) -> CompiledQu
     else:
         queryset = Video.objects.select_related("owner")
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     return CompiledQuery(
         queryset.filter(pk=_STAND_IN_VIDEO)[:1],
         stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), "video": _stored_id(_STAND_IN_VIDEO)},

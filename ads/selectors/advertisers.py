@@ -34,7 +34,7 @@ def access_advertiser(
     if manage or not is_staff(user):
         queryset = queryset.filter(owner_id=user.pk)
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     advertiser = queryset.filter(pk=pk).first()
     if advertiser is None:
         raise NotFound()

@@ -44,7 +44,7 @@ def access_campaign(*, user, campaign_id, manage: bool = False, lock: bool = Fal
         owner_field="advertiser__owner_id",
     )
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     campaign = queryset.filter(pk=pk).first()
     if campaign is None:
         raise NotFound()
@@ -68,7 +68,7 @@ def access_creative(*, user, creative_id, manage: bool = False, lock: bool = Fal
         owner_field="campaign__advertiser__owner_id",
     )
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     creative = queryset.filter(pk=pk).first()
     if creative is None:
         raise NotFound()

@@ -60,7 +60,7 @@ CAMPAIGN_FIELDS = (
 def _locked(campaign: Campaign) -> Campaign:
     """`campaign` read again under its row lock (call in a transaction)."""
     return (
-        Campaign.objects.select_for_update(of=("self",))
+        Campaign.objects.select_for_update(of=("self",), no_key=True)
         .select_related("advertiser")
         .get(pk=campaign.pk)
     )

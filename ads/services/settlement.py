@@ -69,7 +69,9 @@ def settlement_key(*, campaign_id, settled_micro: int) -> str:
 def campaign_settle(*, campaign_id, now: datetime) -> CampaignSettlement | None:
     """Settle one campaign's whole coins of reserved spend (None if it is gone).
     Locks the campaign's row, then (in `ledger_post`) the ledger accounts."""
-    locked = rows_lock(Campaign.objects.filter(pk=campaign_id).select_related("advertiser"))
+    locked = rows_lock(
+        Campaign.objects.filter(pk=campaign_id).select_related("advertiser"), no_key=True
+    )
     if not locked:
         return None
     campaign = locked[0]

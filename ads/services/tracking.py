@@ -445,7 +445,7 @@ def click_record(*, token: str, ip: str | None, now: datetime | None = None) -> 
     pricing = _pricing(ticket)
     digest = click_address_digest(ip)
     with transaction.atomic():
-        rows_lock(Campaign.objects.filter(pk=ticket.campaign_id).only("pk"))
+        rows_lock(Campaign.objects.filter(pk=ticket.campaign_id).only("pk"), no_key=True)
         reason = _click_invalid_reason(ticket=ticket, digest=digest, now=now)
         cost = 0
         if not reason:

@@ -285,7 +285,7 @@ def comment_pin(*, comment: Comment, actor: User) -> Comment:
     _owner_check(comment=comment, actor=actor)
     if comment.parent_id is not None:
         raise CannotPinReply()
-    Video.objects.select_for_update().filter(pk=comment.video_id).exists()
+    Video.objects.select_for_update(no_key=True).filter(pk=comment.video_id).exists()
     Comment.objects.filter(video_id=comment.video_id, is_pinned=True).exclude(pk=comment.pk).update(
         is_pinned=False
     )

@@ -255,7 +255,7 @@ def _video_ready(video: Video, outputs: _Outputs) -> Video:
     with transaction.atomic():
         # Locked and re-read: the owner may have edited the video (its metadata too)
         # while it was processed; only what processing owns is written.
-        current = Video.objects.select_for_update().filter(pk=video.pk).first()
+        current = Video.objects.select_for_update(no_key=True).filter(pk=video.pk).first()
         if current is not None:
             current.status = Video.Status.READY
             current.processing_error = ""
