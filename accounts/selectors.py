@@ -17,6 +17,8 @@ __all__ = [
     "user_profile_get",
     "user_visibility_filter",
     "user_visible_statuses",
+    "viewer_kind",
+    "viewer_stand_in",
 ]
 
 import functools
@@ -145,6 +147,22 @@ def user_list_for_viewer(queryset: QuerySet[User], *, viewer: User) -> QuerySet[
     return user_list_visible(_follow_status_annotate(queryset, viewer=viewer), viewer=viewer)
 
 
+def viewer_kind(viewer) -> str:
+    """What the rule and the viewer's flags read of a viewer besides their id:
+    `"anonymous"`, `"user"` or `"staff"` (the shape of a query compiled once for a
+    stand-in viewer, `core.compiled`)."""
+    if is_staff(viewer):
+        return "staff"
+    return "user" if is_signed_in(viewer) else "anonymous"
+
+
+def viewer_stand_in(kind: str, pk: uuid.UUID) -> User | AnonymousUser:
+    """A stand-in viewer of `kind` (`viewer_kind`) with the id `pk`, which no row has."""
+    if kind == "anonymous":
+        return AnonymousUser()
+    return User(pk=pk, role=User.Role.MODERATOR if kind == "staff" else User.Role.USER)
+
+
 # Values no row has: what a profile's query is compiled with, once per shape.
 _STAND_IN_VIEWER = uuid.UUID("00000000-5e7e-4000-8000-000000000003")
 _STAND_IN_USERNAME = "stand-in-username-5e7e"
@@ -164,11 +182,7 @@ def _user_by_username(
     staff (`viewer_kind`), and which account statuses may be seen (a setting, read by
     the rule: `statuses`). The rule and the follow status bind the viewer only
     through their id."""
-    viewer = {
-        "anonymous": AnonymousUser(),
-        "user": User(pk=_STAND_IN_VIEWER),
-        "staff": User(pk=_STAND_IN_VIEWER, role=User.Role.MODERATOR),
-    }[viewer_kind]
+    viewer = viewer_stand_in(viewer_kind, _STAND_IN_VIEWER)
     users = User.objects.all()
     if annotated:
         users = _follow_status_annotate(user_list_annotated(users), viewer=viewer)
@@ -187,9 +201,8 @@ def _user_found(*, username: str, viewer, annotated: bool) -> User:
     The name is compared as the ORM compares it (`prep_for_iexact_query`: on SQLite,
     `_` and `%` match only themselves)."""
     signed_in = is_signed_in(viewer)
-    kind = "staff" if is_staff(viewer) else "user" if signed_in else "anonymous"
     load = _user_by_username(
-        viewer_kind=kind, statuses=user_visible_statuses(), annotated=annotated
+        viewer_kind=viewer_kind(viewer), statuses=user_visible_statuses(), annotated=annotated
     )
     found = load.objects(
         username=connection.ops.prep_for_iexact_query(username),

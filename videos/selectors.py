@@ -41,7 +41,12 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from accounts.selectors import access_user, user_visible_statuses
+from accounts.selectors import (
+    access_user,
+    user_visible_statuses,
+    viewer_kind,
+    viewer_stand_in,
+)
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
 from core.compiled import CompiledQuery, QueryTemplate
@@ -328,12 +333,8 @@ def _video_template(
     request runs it with `viewer`'s id (and `values`) in place of the stand-ins. The
     rule and the viewer's flags bind the viewer only through their id."""
     signed_in = is_signed_in(viewer)
-    kind = "staff" if is_staff(viewer) else "user" if signed_in else "anonymous"
-    stand_in_viewer = {
-        "anonymous": AnonymousUser(),
-        "user": User(pk=_STAND_IN_VIEWER),
-        "staff": User(pk=_STAND_IN_VIEWER, role=User.Role.MODERATOR),
-    }[kind]
+    kind = viewer_kind(viewer)
+    stand_in_viewer = viewer_stand_in(kind, _STAND_IN_VIEWER)
     return QueryTemplate(
         model=Video,
         shape=(name, kind, user_visible_statuses(), *shape),
