@@ -27,6 +27,14 @@ from videos.services.watching import video_view_record
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch):
+    """The services' clock stands still, so a test that reads the hour's bucket and
+    the service that writes it agree even when the run crosses an hour's end."""
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
 def buckets(video: Video) -> list[tuple]:
     """The video's buckets, oldest first: (hour, views, likes, comments, shares)."""
     return list(
