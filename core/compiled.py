@@ -24,8 +24,12 @@ from typing import Any
 
 import psycopg
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models import Model, QuerySet, signals
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import RelatedPopulator, get_related_populators
+from django.db.models.query_utils import DeferredAttribute
 
 
 class CompiledQuery:
@@ -59,8 +63,11 @@ class CompiledQuery:
             return
         fields = klass_info["select_fields"]
         self._model_columns = slice(fields[0], fields[-1] + 1)
-        self._init_list = [column[0].target.attname for column in select[self._model_columns]]
-        self._related = get_related_populators(klass_info, select, self.db)
+        init_list = [column[0].target.attname for column in select[self._model_columns]]
+        self._make = instance_maker(self.model, init_list, self.db)
+        self._related = [
+            _Related(populator) for populator in get_related_populators(klass_info, select, self.db)
+        ]
         self._annotations = tuple(compiler.annotation_col_map.items())
 
     def _is_stand_in(self, value: Any) -> bool:
@@ -93,13 +100,84 @@ class CompiledQuery:
         compiler.connection = connection  # this thread's, for the value converters
         found = []
         for row in compiler.results_iter([fetched]):
-            instance = self.model.from_db(self.db, self._init_list, row[self._model_columns])
+            instance = self._make(row[self._model_columns])
             for related in self._related:
                 related.populate(row, instance)
             for name, column in self._annotations:
                 setattr(instance, name, row[column])
             found.append(instance)
         return found
+
+
+# What a fresh instance's attribute of a concrete field may be, for `instance_maker`
+# to store its value directly: these descriptors store a value in the instance's
+# `__dict__` under the field's `attname` and do nothing else on an instance with no
+# value yet (a plain column, a foreign key's id, a file; an image with dimension fields
+# connects `post_init`, which `instance_maker` checks).
+_PLAIN_DESCRIPTORS = frozenset(
+    (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor, ImageFileDescriptor)
+)
+
+
+def instance_maker(
+    model: type[Model], attnames: Sequence[str], db: str
+) -> Callable[[Sequence], Model]:
+    """A function making the instance of `model` that `model.from_db(db, attnames,
+    values)` makes from `values` (converted), without `Model.__init__`'s generic
+    walk of every field (a feed page makes about 60 instances): the values go into
+    the instance's `__dict__` by attname, as `__init__` sets them, and the fields not
+    in `attnames` stay deferred. Only where that is all `__init__` would do: the model
+    keeps Django's `__init__` and `from_db`, no `pre_init` or `post_init` receiver is
+    connected, and each attribute is a plain field descriptor; elsewhere it is
+    `from_db` itself."""
+    names = tuple(attnames)
+    plain = (
+        model.__init__ is Model.__init__
+        and model.from_db.__func__ is Model.from_db.__func__
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+        and all(type(getattr(model, name, None)) in _PLAIN_DESCRIPTORS for name in names)
+    )
+    if not plain:
+        return lambda values: model.from_db(db, names, values)
+    new = object.__new__
+
+    def make(values: Sequence) -> Model:
+        instance = new(model)
+        state = ModelState()
+        state.adding, state.db = False, db
+        instance.__dict__.update(zip(names, values, strict=True))
+        instance._state = state
+        return instance
+
+    return make
+
+
+class _Related:
+    """A `select_related` populator (Django's `RelatedPopulator`) that makes its
+    instances with `instance_maker`."""
+
+    def __init__(self, populator: RelatedPopulator) -> None:
+        self.populator = populator
+        self.make = instance_maker(populator.model_cls, populator.init_list, populator.db)
+        self.related = [_Related(nested) for nested in populator.related_populators]
+
+    def populate(self, row: Sequence, from_obj: Model) -> None:
+        """`RelatedPopulator.populate`, with this maker."""
+        populator = self.populator
+        if populator.reorder_for_init:
+            data = populator.reorder_for_init(row)
+        else:
+            data = row[populator.cols_start : populator.cols_end]
+        if data[populator.pk_idx] is None:
+            found = None
+        else:
+            found = self.make(data)
+            for related in self.related:
+                related.populate(row, found)
+        populator.local_setter(from_obj, found)
+        if found is not None:
+            populator.remote_setter(found, from_obj)
 
 
 def _key(value: Any) -> Hashable:

@@ -3,6 +3,9 @@ JSON booleans and strings held to what the schema says."""
 
 import copy
 import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_email
@@ -10,9 +13,10 @@ from django.db import models
 from django.http import QueryDict
 from django.utils.deconstruct import deconstructible
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, SkipField, empty
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 # DRF's (and Django's) sentence for a NUL character in text, for the fields and filters
 # that refuse one themselves.
@@ -59,17 +63,18 @@ class ModelSerializer(serializers.ModelSerializer):
         through one serializer object, and DRF's generic per-field path (the source
         walk, its callable check, its exceptions) cost more than the values' own
         conversion. Which fields are plain is worked out once per serializer object
-        (its fields are bound to it); every other field (relations, nested
-        serializers, fields that read their value their own way) goes DRF's way."""
+        (its fields are bound to it), and so is each field's conversion
+        (`_conversion`); every other field (relations, nested serializers, fields
+        that read their value their own way) goes DRF's way."""
         if not isinstance(instance, models.Model):
             return super().to_representation(instance)
         plan = self.__dict__.get("_representation_plan")
         if plan is None or plan[0] is not type(instance):
             plan = self._representation_plan = (type(instance), _plan(self, type(instance)))
         representation = {}
-        for name, column, field in plan[1]:
+        for name, column, field, convert in plan[1]:
             if column is _WHOLE:
-                representation[name] = field.to_representation(instance)
+                representation[name] = convert(instance)
                 continue
             if column is not None:
                 value = getattr(instance, column)
@@ -80,7 +85,7 @@ class ModelSerializer(serializers.ModelSerializer):
                     continue
                 if isinstance(value, PKOnlyObject):
                     value = value if value.pk is not None else None
-            representation[name] = None if value is None else field.to_representation(value)
+            representation[name] = None if value is None else convert(value)
         return representation
 
 
@@ -108,9 +113,10 @@ _WHOLE = object()  # a field whose source is the whole object (`source="*"`)
 
 
 def _plan(serializer: serializers.Serializer, model: type[models.Model]) -> list[tuple]:
-    """`(name, column, field)` for each readable field of `serializer`: `column` is the
-    attribute to read directly when the field is a plain column of `model` read the
-    ordinary way, `_WHOLE` when it shows the whole object, else None (DRF's way)."""
+    """`(name, column, field, convert)` for each readable field of `serializer`:
+    `column` is the attribute to read directly when the field is a plain column of
+    `model` read the ordinary way, `_WHOLE` when it shows the whole object, else None
+    (DRF's way); `convert` makes the value's representation (`_conversion`)."""
     columns = {field.name for field in model._meta.concrete_fields if not field.is_relation}
     plan = []
     for field in serializer._readable_fields:
@@ -120,8 +126,57 @@ def _plan(serializer: serializers.Serializer, model: type[models.Model]) -> list
                 column = _WHOLE
             elif len(field.source_attrs) == 1 and field.source_attrs[0] in columns:
                 column = field.source_attrs[0]
-        plan.append((field.field_name, column, field))
+        plan.append((field.field_name, column, field, _conversion(field)))
     return plan
+
+
+def _conversion(field: Field) -> Callable[[Any], Any]:
+    """`field.to_representation`, or a function that gives the same for the values
+    columns hold, without DRF's generic steps: text as it is, a bool as it is, a
+    choice's label looked up, a date and time in the current time zone (read once:
+    a plan lives for one serializer object, so one request) as ISO 8601, a method
+    field's method bound once. Any other value (and any field whose class changes
+    its representation) goes to `field.to_representation`."""
+    represent = field.to_representation
+    method = type(field).to_representation
+    if method in (serializers.CharField.to_representation, serializers.URLField.to_representation):
+        return lambda value: value if type(value) is str else represent(value)
+    if method is serializers.IntegerField.to_representation:
+        return lambda value: value if type(value) is int else represent(value)
+    if method is serializers.BooleanField.to_representation:
+        return lambda value: value if type(value) is bool else represent(value)
+    if method is serializers.UUIDField.to_representation and field.uuid_format == "hex_verbose":
+        return str
+    if method is serializers.ChoiceField.to_representation:
+        labels = field.choice_strings_to_values
+        return lambda value: labels.get(value, value) if type(value) is str else represent(value)
+    if method is serializers.SerializerMethodField.to_representation:
+        return getattr(field.parent, field.method_name)
+    if method is serializers.DateTimeField.to_representation:
+        return _datetime_conversion(field)
+    return represent
+
+
+def _datetime_conversion(field: serializers.DateTimeField) -> Callable[[Any], Any]:
+    """A `DateTimeField`'s representation of an aware date and time in ISO 8601 (its
+    usual format), in its time zone: `to_representation`'s steps with the zone read
+    once."""
+    represent = field.to_representation
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if output_format is None or output_format.lower() != ISO_8601 or zone is None:
+        return represent
+
+    def convert(value):
+        if type(value) is not datetime or value.utcoffset() is None:
+            return represent(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return represent(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
 
 
 class StrictBooleanField(serializers.BooleanField):

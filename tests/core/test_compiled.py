@@ -4,10 +4,13 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 
 from accounts.models import User
 from core.compiled import CompiledQuery
 from tests.accounts.factories import UserFactory
+from tests.videos.factories import VideoFactory
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +61,43 @@ def test_on_postgresql_only_the_stand_ins_are_parameters_and_the_statement_is_pr
             ['%FROM "accounts_user"%neil%'],
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_instances_are_made_as_the_orm_makes_them():
+    """`instance_maker` fills the instance's `__dict__` as `Model.__init__` does (a
+    file's name, a foreign key's id, deferred fields left out); related objects and
+    their reverse caches are set as `select_related` sets them."""
+    video = VideoFactory(thumbnail="thumbnails/x.jpg")
+    queryset = Video.objects.select_related("owner").defer("description", "owner__bio")
+    query = CompiledQuery(queryset.filter(pk=STAND_IN), stand_ins={"video": stored(STAND_IN)})
+    [made] = query.objects(video=stored(video.pk))
+    [orm] = queryset.filter(pk=video.pk)
+
+    def state(instance):
+        return {name: value for name, value in vars(instance).items() if name != "_state"}
+
+    assert state(made) == state(orm)
+    assert "description" not in vars(made) and made.get_deferred_fields() == {"description"}
+    assert (made._state.adding, made._state.db) == (False, orm._state.db)
+    assert made.thumbnail.name == "thumbnails/x.jpg"
+    assert state(made.owner) == state(orm.owner)
+    assert made.owner.get_deferred_fields() == {"bio"}
+    assert made.owner._state.adding is False
+
+
+def test_a_model_with_init_receivers_is_made_by_from_db():
+    """Where `__init__` does more than set the fields (a `post_init` receiver), the
+    instances are made by `from_db`, so the receiver runs."""
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.username)
+
+    user = UserFactory(username="received")
+    post_init.connect(receiver, sender=User)
+    try:
+        query = by_key_among(["received"])
+        assert [found.pk for found in query.objects(user=stored(user.pk))] == [user.pk]
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == ["received"]

@@ -1,10 +1,14 @@
 """`core.serializers.ModelSerializer`: fields built once per class, plain columns read
 directly; what it shows is exactly what DRF's own `ModelSerializer` shows."""
 
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
+from django.utils import timezone as django_timezone
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, _plan
+from core.serializers import ModelSerializer, _conversion, _plan
 from tests.videos.factories import VideoFactory
 from videos.models import Category, Video
 
@@ -72,7 +76,7 @@ def test_it_shows_what_drf_shows():
 
 def test_plain_columns_are_read_directly_and_the_rest_drfs_way():
     serializer = Ours(VideoFactory())
-    columns = {name: column for name, column, _ in _plan(serializer, Video)}
+    columns = {name: column for name, column, *_ in _plan(serializer, Video)}
     plain = {name for name, column in columns.items() if isinstance(column, str)}
     assert plain == set(FIELDS[: FIELDS.index("owner")])
     # The related fields, the dotted and callable sources and the attributes the model
@@ -125,3 +129,61 @@ def test_each_use_gets_fields_of_its_own_bound_to_it():
     assert len(_WithCompoundFields().fields["title"].validators) == validators
     assert _WithCompoundFields(data={"title": "x", "words": ["toolongword"]}).is_valid() is False
     assert _WithCompoundFields(data={"title": "x", "words": ["ok"]}).is_valid() is True
+
+
+class _Shade(serializers.ChoiceField):
+    def to_representation(self, value):
+        return f"shade {value}"
+
+
+_ZONE = timezone(timedelta(hours=-3))
+_MOMENTS = [
+    datetime(2026, 12, 7, 10, 30, 5, 123456, tzinfo=UTC),
+    datetime(2026, 12, 7, 10, 30, tzinfo=_ZONE),
+    datetime(2026, 12, 7, 10, 30),  # naive: made aware in the current zone
+    "2026-12-07T10:30:00Z",  # a string is shown as it is
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "values"),
+    [
+        (lambda: serializers.CharField(), ["text", "", Video.Status.READY, 7]),
+        (lambda: serializers.URLField(), ["https://example.com/a", Video.Visibility.PUBLIC]),
+        (lambda: serializers.IntegerField(), [0, 12, True, "5"]),
+        (lambda: serializers.BooleanField(), [True, False, 1, 0, "true", "no"]),
+        (lambda: serializers.UUIDField(), [uuid.UUID(int=5)]),
+        (lambda: serializers.UUIDField(format="hex"), [uuid.UUID(int=5)]),
+        (
+            lambda: serializers.ChoiceField(choices=Video.Status.choices),
+            ["ready", "unknown", "", Video.Status.FAILED],
+        ),
+        (lambda: _Shade(choices=["light"]), ["light"]),
+        (lambda: serializers.DateTimeField(), _MOMENTS),
+        (lambda: serializers.DateTimeField(default_timezone=_ZONE), _MOMENTS),
+        (lambda: serializers.DateTimeField(format="%d/%m/%Y %H:%M"), _MOMENTS[:3]),
+        (lambda: serializers.DateTimeField(format=None), _MOMENTS),
+    ],
+    ids=lambda value: type(value()).__name__ if callable(value) else "",
+)
+@pytest.mark.parametrize("zone", ["UTC", "America/Sao_Paulo"])
+def test_each_conversion_gives_what_the_fields_own_gives(make, values, zone):
+    """`_conversion` skips DRF's generic steps for the values columns hold; for every
+    value, in any current time zone, it gives what `to_representation` gives, with
+    the same type (a text choice shows as plain text, a naive time becomes aware)."""
+    with django_timezone.override(zone):
+        field = make()
+        field.bind("value", serializers.Serializer())
+        convert = _conversion(field)
+        for value in values:
+            expected = field.to_representation(value)
+            shown = convert(value)
+            assert (shown, type(shown)) == (expected, type(expected)), value
+
+
+def test_a_method_field_calls_its_bound_method():
+    serializer = Ours(VideoFactory(title="Bound"))
+    [convert] = [
+        convert for name, _, _, convert in _plan(serializer, Video) if name == "shown_title"
+    ]
+    assert convert(serializer.instance) == "<Bound>"
