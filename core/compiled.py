@@ -264,6 +264,11 @@ class QueryTemplate:
     stand_ins: Mapping[str, Any]
     values: Mapping[str, Any]
     prepared: bool = True  # as `CompiledQuery`'s
+    # For an ordering no index serves (a score), where the database sorts every
+    # candidate: the query set that reads the page's rows (what the list shows, and
+    # the ordering's values), unfiltered. The page's keys are then picked by `build`'s
+    # query alone, sorting narrow rows, and only the page's rows are read and joined.
+    rows: Callable[[], QuerySet] | None = None
 
 
 _compiled: dict[Hashable, CompiledQuery] = {}

@@ -120,9 +120,10 @@ class CursorPagination(BasePagination):
         order_by: list[str],
     ) -> list[Model]:
         """The page's rows (one more than a page, to tell whether there is more) from
-        `template`: its query set with this page's position filter, ordering and limit,
-        compiled once per shape and kind of page (`core.compiled`), run with the
-        request's values and position in place of the stand-ins."""
+        `template`: its query set with this page's position filter, ordering and limit
+        (the page's keys, read by the template's `rows` where it has them), compiled
+        once per shape and kind of page (`core.compiled`), run with the request's
+        values and position in place of the stand-ins."""
         connection = connections[router.db_for_read(template.model)]
         stand_ins, values = dict(template.stand_ins), dict(template.values)
         stand_in_position = None
@@ -147,11 +148,10 @@ class CursorPagination(BasePagination):
                 queryset = queryset.filter(
                     self.position_filter(stand_in_position, backwards=backwards)
                 )
-            return CompiledQuery(
-                queryset.order_by(*order_by)[: self.limit + 1],
-                stand_ins,
-                prepared=template.prepared,
-            )
+            page = queryset.order_by(*order_by)[: self.limit + 1]
+            if template.rows is not None:  # the keys first, then their rows
+                page = template.rows().filter(pk__in=page.values("pk")).order_by(*order_by)
+            return CompiledQuery(page, stand_ins, prepared=template.prepared)
 
         key = (template.shape, tuple(order_by), position is not None, backwards, self.limit)
         return compiled_query(key, make).objects(**values)
