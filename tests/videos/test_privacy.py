@@ -1,16 +1,25 @@
 """The privacy rule, for every visibility and every kind of viewer, on detail and list."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import NotFound
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from social.models import Bookmark, VideoLike
+from payments.services.subscriptions import subscription_create
+from social.models import Block, Bookmark, Follow, VideoLike
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.payments.factories import CreatorFactory, CreatorTierFactory, wallet_fund
 from tests.videos.factories import VideoFactory
 from videos.models import Video
-from videos.selectors import access_video, video_is_visible, video_queryset_visible
+from videos.selectors import (
+    access_video,
+    video_is_visible,
+    video_list_following,
+    video_queryset_visible,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +238,69 @@ def test_loading_one_video_gives_what_the_query_set_gives(world, graph, annotate
     )
     seen = access_video(viewer=requester, video_id=videos["public"].pk)
     assert (seen.is_liked, seen.is_bookmarked, seen.owner_follow_status) == (False, False, None)
+
+
+def test_the_following_list_is_the_rule_for_the_owners_followed(graph):
+    """`video_list_following` writes the rule out for followed owners; it lists the
+    rows (and flags) the rule itself lists among their ready videos, for every kind of
+    owner: open and private accounts, hidden ones, one blocked either way (a follow
+    left from before the block), one the viewer subscribes to, one only requested."""
+    viewer, staff = UserFactory(username="viewer"), ModeratorFactory(username="staff")
+    owners = {
+        "open": UserFactory(username="open"),
+        "closed": UserFactory(username="closed", is_private=True),
+        "pending": UserFactory(username="pending"),
+        "suspended": UserFactory(username="suspended"),
+        "blocked": UserFactory(username="blocked"),
+        "blocking": UserFactory(username="blocking"),
+        "subscribed": CreatorFactory(username="subscribed"),
+        "unsubscribed": CreatorFactory(username="unsubscribed"),
+        "requested": UserFactory(username="requested", is_private=True),
+    }
+    tier = CreatorTierFactory(creator=owners["subscribed"], price=100)
+    wallet_fund(viewer, tier.price)
+    subscription_create(subscriber=viewer, tier=tier, now=datetime(2025, 3, 10, tzinfo=UTC))
+    for name, owner in owners.items():
+        for follower in (viewer, staff):
+            if name == "requested":
+                graph.request(follower, owner)
+            else:
+                graph.follow(follower, owner)
+        for visibility in V.values:
+            video = VideoFactory(owner=owner, visibility=visibility)
+            VideoLike.objects.create(user=viewer, video=video)
+        VideoFactory(owner=owner, status=Video.Status.PROCESSING, published_at=None)
+    Bookmark.objects.create(user=viewer, video=owners["open"].videos.first())
+    User.objects.filter(pk=owners["pending"].pk).update(status=User.Status.PENDING)
+    User.objects.filter(pk=owners["suspended"].pk).update(status=User.Status.SUSPENDED)
+    Block.objects.create(blocker=viewer, blocked=owners["blocked"])
+    Block.objects.create(blocker=owners["blocking"], blocked=viewer)
+    for follower in (viewer, staff):
+        for name in ("blocked", "blocking"):  # the follows the blocks ended, made again
+            Follow.objects.get_or_create(
+                follower=follower, followed=owners[name], status=Follow.Status.ACCEPTED
+            )
+
+    def rows(queryset):
+        return list(
+            queryset.order_by("-published_at", "-pk").values_list(
+                "pk", "is_liked", "is_bookmarked", "owner_follow_status"
+            )
+        )
+
+    for someone in (viewer, staff):
+        rule = video_queryset_visible(viewer=someone).filter(
+            status=Video.Status.READY,
+            owner_id__in=Follow.objects.filter(
+                follower=someone, status=Follow.Status.ACCEPTED
+            ).values("followed_id"),
+        )
+        assert rows(video_list_following(viewer=someone)) == rows(rule)
+    shown = {
+        (video.owner.username, video.visibility) for video in video_list_following(viewer=viewer)
+    }
+    assert shown == {
+        (name, visibility)
+        for name in ("open", "closed", "pending", "subscribed", "unsubscribed")
+        for visibility in (V.PUBLIC, V.FOLLOWERS)
+    } | {("subscribed", V.SUBSCRIBERS)}
