@@ -193,13 +193,18 @@ def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bo
 
 
 @functools.cache
-def _video_by_key(*, signed_in: bool, annotated: bool, lock: bool) -> CompiledQuery:
-    """The video of a stand-in key as `access_video` loads it (with its owner; with
-    its category and the stand-in viewer's flags when `annotated`; locked when
-    `lock`), compiled once per process and shape (`core.compiled`): the flags bind the
-    viewer only through their id."""
-    viewer = User(pk=_STAND_IN_VIEWER) if signed_in else AnonymousUser()
+def _video_by_key(
+    *, kind: str, annotated: bool, lock: bool, statuses: tuple[str, ...]
+) -> CompiledQuery:
+    """The video of a stand-in key if a stand-in viewer of `kind` (`viewer_kind`) may
+    see it (the privacy rule, which reads the visible account statuses: `statuses`),
+    as `access_video` loads it (with its owner; with its category and the viewer's
+    flags when `annotated`; locked when `lock`), compiled once per process and shape
+    (`core.compiled`): the rule and the flags bind the viewer only through their id."""
+    viewer = viewer_stand_in(kind, _STAND_IN_VIEWER)
     queryset = _videos_shown(viewer) if annotated else Video.objects.select_related("owner")
+    if not is_staff(viewer):
+        queryset = queryset.filter(video_visibility_filter(viewer=viewer, listed=False))
     if lock:
         queryset = queryset.select_for_update(of=("self",), no_key=True)
     return CompiledQuery(
@@ -214,14 +219,14 @@ def access_video(*, viewer, video_id, lock: bool = False, annotated: bool = True
     `annotated` as in `video_queryset_visible`: without it, the video and its owner
     only, for a request that writes rather than shows it.
 
-    Two statements, each compiled once per shape: the privacy check
-    (`video_is_visible`), then the video by its key (`_video_by_key`); a video made
-    invisible in between is as if it changed just after this answer."""
+    One statement, the privacy rule and the load together, compiled once per shape
+    (`_video_by_key`)."""
     pk = uuid_or_404(video_id)
-    if not video_is_visible(viewer=viewer, video_id=pk):
-        raise NotFound()
-    signed_in = is_signed_in(viewer)
-    load = _video_by_key(signed_in=signed_in, annotated=annotated, lock=lock)
+    kind = viewer_kind(viewer)
+    load = _video_by_key(
+        kind=kind, annotated=annotated, lock=lock, statuses=user_visible_statuses()
+    )
+    signed_in = kind != "anonymous"
     found = load.objects(video=_stored_id(pk), viewer=_stored_id(viewer.pk) if signed_in else None)
     if not found:
         raise NotFound()

@@ -266,12 +266,12 @@ def test_the_list_costs_the_same_queries_at_any_page_size(
     comment_pin(comment=comments[3], actor=world.owner)
     client = world.client(caller)
     authentication = 0 if caller == "anonymous" else 1
-    # may they see the video?, the video, the page, its mentions, the pinned comment
-    # and its mentions
-    with django_assert_num_queries(authentication + 6):
+    # the video if they may see it, the page, its mentions, the pinned comment and its
+    # mentions
+    with django_assert_num_queries(authentication + 5):
         response = client.get(comments_url(world.public) + f"?page_size={page_size}")
     assert len(response.json()["results"]) == page_size + 1
-    with django_assert_num_queries(authentication + 4):  # past the first page: no pin
+    with django_assert_num_queries(authentication + 3):  # past the first page: no pin
         response = client.get(response.json()["next"])
     assert response.json()["results"]
 
@@ -411,13 +411,13 @@ def test_a_new_comment_is_answered_as_reading_it_shows_it(world):
     assert reply.json() == world.client("follower").get(comment_url_of(reply)).json()
 
 
-def test_a_comment_costs_fourteen_statements(world, django_assert_num_queries):
-    # authentication, may they see the video?, the video; SAVEPOINT (the service's
+def test_a_comment_costs_thirteen_statements(world, django_assert_num_queries):
+    # authentication, the video if they may see it; SAVEPOINT (the service's
     # transaction inside the test's), the comment, the video's count, the hour's
     # activity; a block between author and owner?, the owner's preference, their open
     # group for the comment (none), the notification, its first actor; RELEASE; the
     # answer's mentions
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = world.client("stranger").post(comments_url(world.public), {"text": "Nice"})
 
     assert response.status_code == 201

@@ -400,7 +400,7 @@ def test_bad_list_parameters_answer_400(people, videos, query, code, attr):
 
 
 @pytest.mark.parametrize("page_size", [1, 20])
-@pytest.mark.parametrize(("viewer", "queries"), [("anonymous", 3), ("follower", 4)])
+@pytest.mark.parametrize(("viewer", "queries"), [("anonymous", 2), ("follower", 3)])
 def test_the_likers_list_costs_the_same_queries_at_any_page_size(
     people, videos, django_assert_num_queries, page_size, viewer, queries
 ):
@@ -409,7 +409,7 @@ def test_the_likers_list_costs_the_same_queries_at_any_page_size(
     for minutes in range(25):
         like_at(video, UserFactory(), minutes_ago=minutes)
 
-    # (authentication,) may they see the video?, the video, then the page with each
+    # (authentication,) the video if they may see it, then the page with each
     # liker's follow status
     with django_assert_num_queries(queries):
         response = clients[viewer].get(f"{likes_url(video)}?page_size={page_size}")
@@ -466,18 +466,18 @@ def test_concurrent_unlikes_of_one_user_count_once():
 # on PostgreSQL, where psycopg opens transactions implicitly).
 
 
-def test_a_like_joining_the_owner_s_group_costs_thirteen_statements(
+def test_a_like_joining_the_owner_s_group_costs_twelve_statements(
     people, videos, django_assert_num_queries
 ):
     users, clients = people
     video = videos["public"]
     video_like(video=video, user=users["stranger"])  # opens the owner's group
 
-    # authentication, may they see the video?, the video; SAVEPOINT, the like
+    # authentication, the video if they may see it; SAVEPOINT, the like
     # (inserted unless there), the count (moved and read back), the hour's activity; a
     # block between liker and owner?, the owner's preference; their open group
     # (locked), its actor (inserted unless there), the group moved on; RELEASE
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = clients["follower"].post(like_url(video))
 
     assert response.status_code == 201
@@ -489,13 +489,13 @@ def test_a_like_joining_the_owner_s_group_costs_thirteen_statements(
     )
 
 
-def test_a_first_like_opening_the_owner_s_group_costs_thirteen_statements(
+def test_a_first_like_opening_the_owner_s_group_costs_twelve_statements(
     people, videos, django_assert_num_queries
 ):
     users, clients = people
 
     # as joining, the group and its first actor inserted instead of the group moved on
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = clients["follower"].post(like_url(videos["public"]))
 
     assert response.status_code == 201
@@ -503,28 +503,28 @@ def test_a_first_like_opening_the_owner_s_group_costs_thirteen_statements(
     assert (group.actor_count, group.actor_id) == (1, users["follower"].pk)
 
 
-def test_liking_again_costs_seven_statements(people, videos, django_assert_num_queries):
+def test_liking_again_costs_six_statements(people, videos, django_assert_num_queries):
     users, clients = people
     video = videos["public"]
     video_like(video=video, user=users["follower"])
 
-    # authentication, may they see the video?, the video; SAVEPOINT, the like (already
+    # authentication, the video if they may see it; SAVEPOINT, the like (already
     # there), the count; RELEASE
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = clients["follower"].post(like_url(video))
 
     assert response.status_code == 200
     assert response.json() == {"liked": True, "like_count": 1}
 
 
-def test_an_unlike_costs_eight_statements(people, videos, django_assert_num_queries):
+def test_an_unlike_costs_seven_statements(people, videos, django_assert_num_queries):
     users, clients = people
     video = videos["public"]
     video_like(video=video, user=users["follower"])
 
-    # authentication, may they see the video?, the video; SAVEPOINT, the like deleted,
-    # the count, the hour's activity; RELEASE
-    with django_assert_num_queries(8):
+    # authentication, the video if they may see it; SAVEPOINT, the like deleted, the
+    # count, the hour's activity; RELEASE
+    with django_assert_num_queries(7):
         response = clients["follower"].delete(like_url(video))
 
     assert response.status_code == 204
