@@ -21,7 +21,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -158,38 +157,6 @@ _STAND_IN_VIDEO = uuid.UUID("00000000-5e7e-4000-8000-000000000002")
 
 def _stored_id(value: uuid.UUID):
     return Video._meta.pk.get_db_prep_value(value, connection)
-
-
-@functools.cache
-def _visibility_check(*, signed_in: bool, listed: bool, statuses: tuple[str, ...]) -> CompiledQuery:
-    """ "May this viewer see this video", made by the ORM from the privacy rule for a
-    stand-in viewer and video, once per process and shape (`core.compiled`). The rule
-    binds the viewer only through their id (`owned_visibility_filter`), so the check
-    of any viewer is this SQL with their ids in place of the stand-ins. The rule also
-    reads which account statuses may be seen (a setting: `statuses`, the current
-    `user_visible_statuses()`), so they are part of the shape."""
-    viewer = User(pk=_STAND_IN_VIEWER) if signed_in else AnonymousUser()
-    check = Video.objects.filter(
-        video_visibility_filter(viewer=viewer, listed=listed), pk=_STAND_IN_VIDEO
-    ).values("pk")[:1]
-    return CompiledQuery(
-        check,
-        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), "video": _stored_id(_STAND_IN_VIDEO)},
-    )
-
-
-def video_is_visible(*, viewer, video_id: uuid.UUID, listed: bool = False) -> bool:
-    """Whether the privacy rule lets `viewer` (a user, or anonymous) see video
-    `video_id` (`listed`: in a list, as `video_queryset_visible`). One statement, whose
-    SQL the ORM made once (`_visibility_check`): building and compiling the rule took
-    a write request longer than everything else it asked the database."""
-    if is_staff(viewer):
-        return Video.objects.filter(pk=video_id).exists()
-    signed_in = is_signed_in(viewer)
-    check = _visibility_check(signed_in=signed_in, listed=listed, statuses=user_visible_statuses())
-    return bool(
-        check.rows(video=_stored_id(video_id), viewer=_stored_id(viewer.pk) if signed_in else None)
-    )
 
 
 @functools.cache
