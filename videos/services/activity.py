@@ -22,8 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import Subquery
 from django.utils import timezone
 
 from videos.models import VideoActivity
@@ -55,22 +54,20 @@ def video_activity_record(
         return
     if delta > 0:
         _bucket_add(video_id=video_id, kind=kind, amount=delta, hour=hour)
-        return
-    buckets = VideoActivity.objects.filter(video_id=video_id, **{f"{kind}__gt": 0})
-    if at is not None:
-        buckets = buckets.filter(hour=hour)
+    elif at is not None:
+        _bucket_take(video_id=video_id, kind=kind, amount=-delta, hour=hour)
     else:
-        latest = buckets.filter(hour__gt=now - ACTIVITY_WINDOW).order_by("-hour").values("pk")[:1]
-        buckets = VideoActivity.objects.filter(pk=Subquery(latest))
-    buckets.update(**{kind: Greatest(F(kind) + delta, 0)})
+        _bucket_take(video_id=video_id, kind=kind, amount=-delta, after=now - ACTIVITY_WINDOW)
+
+
+# Plain SQL that SQLite and PostgreSQL both run (see the module docstring), the ORM's
+# work of building it spared on every like and unlike; only names from the model are
+# formatted in, `kind` being one of ACTIVITY_KINDS.
 
 
 def _bucket_add(*, video_id: uuid.UUID, kind: str, amount: int, hour: datetime) -> None:
-    # Plain SQL that SQLite and PostgreSQL both run (see the module docstring); only
-    # names from the model are formatted in, `kind` being one of ACTIVITY_KINDS.
     quote = connection.ops.quote_name
     table = quote(VideoActivity._meta.db_table)
-    video_column = VideoActivity._meta.get_field("video")
     counts = {name: amount if name == kind else 0 for name in ACTIVITY_KINDS}
     columns = ", ".join(quote(name) for name in ["video_id", "hour", *counts])
     with connection.cursor() as cursor:
@@ -78,12 +75,45 @@ def _bucket_add(*, video_id: uuid.UUID, kind: str, amount: int, hour: datetime) 
             f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (2 + len(counts)))}) "  # noqa: S608
             f"ON CONFLICT ({quote('video_id')}, {quote('hour')}) DO UPDATE "
             f"SET {quote(kind)} = {table}.{quote(kind)} + excluded.{quote(kind)}",
-            [
-                video_column.get_db_prep_value(video_id, connection),
-                connection.ops.adapt_datetimefield_value(hour),
-                *counts.values(),
-            ],
+            [_stored_video_id(video_id), _stored_hour(hour), *counts.values()],
         )
+
+
+def _bucket_take(
+    *,
+    video_id: uuid.UUID,
+    kind: str,
+    amount: int,
+    hour: datetime | None = None,
+    after: datetime | None = None,
+) -> None:
+    """Take `amount` from the video's `kind`, never below 0: in the bucket of `hour`,
+    or else in its latest bucket later than `after` that has any."""
+    quote = connection.ops.quote_name
+    table, column = quote(VideoActivity._meta.db_table), quote(kind)
+    has_some = f"{quote('video_id')} = %s AND {column} > 0"
+    if hour is not None:
+        where, params = f"{has_some} AND {quote('hour')} = %s", [hour]
+    else:
+        where = (
+            f"{quote('id')} = (SELECT {quote('id')} FROM {table} "  # noqa: S608
+            f"WHERE {has_some} AND {quote('hour')} > %s ORDER BY {quote('hour')} DESC LIMIT 1)"
+        )
+        params = [after]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = CASE WHEN {column} > %s "  # noqa: S608
+            f"THEN {column} - %s ELSE 0 END WHERE {where}",
+            [amount, amount, _stored_video_id(video_id), *map(_stored_hour, params)],
+        )
+
+
+def _stored_video_id(video_id: uuid.UUID):
+    return VideoActivity._meta.get_field("video").get_db_prep_value(video_id, connection)
+
+
+def _stored_hour(moment: datetime):
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 def video_activity_prune(
