@@ -210,9 +210,15 @@ def comment_as_posted(*, comment: Comment) -> Comment:
     """A comment its author just posted (`comment_create`, author joined), as
     `comment_queryset_annotated` gives it to them, without reading it again through
     the privacy rule: they posted it on a video they may see, nobody else has seen
-    it, so nobody liked it yet. Its mentions are read (one query)."""
+    it, so nobody liked it yet. Its mentions are read (one query), unless
+    `comment_create` linked none (`linked_mentions`): then there are none to read."""
     comment.is_liked = False
-    prefetch_related_objects([comment], _comment_mentions())
+    if getattr(comment, "linked_mentions", None) == []:
+        none = comment.mentioned_users.all()
+        none._result_cache, none._prefetch_done = [], True  # as a prefetch leaves it
+        comment._prefetched_objects_cache = {"mentioned_users": none}
+    else:
+        prefetch_related_objects([comment], _comment_mentions())
     return comment
 
 

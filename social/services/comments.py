@@ -166,6 +166,7 @@ def comment_create(
     comment = Comment.objects.create(video=video, author=author, parent=thread, text=text)
     if mentioned:  # a new comment has none to compare with (`set` would read them first)
         comment.mentioned_users.add(*mentioned)
+    comment.linked_mentions = mentioned  # for `social.selectors.comment_as_posted`
     _counters_change(comment=comment, delta=1)
 
     data = {"video_id": str(video.pk), "comment_id": str(comment.pk)}

@@ -411,13 +411,13 @@ def test_a_new_comment_is_answered_as_reading_it_shows_it(world):
     assert reply.json() == world.client("follower").get(comment_url_of(reply)).json()
 
 
-def test_a_comment_costs_twelve_statements(world, django_assert_num_queries):
+def test_a_comment_costs_eleven_statements(world, django_assert_num_queries):
     # authentication, the video if they may see it; SAVEPOINT (the service's
     # transaction inside the test's), the comment, the video's count, the hour's
     # activity; a block between author and owner? and the owner's preference (one
     # statement), their open group for the comment (none), the notification, its first
-    # actor; RELEASE; the answer's mentions
-    with django_assert_num_queries(12):
+    # actor; RELEASE (it mentions nobody: no mentions to read for the answer)
+    with django_assert_num_queries(11):
         response = world.client("stranger").post(comments_url(world.public), {"text": "Nice"})
 
     assert response.status_code == 201
