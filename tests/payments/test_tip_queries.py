@@ -2,7 +2,7 @@
 both databases. Authentication is isolated (`force_authenticate`; a real session token
 adds its one lookup) and throttling costs nothing here (the tests' in-memory cache).
 
-The tip's transaction is eight statements. The creator's email follows it: a task
+The tip's transaction is seven statements. The creator's email follows it: a task
 queued on commit, which reads three rows; a Celery worker runs it when a broker is
 configured, the request itself when tasks run eagerly (no broker, and these tests)."""
 
@@ -30,8 +30,9 @@ TRANSACTION_CONTROL = re.compile(r"^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK|BEGIN|
 # The statements of a tip whose accounts exist, in order.
 TIP = [
     "SELECT accounts_user",  # the recipient, whom the rule lets the sender pay
-    "SELECT social_block",  # notifications: does a block stand between the two?
-    "SELECT notifications_notificationpreference",
+    # notifications: does a block stand between the two, and which channels does the
+    # creator's preference choose? (one statement; its first table is the blocks')
+    "SELECT social_block",
     "INSERT notifications_notification",
     "INSERT payments_ledgertransaction",  # the idempotency key's claim
     "UPDATE payments_ledgeraccount",  # locks wallet, earnings, shard; moves all three
@@ -83,7 +84,7 @@ def tipped_before(viewer, creator, client):
     assert response.status_code == 201
 
 
-def test_a_tip_costs_eight_statements(viewer, creator, client, tipped_before, settings):
+def test_a_tip_costs_seven_statements(viewer, creator, client, tipped_before, settings):
     settings.PLATFORM_FEE_PERCENT = 30
 
     with CaptureQueriesContext(connection) as captured:
@@ -155,11 +156,11 @@ def test_a_first_tip_creates_the_creators_accounts_on_the_way(viewer, client):
     # locked), the missing accounts are found and created, then every account is locked
     # and read in one statement, and it posts again.
     assert split(captured)[0] == [
-        *TIP[:6],
+        *TIP[:5],
         "SELECT payments_ledgeraccount",
         "INSERT payments_ledgeraccount",
         "SELECT payments_ledgeraccount",
-        *TIP[4:],
+        *TIP[3:],
         *EMAIL,
     ]
 
