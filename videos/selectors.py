@@ -150,7 +150,7 @@ def _videos_shown(viewer, *, follow_status: Expression | None = None) -> QuerySe
     return Video.objects.select_related("owner", "category").annotate(**flags)
 
 
-# Ids no row has: what the privacy check of one video is compiled with, once per shape.
+# Ids no row has: what a video by its key (`_video_by_key`) is compiled with, once per shape.
 _STAND_IN_VIEWER = uuid.UUID("00000000-5e7e-4000-8000-000000000001")
 _STAND_IN_VIDEO = uuid.UUID("00000000-5e7e-4000-8000-000000000002")
 
