@@ -33,7 +33,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import AuthSession, ModerationAction, User, user_visible_statuses
 from core.access import is_signed_in, is_staff
-from core.compiled import CompiledQuery
+from core.compiled import CompiledQuery, stored_id
 from core.relations import relations
 
 # -- who may see whom ---------------------------------------------------------------------
@@ -168,10 +168,6 @@ _STAND_IN_VIEWER = uuid.UUID("00000000-5e7e-4000-8000-000000000003")
 _STAND_IN_USERNAME = "stand-in-username-5e7e"
 
 
-def _stored_user_id(value: uuid.UUID):
-    return User._meta.pk.get_db_prep_value(value, connection)
-
-
 @functools.cache
 def _user_by_username(
     *, viewer_kind: str, statuses: tuple[str, ...], annotated: bool
@@ -191,7 +187,7 @@ def _user_by_username(
         users.order_by("pk")[:1],
         stand_ins={
             "username": connection.ops.prep_for_iexact_query(_STAND_IN_USERNAME),
-            "viewer": _stored_user_id(_STAND_IN_VIEWER),
+            "viewer": stored_id(User, _STAND_IN_VIEWER),
         },
     )
 
@@ -206,7 +202,7 @@ def _user_found(*, username: str, viewer, annotated: bool) -> User:
     )
     found = load.objects(
         username=connection.ops.prep_for_iexact_query(username),
-        viewer=_stored_user_id(viewer.pk) if signed_in else None,
+        viewer=stored_id(User, viewer.pk) if signed_in else None,
     )
     if not found:
         raise NotFound()

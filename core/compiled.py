@@ -23,13 +23,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import RelatedPopulator, get_related_populators
 from django.db.models.query_utils import DeferredAttribute
+
+
+def stored_id(model: type[Model], value: Any) -> Any:
+    """`value` as the ORM passes `model`'s primary key to the database: how a stand-in
+    id and a request's id are given to a `CompiledQuery`."""
+    return model._meta.pk.get_db_prep_value(value, connections[DEFAULT_DB_ALIAS])
 
 
 class CompiledQuery:

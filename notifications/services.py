@@ -13,13 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_can_act, user_list_visible
-from core.compiled import CompiledQuery, compiled_query
+from core.compiled import CompiledQuery, compiled_query, stored_id
 from core.relations import relations
 from core.subscriptions import subscriptions
 from core.tasks import task_enqueue_on_commit
@@ -47,10 +47,6 @@ _STAND_IN_ACTOR = uuid.UUID("00000000-5e7e-4000-8000-000000000011")
 _STAND_IN_TYPE = "stand-in-type-5e7e"
 
 
-def _stored_user_id(value: uuid.UUID):
-    return User._meta.pk.get_db_prep_value(value, connection)
-
-
 def _delivery(*, recipient: User, actor: User | None, type: str) -> tuple[bool, bool, bool]:
     """`(blocked, in_app, email)` for an event of `type` by `actor` for `recipient`:
     whether a block stands between them either way, and the channels their preference
@@ -62,8 +58,8 @@ def _delivery(*, recipient: User, actor: User | None, type: str) -> tuple[bool, 
         lambda: _delivery_query(graph, with_actor=actor is not None),
     )
     [(blocked, in_app, email)] = query.rows(
-        recipient=_stored_user_id(recipient.pk),
-        actor=_stored_user_id(actor.pk) if actor is not None else None,
+        recipient=stored_id(User, recipient.pk),
+        actor=stored_id(User, actor.pk) if actor is not None else None,
         type=str(type),
     )
     if in_app is None:  # no preference row
@@ -87,9 +83,9 @@ def _delivery_query(graph, *, with_actor: bool) -> CompiledQuery:
         )
         .values_list("delivery_blocked", "delivery_in_app", "delivery_email")
     )
-    stand_ins = {"recipient": _stored_user_id(_STAND_IN_RECIPIENT), "type": _STAND_IN_TYPE}
+    stand_ins = {"recipient": stored_id(User, _STAND_IN_RECIPIENT), "type": _STAND_IN_TYPE}
     if with_actor:
-        stand_ins["actor"] = _stored_user_id(_STAND_IN_ACTOR)
+        stand_ins["actor"] = stored_id(User, _STAND_IN_ACTOR)
     return CompiledQuery(query, stand_ins)
 
 

@@ -48,7 +48,7 @@ from accounts.selectors import (
 )
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
-from core.compiled import CompiledQuery, QueryTemplate
+from core.compiled import CompiledQuery, QueryTemplate, stored_id
 from core.relations import FOLLOW_STATUS_FOLLOWING, relations
 from core.search import SearchMatch, search_words
 from core.subscriptions import subscriptions
@@ -155,10 +155,6 @@ _STAND_IN_VIEWER = uuid.UUID("00000000-5e7e-4000-8000-000000000001")
 _STAND_IN_VIDEO = uuid.UUID("00000000-5e7e-4000-8000-000000000002")
 
 
-def _stored_id(value: uuid.UUID):
-    return Video._meta.pk.get_db_prep_value(value, connection)
-
-
 @functools.cache
 def _video_by_key(
     *, kind: str, annotated: bool, lock: bool, statuses: tuple[str, ...]
@@ -176,7 +172,10 @@ def _video_by_key(
         queryset = queryset.select_for_update(of=("self",), no_key=True)
     return CompiledQuery(
         queryset.filter(pk=_STAND_IN_VIDEO)[:1],
-        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), "video": _stored_id(_STAND_IN_VIDEO)},
+        stand_ins={
+            "viewer": stored_id(User, _STAND_IN_VIEWER),
+            "video": stored_id(Video, _STAND_IN_VIDEO),
+        },
     )
 
 
@@ -194,7 +193,9 @@ def access_video(*, viewer, video_id, lock: bool = False, annotated: bool = True
         kind=kind, annotated=annotated, lock=lock, statuses=user_visible_statuses()
     )
     signed_in = kind != "anonymous"
-    found = load.objects(video=_stored_id(pk), viewer=_stored_id(viewer.pk) if signed_in else None)
+    found = load.objects(
+        video=stored_id(Video, pk), viewer=stored_id(User, viewer.pk) if signed_in else None
+    )
     if not found:
         raise NotFound()
     return found[0]
@@ -360,8 +361,8 @@ def _video_template(
         model=Video,
         shape=(name, kind, user_visible_statuses(), *shape),
         build=lambda: build(stand_in_viewer).defer(*_LIST_UNSHOWN),
-        stand_ins={"viewer": _stored_id(_STAND_IN_VIEWER), **(stand_ins or {})},
-        values={"viewer": _stored_id(viewer.pk) if signed_in else None, **(values or {})},
+        stand_ins={"viewer": stored_id(User, _STAND_IN_VIEWER), **(stand_ins or {})},
+        values={"viewer": stored_id(User, viewer.pk) if signed_in else None, **(values or {})},
         prepared=prepared,
         rows=None if rows is None else lambda: rows(stand_in_viewer).defer(*_LIST_UNSHOWN),
     )
@@ -400,8 +401,8 @@ def video_feed_for_profile(*, owner: User, viewer) -> QueryTemplate:
         "profile",
         viewer,
         lambda someone: video_list_for_profile(owner=User(pk=_STAND_IN_OWNER), viewer=someone),
-        stand_ins={"owner": _stored_id(_STAND_IN_OWNER)},
-        values={"owner": _stored_id(owner.pk)},
+        stand_ins={"owner": stored_id(User, _STAND_IN_OWNER)},
+        values={"owner": stored_id(User, owner.pk)},
     )
 
 
