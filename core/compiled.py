@@ -246,11 +246,21 @@ def _server_binding_cursor(wrapper: type, alias: str) -> type:
     django-prometheus as its own cursors are when the backend is its."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
+    class PreparingCursor(ServerBindingCursor):
+        """Keeps the statement it ran as a prepared one, as psycopg keeps every other
+        (`_execute_send` sets `_query`; `_send_query_prepared` does not): Django's
+        query log (`connection.queries`, `CaptureQueriesContext`) reads its SQL from
+        there, and had None for a prepared run."""
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
     if wrapper.__module__.startswith("django_prometheus."):
         from django_prometheus.db.common import ExportingCursorWrapper
 
-        return ExportingCursorWrapper(ServerBindingCursor, alias, "postgresql")
-    return ServerBindingCursor
+        return ExportingCursorWrapper(PreparingCursor, alias, "postgresql")
+    return PreparingCursor
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from core.compiled import CompiledQuery
@@ -101,3 +102,17 @@ def test_a_model_with_init_receivers_is_made_by_from_db():
     finally:
         post_init.disconnect(receiver, sender=User)
     assert seen == ["received"]
+
+
+def test_the_query_log_has_the_sql_of_every_run_prepared_or_not():
+    """Django's query log reads a statement's SQL from psycopg's cursor, which keeps
+    none for a prepared run unless `core.compiled` sets it: every run is logged with
+    its SQL, before the statement is prepared and after."""
+    user = UserFactory(username="o'neil")
+    query = by_key_among(["a%b", "o'neil"])
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(8):  # prepared after 5 runs on PostgreSQL
+            assert [found.pk for found in query.objects(user=stored(user.pk))] == [user.pk]
+    assert len(captured.captured_queries) == 8
+    for logged in captured.captured_queries:
+        assert logged["sql"] is not None and '"accounts_user"' in logged["sql"]
