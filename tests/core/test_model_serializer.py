@@ -187,3 +187,96 @@ def test_a_method_field_calls_its_bound_method():
         convert for name, _, _, convert in _plan(serializer, Video) if name == "shown_title"
     ]
     assert convert(serializer.instance) == "<Bound>"
+
+
+class _Contextual(serializers.Serializer):
+    """Fields whose representation depends on the use: a method reading the context,
+    a nested serializer, a time (the current zone), a dotted source."""
+
+    greeting = serializers.SerializerMethodField()
+    category = _Nested(read_only=True)
+    owner_name = serializers.CharField(source="owner.username")
+
+    def get_greeting(self, video: Video) -> str:
+        return f"{self.context['greeting']} {video.title}"
+
+
+class OursInContext(_Contextual, ModelSerializer):
+    class Meta:
+        model = Video
+        fields = ["id", "title", "status", "published_at", "greeting", "category", "owner_name"]
+
+
+class DrfsInContext(_Contextual, serializers.ModelSerializer):
+    class Meta:
+        model = Video
+        fields = OursInContext.Meta.fields
+
+
+def test_later_uses_share_the_plan_and_bind_only_the_fields_that_need_them():
+    """The first use's plan is kept for the class (per model and time zone); a later
+    use builds none of its plain fields, binds the nested one to itself, calls its own
+    method (its context), and shows what DRF shows."""
+    category = Category.objects.create(slug="shared-plan", name="Shared plan")
+    videos = [VideoFactory(title="First", category=category), VideoFactory(title="Second")]
+    for greeting in ("Hello", "Goodbye"):
+        context = {"greeting": greeting}
+        ours = OursInContext(videos, many=True, context=context)
+        shown = ours.data
+        assert shown == DrfsInContext(videos, many=True, context=context).data
+        assert shown[0]["greeting"] == f"{greeting} First"
+        assert shown[0]["category"] == {"id": category.pk, "name": "Shared plan"}
+        assert shown[1]["category"] is None
+    # The last use never built its fields: it bound the nested one only.
+    child = ours.child
+    assert "fields" not in vars(child)
+    [(_, _, nested, _)] = [
+        entry for entry in child._representation_plan[1] if entry[0] == "category"
+    ]
+    assert nested.parent is child
+    assert (Video, django_timezone.get_current_timezone()) in OursInContext._shared_plans
+
+
+def test_a_shared_plan_is_per_time_zone():
+    video = VideoFactory(published_at=datetime(2026, 12, 7, 10, 30, tzinfo=UTC))
+    for zone, shown in (
+        ("UTC", "2026-12-07T10:30:00Z"),
+        ("America/Sao_Paulo", "2026-12-07T07:30:00-03:00"),
+        ("UTC", "2026-12-07T10:30:00Z"),
+    ):
+        with django_timezone.override(zone):
+            context = {"greeting": "Hi"}
+            ours = OursInContext(video, context=context).data
+            assert ours == DrfsInContext(video, context=context).data
+            assert ours["published_at"] == shown
+
+
+class _PerUseFields(ModelSerializer):
+    """Its fields depend on the use: it keeps no shared plan."""
+
+    class Meta:
+        model = Video
+        fields = ["id", "title", "status"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.context.get("brief"):
+            del fields["status"]
+        return fields
+
+
+def test_a_serializer_that_makes_its_own_fields_uses_them_each_time():
+    video = VideoFactory()
+    assert set(_PerUseFields(video).data) == {"id", "title", "status"}
+    assert set(_PerUseFields(video, context={"brief": True}).data) == {"id", "title"}
+    assert set(_PerUseFields(video).data) == {"id", "title", "status"}
+    assert "_shared_plans" not in vars(_PerUseFields)
+
+
+def test_a_field_changed_on_one_use_is_shown_as_changed():
+    video = VideoFactory(title="Changed")
+    assert OursInContext(video, context={"greeting": "Hi"}).data["title"] == "Changed"
+    changed = OursInContext(video, context={"greeting": "Hi"})
+    changed.fields.pop("title")
+    assert "title" not in changed.data
+    assert OursInContext(video, context={"greeting": "Hi"}).data["title"] == "Changed"
