@@ -18,7 +18,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -285,6 +285,26 @@ class QueryTemplate:
     # the ordering's values), unfiltered. The page's keys are then picked by `build`'s
     # query alone, sorting narrow rows, and only the page's rows are read and joined.
     rows: Callable[[], QuerySet] | None = None
+    # Where `build`'s ordering sorts every candidate but the list splits into disjoint
+    # parts that cheaper orderings serve (an index walk, a short sort): the parts, each
+    # a query set of `build`'s rows. Each part's page is picked on its own and the
+    # page is the first of their union (needs `rows`): one statement, as exact as
+    # sorting them all, since a list's first rows are among its parts' first rows.
+    parts: Callable[[], Sequence["ListPart"]] | None = None
+
+
+@dataclass(frozen=True)
+class ListPart:
+    """A part of a `QueryTemplate`'s list. `same_as` names, for an ordering term of the
+    list (an annotation), a column (or an annotation of the part's) equal to it on
+    every row of this part, which the part is ordered and positioned by instead (so
+    that an index serves it). `bounded_by`: an earlier part's index; this part's rows
+    past that part's page (by the first ordering term, a number) are left out, as
+    they cannot be on the page, so that an index walk of this part stops there."""
+
+    queryset: QuerySet
+    same_as: Mapping[str, str] = field(default_factory=dict)
+    bounded_by: int | None = None
 
 
 _compiled: dict[Hashable, CompiledQuery] = {}

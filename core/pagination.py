@@ -13,14 +13,16 @@ later, forwards or back, page size), from stand-in values, and each request runs
 with its own (the viewer's id, the cursor's position).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +30,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.compiled import (
     CompiledQuery,
+    ListPart,
     QueryTemplate,
     annotation_stand_in,
     compiled_query,
@@ -36,6 +39,20 @@ from core.compiled import (
 from core.exceptions import FieldRejection
 
 CURSOR_SALT = "core.pagination.cursor"
+# Beyond any ordering value a bounded list part compares (a score): no bound.
+_FAR = 1e300
+
+
+def _union_of_keys(pages: Sequence[QuerySet]) -> RawSQL:
+    """The keys of `pages` (sliced query sets of one model) as one `UNION ALL`, for
+    `pk__in`: an index finds each key, where an OR of `IN`s would make PostgreSQL test
+    every row of the table."""
+    parts, params = [], []
+    for number, page in enumerate(pages):
+        sql, page_params = page.values("pk").query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS part{number}")  # noqa: S608 - the ORM's SQL
+        params.extend(page_params)
+    return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611 - the ORM's SQL, with its params
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,10 @@ class OrderingTerm:
     @classmethod
     def parse(cls, term: str) -> "OrderingTerm":
         return cls(name=term.lstrip("-"), descending=term.startswith("-"))
+
+    def renamed(self, names: Mapping[str, str]) -> "OrderingTerm":
+        """This term, named as `names` names it (if it does)."""
+        return OrderingTerm(name=names.get(self.name, self.name), descending=self.descending)
 
     def as_order_by(self, *, reverse: bool = False) -> str:
         descending = self.descending != reverse
@@ -142,19 +163,50 @@ class CursorPagination(BasePagination):
                     values[f"position{index}"] = field.get_db_prep_value(value, connection)
                 stand_in_position.append(stand_in)
 
-        def make() -> CompiledQuery:
-            queryset = template.build()
+        def first_rows(queryset: QuerySet, same_as: Mapping[str, str]) -> QuerySet:
+            """`queryset`'s first rows past the position, ordered by the page's
+            ordering with each term named as `same_as` names it."""
             if stand_in_position is not None:
                 queryset = queryset.filter(
-                    self.position_filter(stand_in_position, backwards=backwards)
+                    self.position_filter(stand_in_position, backwards=backwards, same_as=same_as)
                 )
-            page = queryset.order_by(*order_by)[: self.limit + 1]
-            if template.rows is not None:  # the keys first, then their rows
-                page = template.rows().filter(pk__in=page.values("pk")).order_by(*order_by)
+            ordering = [term.renamed(same_as).as_order_by(reverse=backwards) for term in self.terms]
+            return queryset.order_by(*ordering)[: self.limit + 1]
+
+        def make() -> CompiledQuery:
+            if template.parts is not None:  # each part's first rows, then the union's
+                parts = list(template.parts())
+                pages: list[QuerySet] = []
+                for part in parts:
+                    queryset = part.queryset
+                    if part.bounded_by is not None:
+                        queryset = queryset.filter(
+                            self._bound(
+                                part, parts[part.bounded_by], pages[part.bounded_by], backwards
+                            )
+                        )
+                    pages.append(first_rows(queryset, part.same_as))
+                page = template.rows().filter(pk__in=_union_of_keys(pages))
+                page = page.order_by(*order_by)[: self.limit + 1]
+            else:
+                page = first_rows(template.build(), {})
+                if template.rows is not None:  # the keys first, then their rows
+                    page = template.rows().filter(pk__in=page.values("pk")).order_by(*order_by)
             return CompiledQuery(page, stand_ins, prepared=template.prepared)
 
         key = (template.shape, tuple(order_by), position is not None, backwards, self.limit)
         return compiled_query(key, make).objects(**values)
+
+    def _bound(self, part: ListPart, other: ListPart, other_page: QuerySet, backwards: bool) -> Q:
+        """`part`'s rows that may be on the page, given `other`'s first rows
+        (`other_page`, one more than a page): those whose first ordering value is not
+        past the last of them (all, when `other` has no more than a page)."""
+        first = self.terms[0]
+        mine, theirs = first.renamed(part.same_as).name, first.renamed(other.same_as).name
+        descending = first.descending != backwards
+        last = other_page.values(theirs)[self.limit : self.limit + 1]
+        bound = Coalesce(Subquery(last), Value(-_FAR if descending else _FAR))
+        return Q(**{f"{mine}__{'gte' if descending else 'lte'}": bound})
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
@@ -227,19 +279,24 @@ class CursorPagination(BasePagination):
 
     # -- cursors ---------------------------------------------------------------------
 
-    def position_filter(self, position: list[Any], *, backwards: bool) -> Q:
-        """Rows strictly after `position` in the ordering (before it, going backwards).
+    def position_filter(
+        self, position: list[Any], *, backwards: bool, same_as: Mapping[str, str] | None = None
+    ) -> Q:
+        """Rows strictly after `position` in the ordering (before it, going backwards),
+        with each term named as `same_as` names it (a column equal to an annotation
+        on the rows filtered: `core.compiled.ListPart`).
 
         The leading `first <= value` term lets the database range-scan the index on
         the first ordering column; the rest breaks ties.
         """
+        terms = [term.renamed(same_as or {}) for term in self.terms]
         ties = Q()
         after = Q()
-        for term, value in zip(self.terms, position, strict=True):
+        for term, value in zip(terms, position, strict=True):
             descending = term.descending != backwards
             after |= ties & Q(**{f"{term.name}__{'lt' if descending else 'gt'}": value})
             ties &= Q(**{term.name: value})
-        first, value = self.terms[0], position[0]
+        first, value = terms[0], position[0]
         first_descending = first.descending != backwards
         return Q(**{f"{first.name}__{'lte' if first_descending else 'gte'}": value}) & after
 

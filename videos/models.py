@@ -5,7 +5,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.expressions import RawSQL
 
 from core.fields import PortableArrayField
 from core.indexes import PostgresGinIndex
@@ -46,6 +47,20 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# What a video of a creator the viewer follows adds to its trending score in the
+# viewer's for-you list (`videos.selectors.video_list_for_you`).
+FOR_YOU_FOLLOWED_BOOST = 1.0
+
+
+def followed_score() -> ExpressionWrapper:
+    """A video's trending score plus `FOR_YOU_FOLLOWED_BOOST`: its for-you score where
+    its creator is followed and no tag boosts it, as the index
+    `videos_ready_followed_score` holds it. The boost is written into the SQL (not a
+    parameter), as in the index, so that SQLite matches the index's expression."""
+    boost = RawSQL(repr(FOR_YOU_FOLLOWED_BOOST), (), output_field=models.FloatField())  # noqa: S611
+    return ExpressionWrapper(F("trending_score") + boost, output_field=models.FloatField())
 
 
 class Video(BaseModel, MetadataMixin):
@@ -112,6 +127,14 @@ class Video(BaseModel, MetadataMixin):
                 fields=["-trending_score", "-id"],
                 name="videos_public_trending",
                 condition=Q(status="ready", visibility="public"),
+            ),
+            # For-you's order of the videos of creators the viewer follows: their
+            # trending score plus the boost (`videos.selectors._for_you_parts`).
+            models.Index(
+                followed_score().desc(),
+                F("id").desc(),
+                name="videos_ready_followed_score",
+                condition=Q(status="ready"),
             ),
             models.Index(
                 fields=["-view_count", "-id"],

@@ -48,16 +48,18 @@ from accounts.selectors import (
 )
 from core.access import is_signed_in, is_staff, uuid_or_404
 from core.arrays import array_item_counts
-from core.compiled import CompiledQuery, QueryTemplate, stored_id
+from core.compiled import CompiledQuery, ListPart, QueryTemplate, stored_id
 from core.relations import FOLLOW_STATUS_FOLLOWING, relations
 from core.search import SearchMatch, search_words
 from core.subscriptions import subscriptions
 from videos.models import (
+    FOR_YOU_FOLLOWED_BOOST,
     SEARCH_ARRAY_FIELD,
     SEARCH_TEXT_FIELDS,
     Category,
     Video,
     WatchHistoryEntry,
+    followed_score,
 )
 
 Visibility = Video.Visibility
@@ -228,7 +230,6 @@ FOR_YOU_TASTE_DAYS = 30  # the watch history whose tags say what the viewer like
 FOR_YOU_TASTE_ENTRIES = 50
 FOR_YOU_TASTE_TAGS = 10
 FOR_YOU_FRESH_DAYS = 30  # followed creators' and liked tags' videos this recent are picked
-FOR_YOU_FOLLOWED_BOOST = 1.0
 FOR_YOU_TAG_BOOST = 0.5
 TRENDING_TAGS_DAYS = 7
 TRENDING_TAGS_LIMIT = 20
@@ -346,6 +347,7 @@ def _video_template(
     values: dict | None = None,
     prepared: bool = True,
     rows: Callable[[Any], QuerySet[Video]] | None = None,
+    parts: Callable[[Any], list[ListPart]] | None = None,
 ) -> QueryTemplate:
     """A list of videos as a `QueryTemplate`: `build(stand_in_viewer)` makes its query
     set for a stand-in viewer of `viewer`'s kind (anonymous, a user, staff), once per
@@ -353,7 +355,8 @@ def _video_template(
     request runs it with `viewer`'s id (and `values`) in place of the stand-ins. The
     rule and the viewer's flags bind the viewer only through their id. `rows(stand-in
     viewer)`, where given, reads the page's rows once `build`'s query picked their keys
-    (`QueryTemplate.rows`)."""
+    (`QueryTemplate.rows`); `parts(stand-in viewer)`, where given, splits the list
+    (`QueryTemplate.parts`)."""
     signed_in = is_signed_in(viewer)
     kind = viewer_kind(viewer)
     stand_in_viewer = viewer_stand_in(kind, _STAND_IN_VIEWER)
@@ -365,6 +368,7 @@ def _video_template(
         values={"viewer": stored_id(User, viewer.pk) if signed_in else None, **(values or {})},
         prepared=prepared,
         rows=None if rows is None else lambda: rows(stand_in_viewer).defer(*_LIST_UNSHOWN),
+        parts=None if parts is None else lambda: parts(stand_in_viewer),
     )
 
 
@@ -448,7 +452,74 @@ def video_feed_for_you(*, viewer: User, now: datetime | None = None) -> QueryTem
         rows=lambda someone: _videos_shown(someone).annotate(
             for_you_score=_for_you_score(viewer=someone, tags=stand_in_tags)
         ),
+        parts=None
+        if is_staff(viewer)
+        else lambda someone: _for_you_parts(viewer=someone, tags=stand_in_tags),
     )
+
+
+def _for_you_parts(*, viewer: User, tags: list[str]) -> list[ListPart]:
+    """`video_list_for_you` (for a user who is not staff) in disjoint parts, each in
+    an order an index serves or short to sort (`QueryTemplate.parts`), instead of
+    scoring and sorting every candidate (a viewer who follows many creators has
+    thousands). For the videos without a watched tag:
+
+    0. those of creators `viewer` follows: the privacy rule for them as the
+       following feed writes it out (`video_list_following`); their score is their
+       trending score plus the boost, which the index `videos_ready_followed_score`
+       holds in order;
+    1. public ones of others: the rule shows them unless their owner is private,
+       hidden or blocked either way. Their score is their trending score, which
+       `videos_public_trending` holds in order. Only those scoring at least part 0's
+       last row of a page can be on the page (`ListPart.bounded_by`), so the index
+       walk stops there;
+    2. others' subscribers-only ones, of the creators `viewer` subscribes to (the
+       only others' videos that are not public and that the rule shows).
+
+    Where the viewer has watched tags, 3. and 4. are the videos with one, of
+    followed creators and of others (the rule as it is; sorted). The parts' union is
+    the list: the tests check it against `video_list_for_you`."""
+    picked = _for_you_picked(viewer=viewer, now=_STAND_IN_NOW, tags=tags)
+    untagged = ~Q(tags__overlap=tags) if tags else Q()
+    graph = relations()
+    followed, blocked = graph.followed_user_ids(viewer), graph.blocked_user_ids(viewer)
+    of_others = Q(owner__status__in=user_visible_statuses()) & ~Q(owner_id__in=followed)
+    of_others &= ~Q(owner_id__in=blocked)
+    parts = [
+        ListPart(
+            video_list_following(viewer=viewer)
+            .filter(picked, untagged)
+            .annotate(followed_score=followed_score()),
+            same_as={"for_you_score": "followed_score"},
+        ),
+        ListPart(
+            Video.objects.filter(
+                picked,
+                untagged,
+                of_others,
+                visibility=Visibility.PUBLIC,
+                owner__is_private=False,
+                trending_score__gt=0,
+            ),
+            same_as={"for_you_score": "trending_score"},
+            bounded_by=0,
+        ),
+        ListPart(
+            Video.objects.filter(
+                picked,
+                untagged,
+                of_others,
+                visibility=Visibility.SUBSCRIBERS,
+                owner_id__in=subscriptions().subscribed_creator_ids(viewer),
+            ).annotate(for_you_score=_for_you_score(viewer=viewer, tags=tags))
+        ),
+    ]
+    if tags:
+        candidates = video_list_for_you(viewer=viewer, now=_STAND_IN_NOW, tags=tags)
+        tagged = Q(tags__overlap=tags)
+        parts.append(ListPart(candidates.filter(tagged, owner_id__in=followed)))
+        parts.append(ListPart(candidates.filter(tagged).exclude(owner_id__in=followed)))
+    return parts
 
 
 def video_tags_watched(*, user: User, now: datetime) -> list[str]:
@@ -483,6 +554,16 @@ def video_list_for_you(
     now = now or timezone.now()
     if tags is None:
         tags = video_tags_watched(user=viewer, now=now)
+    return (
+        video_queryset_visible(viewer=viewer, listed=True)
+        .filter(_for_you_picked(viewer=viewer, now=now, tags=tags))
+        .annotate(for_you_score=_for_you_score(viewer=viewer, tags=tags))
+    )
+
+
+def _for_you_picked(*, viewer: User, now: datetime, tags: list[str]) -> Q:
+    """The videos `video_list_for_you` picks for `viewer`, ready, neither theirs nor
+    watched lately; the privacy rule aside."""
     fresh = Q(published_at__gte=now - timedelta(days=FOR_YOU_FRESH_DAYS))
     picked = Q(trending_score__gt=0) | (fresh & _from_followed(viewer))
     if tags:
@@ -490,13 +571,7 @@ def video_list_for_you(
     seen = WatchHistoryEntry.objects.filter(
         user=viewer, last_watched_at__gte=now - timedelta(days=FOR_YOU_SEEN_DAYS)
     ).values("video_id")
-    return (
-        video_queryset_visible(viewer=viewer, listed=True)
-        .filter(picked, status=Video.Status.READY)
-        .exclude(owner_id=viewer.pk)
-        .exclude(pk__in=seen)
-        .annotate(for_you_score=_for_you_score(viewer=viewer, tags=tags))
-    )
+    return picked & Q(status=Video.Status.READY) & ~Q(owner_id=viewer.pk) & ~Q(pk__in=seen)
 
 
 def _from_followed(viewer: User) -> Q:

@@ -7,10 +7,22 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
+from core.database import database_statistics_refresh
+from payments.services.subscriptions import subscription_create
+from social.models import Block, Follow
 from tests.accounts.factories import ModeratorFactory, UserFactory
+from tests.payments.factories import CreatorFactory, CreatorTierFactory, wallet_fund
 from tests.videos.factories import VideoFactory
 from videos.models import Video, WatchHistoryEntry
-from videos.selectors import video_list_following, video_list_for_profile, video_list_trending
+from videos.selectors import (
+    _for_you_parts,
+    video_list_following,
+    video_list_for_profile,
+    video_list_for_you,
+    video_list_trending,
+    video_tags_watched,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -321,6 +333,118 @@ def test_for_you_without_follows_or_history_is_the_trending_list(my_client):
     warm = VideoFactory(trending_score=1.0)
     VideoFactory()
     assert ids(my_client.get(FOR_YOU)) == id_list(hot, warm)
+
+
+# Trending scores with ties across the for-you list's parts: 1.0 followed, 2.0 of
+# others and 1.5 of others with a watched tag all score 2.0.
+_SCORES = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+@pytest.mark.parametrize("with_tags", [False, True], ids=["no watched tags", "watched tags"])
+def test_for_you_pages_list_the_rule_and_the_pick_for_every_kind_of_owner(
+    graph, me, my_client, make_auth_client, with_tags
+):
+    """The for-you page is picked from parts (`videos.selectors._for_you_parts`),
+    each in an order an index serves; walked both ways at several page sizes it
+    lists exactly `video_list_for_you`'s videos in score order, for owners followed
+    and not: open and private accounts, hidden ones, blocked either way (a follow left
+    from before the block), subscribed to or not, only requested; with ties between
+    the parts broken by id; for a user and for staff."""
+    staff = ModeratorFactory(username="staff")
+    kinds = ("open", "closed", "pending", "suspended", "blocked", "blocking", "subscribed")
+    owners = {}
+    for followed in (True, False):
+        for kind in (*kinds, "requested"):
+            name = f"{kind}_{'followed' if followed else 'other'}"
+            make = CreatorFactory if kind == "subscribed" else UserFactory
+            owners[name] = make(username=name, is_private=kind in ("closed", "requested"))
+            for viewer in (me, staff):
+                if kind == "requested":
+                    graph.request(viewer, owners[name])
+                elif followed:
+                    graph.follow(viewer, owners[name])
+            if kind == "subscribed":
+                tier = CreatorTierFactory(creator=owners[name], price=100)
+                wallet_fund(me, tier.price)
+                subscription_create(subscriber=me, tier=tier, now=NOW - timedelta(days=1))
+    for number, owner in enumerate(owners.values()):
+        for visibility in V.values:
+            for fresh in (True, False):
+                VideoFactory(
+                    owner=owner,
+                    visibility=visibility,
+                    trending_score=_SCORES[(number + len(visibility) + fresh) % len(_SCORES)],
+                    published_at=ago(days=2 if fresh else 40),
+                    tags=["cooking"] if (number + fresh) % 3 == 0 else ["cars"],
+                )
+        VideoFactory(owner=owner, status=Video.Status.PROCESSING, published_at=None)
+    VideoFactory(owner=me, trending_score=3.0)  # mine
+    if with_tags:
+        watched(me, VideoFactory(owner=me, tags=["cooking"], visibility=V.UNLISTED), days_ago=10)
+    seen = VideoFactory(owner=owners["open_other"], trending_score=2.0)
+    watched(me, seen, days_ago=1)
+    Block.objects.create(blocker=me, blocked=owners["blocked_followed"])
+    Block.objects.create(blocker=owners["blocking_followed"], blocked=me)
+    Block.objects.create(blocker=me, blocked=owners["blocked_other"])
+    Block.objects.create(blocker=owners["blocking_other"], blocked=me)
+    for viewer in (me, staff):
+        for name in ("blocked_followed", "blocking_followed"):  # ended by the blocks
+            Follow.objects.get_or_create(
+                follower=viewer, followed=owners[name], status=Follow.Status.ACCEPTED
+            )
+    for kind in ("pending", "suspended"):
+        status = User.Status.PENDING if kind == "pending" else User.Status.SUSPENDED
+        User.objects.filter(username__startswith=f"{kind}_").update(status=status)
+    assert video_tags_watched(user=me, now=NOW) == (["cooking"] if with_tags else [])
+
+    for viewer, client in ((me, my_client), (staff, make_auth_client(staff))):
+        expected = [
+            str(pk)
+            for pk in video_list_for_you(viewer=viewer)
+            .order_by("-for_you_score", "-id")
+            .values_list("pk", flat=True)
+        ]
+        shown = {
+            (video.owner.username, video.visibility)
+            for video in Video.objects.filter(pk__in=expected).select_related("owner")
+        }
+        # Every part has videos: followed creators' (with followers-only ones),
+        # others' public ones, a subscribed creator's subscribers-only ones.
+        assert {
+            ("open_followed", V.FOLLOWERS),
+            ("closed_followed", V.PUBLIC),
+            ("open_other", V.PUBLIC),
+            ("subscribed_other", V.SUBSCRIBERS),
+        } <= shown, viewer
+        assert (("closed_other", V.PUBLIC) in shown) == (viewer == staff)
+        for page_size in (3, 20):
+            url = f"{FOR_YOU}?page_size={page_size}"
+            assert walk(client, url) == expected, (viewer, page_size)
+            assert walk_back(client, url) == expected, (viewer, page_size)
+
+
+def test_for_you_walks_the_indexes_of_its_parts(graph, me):
+    """The followed creators' part of the for-you list is read in the order of
+    `videos_ready_followed_score`, others' public part in that of
+    `videos_public_trending` (the parts' scores are those indexes' values)."""
+    creator = UserFactory()
+    graph.follow(me, creator)
+    for n in range(5):
+        VideoFactory(owner=creator, trending_score=n + 1)
+        VideoFactory(trending_score=n + 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+    else:  # the statistics a periodic task gathers (`core.database`)
+        database_statistics_refresh()
+    followed, others, *_ = _for_you_parts(viewer=me, tags=[])
+    assert followed.same_as == {"for_you_score": "followed_score"}
+    plan = followed.queryset.order_by("-followed_score", "-id")[:21].explain()
+    assert "videos_ready_followed_score" in plan
+    assert others.same_as == {"for_you_score": "trending_score"}
+    plan = others.queryset.order_by("-trending_score", "-id")[:21].explain()
+    assert "videos_public_trending" in plan
 
 
 @pytest.mark.parametrize("page_size", [1, 20])
