@@ -79,7 +79,7 @@ superuser: migrate  ## Create an admin account for /admin/
 demo: migrate  ## Fill the database with demo data (sign in as demo_admin or demo_user)
 	DEBUG=$(or $(DEBUG),1) $(BIN)/python manage.py seed_demo $(DEMO_ARGS)
 
-bench: install  ## Load: each endpoint against its target, on SQLite and PostgreSQL (needs wrk; about 5.5 min)
+bench: install  ## Load: each endpoint against its target, on SQLite and PostgreSQL (needs wrk; about 4 min)
 	$(BIN)/python bench/load.py --database sqlite --database postgres \
 		--postgres-url $(or $(BENCH_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres) $(BENCH_ARGS)
 

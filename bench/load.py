@@ -5,10 +5,13 @@ For each database it builds a throwaway database, seeds it with `manage.py seed_
 --bulk` (small: a few thousand videos, enough that every list page is full), serves the
 app with gunicorn on loopback, checks each endpoint once (a 2xx answer; a full page of
 `PAGE_SIZE` items for lists; a counted view), and drives each with wrk from another
-process: a short warm-up, then a fixed time. It reports requests per second and p50/p99
-latency per endpoint, each endpoint's ratio to `users/me/` (the authenticated trivial
-endpoint) measured in the same run, and its target: the ratios travel between machines,
-the absolute numbers do not.
+process: a short warm-up, then a fixed time, every endpoint in turn, in `--rounds`
+rounds. It reports requests per second and p50/p99 latency per endpoint, each
+endpoint's ratio to `users/me/` (the authenticated trivial endpoint) measured in the
+same round, and its target: the ratios travel between machines, the absolute numbers do
+not. Each figure is the median of the rounds: on a shared machine the rate of every
+endpoint drifts during a run (by a third between runs of the same code), and a ratio
+taken within a round, between measurements seconds apart, drifts less.
 
 It writes `bench/results.json` (overwritten each run: database -> endpoint -> figures,
 and `meta`), appends a dated section to `bench/RESULTS.md`, and prints the ratios table
@@ -17,7 +20,7 @@ last. It exits with status 1, after writing them, when an endpoint answered anyt
 smoke run).
 
     .venv/bin/python bench/load.py --database sqlite --database postgres
-    .venv/bin/python bench/load.py --database sqlite --seconds 1 --warmup 0 --no-results
+    .venv/bin/python bench/load.py --database sqlite --seconds 1 --rounds 1 --warmup 0 --no-results
 """
 
 import argparse
@@ -356,26 +359,30 @@ def run_database(database: str, options) -> tuple[dict[str, dict], float]:
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_for(f"{url}{API}/health/")
-            measured = {}
-            for endpoint in endpoints(fixtures):
-                say(f"{database}: {endpoint.name}")
-                preflight(url, endpoint, fixtures["token"], database=database)
-                if options.warmup:
-                    warm_up(
-                        url,
-                        endpoint,
-                        fixtures["token"],
-                        seconds=options.warmup,
-                        clients=options.workers,
-                        database=database,
-                    )
-                script = lua_script(endpoint, fixtures["token"])
-                figures = wrk(url, script, options.seconds, options.connections)
-                measured[endpoint.name] = (endpoint.target, figures)
+            rounds = []
+            for number in range(1, options.rounds + 1):
+                measured = {}
+                for endpoint in endpoints(fixtures):
+                    say(f"{database}: {endpoint.name} (round {number} of {options.rounds})")
+                    if number == 1:
+                        preflight(url, endpoint, fixtures["token"], database=database)
+                    if options.warmup:
+                        warm_up(
+                            url,
+                            endpoint,
+                            fixtures["token"],
+                            seconds=options.warmup,
+                            clients=options.workers,
+                            database=database,
+                        )
+                    script = lua_script(endpoint, fixtures["token"])
+                    figures = wrk(url, script, options.seconds, options.connections)
+                    measured[endpoint.name] = (endpoint.target, figures)
+                rounds.append(load_report.database_figures(measured))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        return load_report.database_figures(measured), setup
+        return load_report.rounds_combined(rounds), setup
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         database_drop(database, options.postgres_url)
@@ -479,7 +486,13 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
-    parser.add_argument("--seconds", type=int, default=5, help="of load per endpoint")
+    parser.add_argument("--seconds", type=int, default=2, help="of load per endpoint a round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times every endpoint is measured, in turn (its figures: the rounds' median)",
+    )
     parser.add_argument("--warmup", type=float, default=1, help="seconds before each (0: none)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
@@ -507,6 +520,7 @@ def main() -> None:
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
         "seconds": options.seconds,
+        "rounds": options.rounds,
         "warmup_seconds": options.warmup,
         "connections": options.connections,
         "workers": options.workers,

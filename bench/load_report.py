@@ -7,6 +7,7 @@ Pure functions of wrk's text and of the figures (no server, no clock): tested in
 """
 
 import re
+import statistics
 from dataclasses import dataclass
 
 ME = "users/me"  # the authenticated trivial endpoint every ratio is taken against
@@ -91,6 +92,32 @@ def database_figures(measured: dict[str, tuple[Target | None, dict]]) -> dict[st
     return result
 
 
+def rounds_combined(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """One database's figures from the `database_figures` of each round of the run
+    (every endpoint measured once a round, in turn): each figure the median of its
+    rounds (requests, non-2xx answers, socket errors and views summed), each ratio the
+    median of the rounds' ratios, each taken against `users/me` of its own round (so
+    that the machine's drift during a run moves both sides of a ratio alike), and
+    `round_ratios`, the ratio each round judged (or, without a target, its ratio to
+    `users/me`)."""
+    combined = {}
+    for name, first in rounds[0].items():
+        entries = [figures[name] for figures in rounds]
+        entry = dict(first)
+        for key in ("rps", "p50_ms", "p99_ms", "ratio_to_me", "ratio"):
+            if first[key] is not None:
+                entry[key] = round(statistics.median(each[key] for each in entries), 2)
+        for key in ("requests", "non_2xx", "socket_errors", "counted", "not_counted"):
+            if key in first:
+                entry[key] = sum(each[key] for each in entries)
+        if first["target"] is not None:
+            entry["met"] = entry["ratio"] >= first["target"]
+        judged = "ratio" if first["target"] is not None else "ratio_to_me"
+        entry["round_ratios"] = [each[judged] for each in entries]
+        combined[name] = entry
+    return combined
+
+
 def problems(results: dict[str, dict[str, dict]]) -> list[str]:
     """What went wrong in a run, one sentence each: no request completed, answers that
     were not 2xx, socket errors, views that did not count. `results` is database ->
@@ -117,12 +144,12 @@ def problems(results: dict[str, dict[str, dict]]) -> list[str]:
 
 def ratios_table(results: dict[str, dict[str, dict]]) -> str:
     """The Markdown table of every database's endpoints: req/s, p50, p99, the ratio to
-    `users/me`, the target, the ratio judged against it, whether it is met, and the
-    non-2xx answers."""
+    `users/me`, the target, the ratio judged against it, whether it is met, the
+    non-2xx answers, and the ratio of each round (`rounds_combined`)."""
     lines = [
         "| database | endpoint | req/s | p50 (ms) | p99 (ms) | x users/me "
-        "| target | measured | met | non-2xx |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |",
+        "| target | measured | met | non-2xx | rounds |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- |",
     ]
     for database, endpoints in results.items():
         for name, entry in endpoints.items():
@@ -135,7 +162,8 @@ def ratios_table(results: dict[str, dict[str, dict]]) -> str:
             lines.append(
                 f"| {database} | {name} | {entry['rps']:.0f} | {entry['p50_ms']:.1f} "
                 f"| {entry['p99_ms']:.1f} | {entry['ratio_to_me']:.2f} | {target} "
-                f"| {measured} | {met} | {entry['non_2xx']} |"
+                f"| {measured} | {met} | {entry['non_2xx']} "
+                f"| {', '.join(f'{ratio:.2f}' for ratio in entry.get('round_ratios', [])) or '-'} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -167,8 +195,9 @@ def results_section(results: dict[str, dict[str, dict]], meta: dict) -> str:
         "",
         f"{meta['machine']}, load average {load} at the start. gunicorn with "
         f"{meta['workers']} workers; wrk with 1 thread, {meta['connections']} connections, "
-        f"{meta['warmup_seconds']:g} s of warm-up (a client a worker) then {meta['seconds']} s "
-        "per endpoint; "
+        f"{meta.get('rounds', 1)} rounds of {meta['warmup_seconds']:g} s of warm-up (a client "
+        f"a worker) then {meta['seconds']} s per endpoint, each endpoint's figures the median "
+        "of its rounds and each ratio taken in its round; "
         f"`{meta['seed']}`; lists at `page_size={meta['page_size']}` (every page full). "
         f"The whole run took {meta['total_seconds'] / 60:.1f} min.",
         "",

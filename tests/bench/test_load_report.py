@@ -15,6 +15,7 @@ from bench.load_report import (
     problems,
     ratios_table,
     results_section,
+    rounds_combined,
     targets_summary,
     wrk_parse,
 )
@@ -187,18 +188,18 @@ def test_ratios_table_shows_ratio_target_and_verdict_per_database():
 
     assert ratios_table(results).splitlines() == [
         "| database | endpoint | req/s | p50 (ms) | p99 (ms) | x users/me | target | measured "
-        "| met | non-2xx |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |",
-        "| sqlite | health | 1000 | 10.0 | 30.0 | 2.00 | - | - | - | 0 |",
+        "| met | non-2xx | rounds |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- |",
+        "| sqlite | health | 1000 | 10.0 | 30.0 | 2.00 | - | - | - | 0 | - |",
         "| sqlite | users/me | 500 | 10.0 | 30.0 | 1.00 | at least 0.40x health "
-        "| 0.50x health | yes | 0 |",
+        "| 0.50x health | yes | 0 | - |",
         "| sqlite | comment | 100 | 10.0 | 30.0 | 0.20 | at least 0.35x users/me "
-        "| 0.20x users/me | **NO** | 1 |",
-        "| postgres | health | 1000 | 10.0 | 30.0 | 3.33 | - | - | - | 0 |",
+        "| 0.20x users/me | **NO** | 1 | - |",
+        "| postgres | health | 1000 | 10.0 | 30.0 | 3.33 | - | - | - | 0 | - |",
         "| postgres | users/me | 300 | 10.0 | 30.0 | 1.00 | at least 0.40x health "
-        "| 0.30x health | **NO** | 0 |",
+        "| 0.30x health | **NO** | 0 | - |",
         "| postgres | comment | 120 | 10.0 | 30.0 | 0.40 | at least 0.35x users/me "
-        "| 0.40x users/me | yes | 1 |",
+        "| 0.40x users/me | yes | 1 | - |",
     ]
     assert targets_summary(results) == (
         "Targets met: 2 of 4. Missed: sqlite comment (0.20x users/me, target 0.35x); "
@@ -215,7 +216,8 @@ def test_results_section_says_how_the_run_was_made_and_what_failed():
     meta = {
         "date": "2026-12-06T22:48:09+00:00",
         "machine": "x86_64, 2 cores (AMD EPYC), Python 3.11.7",
-        "seconds": 5,
+        "seconds": 2,
+        "rounds": 3,
         "warmup_seconds": 1,
         "connections": 8,
         "workers": 2,
@@ -230,8 +232,9 @@ def test_results_section_says_how_the_run_was_made_and_what_failed():
     assert section[0] == "## Load (`make bench`): run of 2026-12-06 22:48 UTC"
     assert section[2] == (
         "x86_64, 2 cores (AMD EPYC), Python 3.11.7, load average 1.50, 1.25, 0.50 at the "
-        "start. gunicorn with 2 workers; wrk with 1 thread, 8 connections, 1 s of warm-up "
-        "(a client a worker) then 5 s per endpoint; "
+        "start. gunicorn with 2 workers; wrk with 1 thread, 8 connections, 3 rounds of 1 s "
+        "of warm-up (a client a worker) then 2 s per endpoint, each endpoint's figures the "
+        "median of its rounds and each ratio taken in its round; "
         "`seed_demo --bulk --users 300 --videos 3000 --media-videos 0`; lists at "
         "`page_size=20` (every page full). The whole run took 5.2 min."
     )
@@ -241,6 +244,55 @@ def test_results_section_says_how_the_run_was_made_and_what_failed():
         "",
         "- **sqlite: comment: 3 answers were not 2xx.**",
     ]
+
+
+def test_rounds_combine_into_medians_with_each_ratio_taken_in_its_round():
+    """Each round's ratio is taken against `users/me` of that round; the figures are
+    the rounds' medians (counts summed), judged as combined."""
+    rounds = [
+        database_figures(
+            {
+                ME: (None, run(ME, me_rps, p50=p50)),
+                "feed": (Target(0.5), run("feed", feed_rps, non_2xx=non_2xx)),
+                "view": (Target(0.6), run("view", 300.0, counted=10, not_counted=1)),
+            }
+        )
+        for me_rps, feed_rps, p50, non_2xx in (
+            (1000.0, 450.0, 10.0, 0),  # 0.45
+            (600.0, 330.0, 14.0, 2),  # 0.55: the machine slower for both
+            (800.0, 416.0, 12.0, 0),  # 0.52
+        )
+    ]
+
+    combined = rounds_combined(rounds)
+
+    feed = combined["feed"]
+    assert feed["round_ratios"] == [0.45, 0.55, 0.52]
+    assert (feed["ratio"], feed["ratio_to_me"], feed["met"]) == (0.52, 0.52, True)
+    assert (feed["rps"], feed["p50_ms"], feed["p99_ms"]) == (416.0, 10.0, 30.0)
+    assert (feed["requests"], feed["non_2xx"], feed["socket_errors"]) == (
+        int(450.0 * 5) + int(330.0 * 5) + int(416.0 * 5),
+        2,
+        0,
+    )
+    assert combined[ME]["round_ratios"] == [1.0, 1.0, 1.0]
+    assert (combined[ME]["rps"], combined[ME]["p50_ms"], combined[ME]["target"]) == (
+        800.0,
+        12.0,
+        None,
+    )
+    view = combined["view"]
+    assert (view["counted"], view["not_counted"]) == (30, 3)
+    assert view["round_ratios"] == [0.3, 0.5, 0.38]
+    assert (view["ratio"], view["met"]) == (0.38, False)
+    assert problems({"sqlite": combined}) == [
+        "sqlite: feed: 2 answers were not 2xx.",
+        "sqlite: view: 3 of 33 views did not count.",
+    ]
+    assert ratios_table({"sqlite": combined}).splitlines()[3] == (
+        "| sqlite | feed | 416 | 10.0 | 30.0 | 0.52 | at least 0.50x users/me "
+        "| 0.52x users/me | yes | 2 | 0.45, 0.55, 0.52 |"
+    )
 
 
 def test_every_endpoint_carries_the_target_of_the_issue():
