@@ -26,7 +26,7 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import NotFound
@@ -34,6 +34,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import AuthSession, ModerationAction, User, user_visible_statuses
 from core.access import is_signed_in, is_staff
 from core.compiled import CompiledQuery, stored_id
+from core.expressions import row_exists
 from core.relations import relations
 
 # -- who may see whom ---------------------------------------------------------------------
@@ -117,7 +118,9 @@ def user_list_annotated(queryset: QuerySet[User] | None = None) -> QuerySet[User
     """Users with `two_factor_enabled` computed in the same query."""
     queryset = User.objects.all() if queryset is None else queryset
     return queryset.annotate(
-        two_factor_enabled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+        two_factor_enabled=row_exists(
+            TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+        )
     )
 
 

@@ -2,10 +2,11 @@
 `SocialRelations` from `SocialConfig.ready`, so `accounts` and `videos` can ask who
 follows, blocks, likes or bookmarks what without importing this app."""
 
-from django.db.models import BooleanField, Exists, Expression, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Expression, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
 from core.access import is_signed_in
+from core.expressions import row_exists
 from social.models import Block, Bookmark, Follow, VideoLike
 from social.selectors import blocked_user_ids, follow_status_expression
 
@@ -42,9 +43,9 @@ class SocialRelations:
     def video_liked_expression(self, viewer) -> Expression | None:
         if not is_signed_in(viewer):
             return Value(False, output_field=BooleanField())
-        return Exists(VideoLike.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))
+        return row_exists(VideoLike.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))
 
     def video_bookmarked_expression(self, viewer) -> Expression | None:
         if not is_signed_in(viewer):
             return Value(False, output_field=BooleanField())
-        return Exists(Bookmark.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))
+        return row_exists(Bookmark.objects.filter(user_id=viewer.pk, video_id=OuterRef("pk")))

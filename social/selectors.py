@@ -7,7 +7,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Exists,
     Expression,
     F,
     OuterRef,
@@ -29,6 +28,7 @@ from accounts.selectors import (
     user_visible_statuses,
 )
 from core.access import is_signed_in, is_staff, uuid_or_404
+from core.expressions import row_exists
 from core.relations import FOLLOW_STATUS_FOLLOWING, FOLLOW_STATUS_REQUESTED
 from social.exceptions import PrivateAccount
 from social.models import (
@@ -190,7 +190,7 @@ def comment_queryset_annotated(*, viewer) -> QuerySet[Comment]:
     """Comments with their author joined, their mentions prefetched (one query per
     page) and `is_liked` (by `viewer`) annotated."""
     if is_signed_in(viewer):
-        liked = Exists(CommentLike.objects.filter(comment_id=OuterRef("pk"), user_id=viewer.pk))
+        liked = row_exists(CommentLike.objects.filter(comment_id=OuterRef("pk"), user_id=viewer.pk))
     else:
         liked = Value(False, output_field=BooleanField())
     return (

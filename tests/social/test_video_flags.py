@@ -5,7 +5,8 @@ query per video."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, Value
+from django.db.models import BooleanField, Exists, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from core import relations as relations_module
 from core.relations import NoRelations, relations
@@ -74,8 +75,15 @@ def test_the_expressions_are_false_for_anonymous_viewers(method):
 
 
 @pytest.mark.parametrize("method", ["video_liked_expression", "video_bookmarked_expression"])
-def test_the_expressions_are_subqueries_for_signed_in_viewers(me, method):
-    assert isinstance(getattr(SocialRelations(), method)(me), Exists)
+def test_the_expressions_are_one_probe_a_row_for_signed_in_viewers(me, method):
+    """A scalar subquery each video runs once (`core.expressions.row_exists`), which
+    PostgreSQL never turns into one hashed read of all the viewer's likes."""
+    expression = getattr(SocialRelations(), method)(me)
+    assert isinstance(expression, Coalesce)
+    found, default = expression.get_source_expressions()
+    assert isinstance(found, Subquery) and not isinstance(found, Exists)
+    assert found.query.low_mark == 0 and found.query.high_mark == 1
+    assert default.value is False
 
 
 def test_the_selector_annotates_the_viewers_own_likes_and_bookmarks(me, shelf):

@@ -1,0 +1,19 @@
+"""Expressions every app's selectors share."""
+
+from django.db.models import BooleanField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+
+def row_exists(queryset: QuerySet) -> Coalesce:
+    """Whether `queryset` (correlated to the outer row by `OuterRef`) has a row, as a
+    flag to annotate a list's rows with (`is_liked`): `EXISTS`, written as a scalar
+    subquery that each row runs once (an index probe).
+
+    PostgreSQL may run an `EXISTS` in the select list as one hashed subplan that reads
+    every row the inner query matches for any outer row: all of a viewer's likes, to
+    flag a page of 20 videos. It does so when it expects many outer rows, and under a
+    page's `LIMIT` it counts those of the whole list: for a viewer with 40,635 likes
+    among 1M videos, a feed page took 28 ms instead of 7. A scalar subquery is never
+    hashed."""
+    found = Subquery(queryset.values(found=Value(True))[:1], output_field=BooleanField())
+    return Coalesce(found, Value(False), output_field=BooleanField())
