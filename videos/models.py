@@ -128,6 +128,13 @@ class Video(BaseModel, MetadataMixin):
                 name="videos_public_trending",
                 condition=Q(status="ready", visibility="public"),
             ),
+            # For-you's subscribers-only videos of creators the viewer subscribes to
+            # and does not follow, by owner, in their score's order (the trending one).
+            models.Index(
+                fields=["owner", "-trending_score", "-id"],
+                name="videos_subscribers_trending",
+                condition=Q(status="ready", visibility="subscribers"),
+            ),
             # For-you's order of the videos of creators the viewer follows: their
             # trending score plus the boost (`videos.selectors._for_you_parts`).
             models.Index(

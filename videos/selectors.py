@@ -477,7 +477,9 @@ def _for_you_parts(*, viewer: User, tags: list[str]) -> list[ListPart]:
        last row of a page can be on the page (`ListPart.bounded_by`), so the index
        walk stops there;
     2. others' subscribers-only ones, of the creators `viewer` subscribes to (the
-       only others' videos that are not public and that the rule shows).
+       only others' videos that are not public and that the rule shows): their score
+       is their trending score, which `videos_subscribers_trending` holds per owner,
+       bounded as part 1 is.
 
     Where the viewer has watched tags, 3. and 4. are the videos with one, of
     followed creators and of others (the rule as it is; sorted). The parts' union is
@@ -502,7 +504,6 @@ def _for_you_parts(*, viewer: User, tags: list[str]) -> list[ListPart]:
                 of_others,
                 visibility=Visibility.PUBLIC,
                 owner__is_private=False,
-                trending_score__gt=0,
             ),
             same_as={"for_you_score": "trending_score"},
             bounded_by=0,
@@ -514,7 +515,9 @@ def _for_you_parts(*, viewer: User, tags: list[str]) -> list[ListPart]:
                 of_others,
                 visibility=Visibility.SUBSCRIBERS,
                 owner_id__in=subscriptions().subscribed_creator_ids(viewer),
-            ).annotate(for_you_score=_for_you_score(viewer=viewer, tags=tags))
+            ),
+            same_as={"for_you_score": "trending_score"},
+            bounded_by=0,
         ),
     ]
     if tags:

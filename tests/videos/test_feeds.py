@@ -426,25 +426,34 @@ def test_for_you_pages_list_the_rule_and_the_pick_for_every_kind_of_owner(
 def test_for_you_walks_the_indexes_of_its_parts(graph, me):
     """The followed creators' part of the for-you list is read in the order of
     `videos_ready_followed_score`, others' public part in that of
-    `videos_public_trending` (the parts' scores are those indexes' values)."""
+    `videos_public_trending`, subscribed creators' subscribers-only part through
+    `videos_subscribers_trending` (the parts' scores are those indexes' values)."""
     creator = UserFactory()
     graph.follow(me, creator)
+    paid = CreatorFactory()
+    tier = CreatorTierFactory(creator=paid, price=100)
+    wallet_fund(me, tier.price)
+    subscription_create(subscriber=me, tier=tier, now=NOW - timedelta(days=1))
     for n in range(5):
         VideoFactory(owner=creator, trending_score=n + 1)
         VideoFactory(trending_score=n + 1)
+        VideoFactory(owner=paid, visibility=V.SUBSCRIBERS, trending_score=n + 1)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_sort = off")
     else:  # the statistics a periodic task gathers (`core.database`)
         database_statistics_refresh()
-    followed, others, *_ = _for_you_parts(viewer=me, tags=[])
+    followed, others, subscribed = _for_you_parts(viewer=me, tags=[])
     assert followed.same_as == {"for_you_score": "followed_score"}
     plan = followed.queryset.order_by("-followed_score", "-id")[:21].explain()
     assert "videos_ready_followed_score" in plan
     assert others.same_as == {"for_you_score": "trending_score"}
     plan = others.queryset.order_by("-trending_score", "-id")[:21].explain()
     assert "videos_public_trending" in plan
+    assert subscribed.same_as == {"for_you_score": "trending_score"}
+    plan = subscribed.queryset.order_by("-trending_score", "-id")[:21].explain()
+    assert "videos_subscribers_trending" in plan
 
 
 @pytest.mark.parametrize("page_size", [1, 20])
