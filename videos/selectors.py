@@ -386,6 +386,18 @@ def video_feed_following(*, viewer: User) -> QueryTemplate:
     )
 
 
+def video_feed_recent(*, viewer) -> QueryTemplate:
+    """The ready videos `viewer` may see in lists (`GET /videos/` without filters), as
+    a query template (`_video_template`)."""
+    return _video_template(
+        "recent",
+        viewer,
+        lambda someone: video_queryset_visible(viewer=someone, listed=True).filter(
+            status=Video.Status.READY
+        ),
+    )
+
+
 def video_feed_trending(*, viewer) -> QueryTemplate:
     """`video_list_trending` as a query template (`_video_template`)."""
     return _video_template("trending", viewer, lambda someone: video_list_trending(viewer=someone))

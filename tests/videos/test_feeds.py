@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from core.database import database_statistics_refresh
@@ -21,6 +22,7 @@ from videos.selectors import (
     video_list_for_profile,
     video_list_for_you,
     video_list_trending,
+    video_queryset_visible,
     video_tags_watched,
 )
 
@@ -185,6 +187,18 @@ def test_feed_pages_forward_and_back_list_what_the_query_sets_list(
         make_auth_client(staff),
         video_list_trending(viewer=staff).order_by("-trending_score", "-id"),
     )
+    # `GET /videos/` without filters: a compiled list too (`video_feed_recent`).
+    for name, client, viewer in (
+        ("me", my_client, me),
+        ("staff", make_auth_client(staff), staff),
+        ("anonymous", APIClient(), None),
+    ):
+        lists[f"/api/v1/videos/?page_size={page_size}&{name}"] = (
+            client,
+            video_queryset_visible(viewer=viewer, listed=True)
+            .filter(status=Video.Status.READY)
+            .order_by("-published_at", "-id"),
+        )
     for url, (client, queryset) in lists.items():
         expected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         assert len(expected) >= 3, url
