@@ -71,7 +71,7 @@ class ModelSerializer(serializers.ModelSerializer):
             return super().to_representation(instance)
         plan = self.__dict__.get("_representation_plan")
         if plan is None or plan[0] is not type(instance):
-            plan = self._representation_plan = (type(instance), self._plan(type(instance)))
+            plan = self._representation_plan = (type(instance), self._plan_for(type(instance)))
         representation = {}
         for name, column, field, convert in plan[1]:
             if column is _WHOLE:
@@ -89,7 +89,7 @@ class ModelSerializer(serializers.ModelSerializer):
             representation[name] = None if value is None else convert(value)
         return representation
 
-    def _plan(self, model: type[models.Model]) -> list[tuple]:
+    def _plan_for(self, model: type[models.Model]) -> list[tuple]:
         """`_plan(self, model)`, made from the plan this class shares for `model` and
         the current time zone (`_shared_plan`) where its fields are the class's own
         (`get_fields` not overridden, no field changed on this object): only the
