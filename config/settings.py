@@ -551,7 +551,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.SessionJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
     # JSON bodies only; views that take a file (multipart) or speak RFC 6749 (form)
     # name their parsers, so the schema declares one media type per body.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +20,7 @@ from ads.serializers.reports import (
     campaign_report_table,
 )
 from core.openapi import because, raises
-from core.renderers import CSVRenderer
+from core.renderers import CSVRenderer, JSONRenderer
 
 NOT_FOUND = because(NotFound, "the campaign does not exist or is not the caller's")
 CSV_EXAMPLE = (
