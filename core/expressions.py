@@ -1,6 +1,6 @@
 """Expressions every app's selectors share."""
 
-from django.db.models import BooleanField, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Func, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
@@ -17,3 +17,20 @@ def row_exists(queryset: QuerySet) -> Coalesce:
     hashed."""
     found = Subquery(queryset.values(found=Value(True))[:1], output_field=BooleanField())
     return Coalesce(found, Value(False), output_field=BooleanField())
+
+
+class Unindexed(Func):
+    """The expression as it is, which SQLite's planner then matches to no index: a
+    unary `+` before it (SQLite's documented way to take a term of a `WHERE` off the
+    indexes it weighs; the value is unchanged). Elsewhere, the expression itself.
+
+    For a query whose best plan depends on the caller's data in a way SQLite's
+    statistics (averages) cannot know, chosen by the caller: a term that would
+    otherwise pick an index that reads many rows, where walking another index in
+    the query's order stops after a page."""
+
+    template = "%(expressions)s"
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)

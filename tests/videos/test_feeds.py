@@ -4,10 +4,12 @@ fixed query cost."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+import videos.selectors
 from accounts.models import User
 from core.database import database_statistics_refresh
 from payments.services.subscriptions import subscription_create
@@ -18,6 +20,7 @@ from tests.videos.factories import VideoFactory
 from videos.models import Video, WatchHistoryEntry
 from videos.selectors import (
     _for_you_parts,
+    _for_you_walks_followed,
     video_list_following,
     video_list_for_profile,
     video_list_for_you,
@@ -354,16 +357,19 @@ def test_for_you_without_follows_or_history_is_the_trending_list(my_client):
 _SCORES = (0.0, 0.5, 1.0, 1.5, 2.0)
 
 
+@pytest.mark.parametrize("walked", [False, True], ids=["by owner", "walking the score"])
 @pytest.mark.parametrize("with_tags", [False, True], ids=["no watched tags", "watched tags"])
 def test_for_you_pages_list_the_rule_and_the_pick_for_every_kind_of_owner(
-    graph, me, my_client, make_auth_client, with_tags
+    graph, me, my_client, make_auth_client, with_tags, walked, monkeypatch
 ):
     """The for-you page is picked from parts (`videos.selectors._for_you_parts`),
     each in an order an index serves; walked both ways at several page sizes it
     lists exactly `video_list_for_you`'s videos in score order, for owners followed
     and not: open and private accounts, hidden ones, blocked either way (a follow left
     from before the block), subscribed to or not, only requested; with ties between
-    the parts broken by id; for a user and for staff."""
+    the parts broken by id; for a user and for staff. On SQLite, with the followed
+    part read by owner and walked in its score's order (`_for_you_walks_followed`)."""
+    monkeypatch.setattr(videos.selectors, "FOR_YOU_WALK_FACTOR", -1 if walked else 10**18)
     staff = ModeratorFactory(username="staff")
     kinds = ("open", "closed", "pending", "suspended", "blocked", "blocking", "subscribed")
     owners = {}
@@ -410,6 +416,7 @@ def test_for_you_pages_list_the_rule_and_the_pick_for_every_kind_of_owner(
         status = User.Status.PENDING if kind == "pending" else User.Status.SUSPENDED
         User.objects.filter(username__startswith=f"{kind}_").update(status=status)
     assert video_tags_watched(user=me, now=NOW) == (["cooking"] if with_tags else [])
+    assert _for_you_walks_followed(me) is (walked and connection.vendor == "sqlite")
 
     for viewer, client in ((me, my_client), (staff, make_auth_client(staff))):
         expected = [
@@ -462,6 +469,12 @@ def test_for_you_walks_the_indexes_of_its_parts(graph, me):
     assert followed.same_as == {"for_you_score": "followed_score"}
     plan = followed.queryset.order_by("-followed_score", "-id")[:21].explain()
     assert "videos_ready_followed_score" in plan
+    walked = _for_you_parts(viewer=me, tags=[], walk_followed=True)[0]
+    plan = walked.queryset.order_by("-followed_score", "-id")[:21].explain()
+    assert "videos_ready_followed_score" in plan
+    if connection.vendor == "sqlite":  # walked in order: no owner's index, no sort
+        assert "SCAN videos_video USING INDEX videos_ready_followed_score" in plan
+        assert "owner_id" not in plan and "TEMP B-TREE" not in plan
     assert others.same_as == {"for_you_score": "trending_score"}
     plan = others.queryset.order_by("-trending_score", "-id")[:21].explain()
     assert "videos_public_trending" in plan
@@ -476,6 +489,33 @@ def test_for_you_costs_the_same_queries_at_any_page_size(
 ):
     for n in range(25):
         VideoFactory(trending_score=n + 1)
-    with django_assert_num_queries(3):  # authentication, the watched tags, the page
+    # Authentication, the watched tags, (on SQLite) the followed creators' video
+    # counts that pick the page's plan, the page.
+    with django_assert_num_queries(4 if connection.vendor == "sqlite" else 3):
         response = my_client.get(f"{FOR_YOU}?page_size={page_size}")
     assert len(ids(response)) == page_size
+
+
+def test_for_you_walks_the_followed_scores_where_followed_creators_have_many_videos(graph, me):
+    """On SQLite the followed part walks `videos_ready_followed_score` when the
+    followed creators' videos (their `video_count`) squared exceed
+    `FOR_YOU_WALK_FACTOR` times the videos' table (its highest row number), and reads
+    them by owner otherwise; never for staff or on PostgreSQL (which plans each
+    viewer's page with the viewer's figures)."""
+    prolific, occasional = UserFactory(), UserFactory()
+    graph.follow(me, prolific)
+    graph.follow(me, occasional)
+    for _ in range(5):
+        VideoFactory(owner=prolific)
+    rows = 5  # the factory made the videos one by one: rowid 1 to 5
+    User.objects.filter(pk=occasional.pk).update(video_count=1)
+    needed = int((videos.selectors.FOR_YOU_WALK_FACTOR * rows) ** 0.5)  # 7
+    User.objects.filter(pk=prolific.pk).update(video_count=needed - 1)  # 7 followed: 49 < 55
+    assert _for_you_walks_followed(me) is False
+    User.objects.filter(pk=prolific.pk).update(video_count=needed)  # 8: 64 > 55
+    on_sqlite = connection.vendor == "sqlite"
+    assert _for_you_walks_followed(me) is on_sqlite
+    staff = ModeratorFactory()
+    graph.follow(staff, prolific)
+    assert _for_you_walks_followed(staff) is False
+    assert _for_you_walks_followed(AnonymousUser()) is False
