@@ -337,12 +337,15 @@ _STAND_IN_OWNER = uuid.UUID("00000000-5e7e-4000-8000-000000000004")
 
 # What a list of videos never shows nor reads, of the video and of its owner: left out
 # of the page's query (on PostgreSQL, each date and time costs a Python conversion;
-# on SQLite, every column does). The owner's private fields stay: its owner and staff
-# see them.
+# on SQLite, every column does). The owner is shown with the fields everyone sees
+# (`UserPublicSerializer`), even to the owner and staff, so their private ones go too.
 _LIST_UNSHOWN = (
     "metadata",
     "source_file",
     "updated_at",
+    "owner__email",
+    "owner__phone_number",
+    "owner__last_login",
     "owner__password",
     "owner__is_superuser",
     "owner__metadata",
