@@ -8,7 +8,7 @@ from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from core.compiled import CompiledQuery
+from core.compiled import CompiledQuery, _sqlite_literal
 from tests.accounts.factories import UserFactory
 from tests.videos.factories import VideoFactory
 from videos.models import Video
@@ -42,17 +42,17 @@ def test_each_run_finds_the_rows_of_its_own_values(prepared):
     assert query.objects(user=stored(STAND_IN)) == []
 
 
-def test_on_postgresql_only_the_stand_ins_are_parameters_and_the_statement_is_prepared():
+def test_only_the_stand_ins_are_parameters_and_on_postgresql_the_statement_is_prepared():
     """The rule's constants are literals in the SQL (the planner sees them: partial
-    indexes), the stand-ins are parameters, bound on the server; after a few runs on a
-    connection psycopg prepares the statement. SQLite keeps the ORM's SQL as it is."""
+    indexes), the stand-ins are parameters (on PostgreSQL bound on the server, and
+    after a few runs on a connection psycopg prepares the statement)."""
     user = UserFactory(username="a%b")
     query = by_key_among(["a%b", "o'neil"])
-    if connection.vendor != "postgresql":
-        assert sorted(map(str, query.params)) == sorted([str(stored(STAND_IN)), "a%b", "o'neil"])
-        return
     assert query.params == (stored(STAND_IN),)
     assert "'a%%b'" in query.sql and "'o''neil'" in query.sql
+    assert [found.pk for found in query.objects(user=stored(user.pk))] == [user.pk]
+    if connection.vendor != "postgresql":
+        return
 
     for _ in range(6):  # prepare_threshold is 5 (settings)
         assert [found.pk for found in query.objects(user=stored(user.pk))] == [user.pk]
@@ -116,3 +116,30 @@ def test_the_query_log_has_the_sql_of_every_run_prepared_or_not():
     assert len(captured.captured_queries) == 8
     for logged in captured.captured_queries:
         assert logged["sql"] is not None and '"accounts_user"' in logged["sql"]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, "NULL"),
+        (True, "1"),
+        (False, "0"),
+        (-42, "-42"),
+        (2**62, str(2**62)),
+        (0.1, "0.1"),
+        (0.30000000000000004, "0.30000000000000004"),
+        (-1e300, "-1e+300"),
+        ("o'neil", "'o''neil'"),
+        (Video.Status.READY, "'ready'"),
+        ("", "''"),
+        ("nul\x00", None),
+        (float("inf"), None),
+        (b"bytes", None),
+    ],
+)
+def test_sqlite_writes_plain_values_as_the_literals_it_would_bind(value, written):
+    assert _sqlite_literal(value) == written
+    if written is not None and connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {written.replace('%', '%%')} IS %s", [value])
+            assert cursor.fetchone() == (1,)
