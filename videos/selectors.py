@@ -408,16 +408,16 @@ def video_feed_following(*, viewer: User) -> QueryTemplate:
     )
 
 
+def video_list_listed(*, viewer) -> QuerySet[Video]:
+    """The ready videos `viewer` may see in lists: `GET /videos/`'s, before its filters
+    and ordering."""
+    return video_queryset_visible(viewer=viewer, listed=True).filter(status=Video.Status.READY)
+
+
 def video_feed_recent(*, viewer) -> QueryTemplate:
-    """The ready videos `viewer` may see in lists (`GET /videos/` without filters), as
-    a query template (`_video_template`)."""
-    return _video_template(
-        "recent",
-        viewer,
-        lambda someone: video_queryset_visible(viewer=someone, listed=True).filter(
-            status=Video.Status.READY
-        ),
-    )
+    """`video_list_listed` as a query template (`_video_template`): `GET /videos/`
+    without filters."""
+    return _video_template("recent", viewer, lambda someone: video_list_listed(viewer=someone))
 
 
 def video_feed_trending(*, viewer) -> QueryTemplate:
@@ -452,14 +452,13 @@ def video_feed_for_you(*, viewer: User, now: datetime | None = None) -> QueryTem
     are read first (one query; on SQLite a second says whether the followed part walks
     its index: `_for_you_walks_followed`), and the page's query is made once per
     number of tags (and that choice), with a stand-in time and tags in place of the
-    request's. The page's keys are
-    picked first, then their rows read (`QueryTemplate.rows`); for a viewer who is not
-    staff, the keys are picked from the list's parts (`_for_you_parts`), each in an
-    order an index serves, instead of scoring and sorting every candidate (2,400 on
-    the load benchmark's seed: 1.67 ms of PostgreSQL's execution, 0.53 with the
-    parts). Not prepared: a plan made once for any viewer expects a handful of
-    follows and sorts their videos (3.5 ms), where each viewer's own plan walks the
-    index (1.6 ms of planning)."""
+    request's. The page's keys are picked first, then their rows read
+    (`QueryTemplate.rows`); for a viewer who is not staff, the keys are picked from
+    the list's parts (`_for_you_parts`), each in an order an index serves, instead of
+    scoring and sorting every candidate (2,400 on the load benchmark's seed: 1.67 ms
+    of PostgreSQL's execution, 0.53 with the parts). Not prepared: a plan made once
+    for any viewer expects a handful of follows and sorts their videos (3.5 ms), where
+    each viewer's own plan walks the index (1.6 ms of planning)."""
     now = now or timezone.now()
     tags = video_tags_watched(user=viewer, now=now)
     moment = Video._meta.get_field("published_at")

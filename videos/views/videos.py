@@ -20,7 +20,7 @@ from videos.exceptions import (
 from videos.filters import VideoFilter, video_list_ordering
 from videos.models import Video
 from videos.permissions import IsOwnerOrStaffToDelete
-from videos.selectors import access_video, video_feed_recent, video_queryset_visible
+from videos.selectors import access_video, video_feed_recent, video_list_listed
 from videos.serializers import VideoSerializer, VideoUpdateSerializer, VideoUploadSerializer
 from videos.services.videos import video_delete, video_update, video_upload
 
@@ -128,9 +128,7 @@ class VideoViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Video.objects.none()
-        return video_queryset_visible(viewer=self.request.user, listed=True).filter(
-            status=Video.Status.READY
-        )
+        return video_list_listed(viewer=self.request.user)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         # Without filters or another ordering, the page's query is compiled once per
